@@ -1,0 +1,96 @@
+"""Benchmarks: ``python -m bench`` prints every figure; ``python -m bench activations`` one topic.
+
+Each topic is a module ``bench/<topic>.py`` with a ``run(report: Report)`` function. Speed is
+measured here, never by timed unit tests. Figures print as rows of
+``name | measured | target | verdict``.
+"""
+
+from __future__ import annotations
+
+import os
+import statistics
+import time
+import warnings
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def timed(fn: Callable[[], object], repeat: int = 5, warmup: int = 1) -> float:
+    """Median wall time of ``fn()`` in seconds over ``repeat`` runs after ``warmup`` runs."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def page_rerun_times(page: str, repeat: int = 5, query: dict | None = None) -> tuple[float, float]:
+    """(cold, warm) seconds for an AppTest run of ``page``: cold is the first run in a fresh
+    process-level cache; warm is the median of ``repeat`` reruns with the same settings."""
+    import streamlit as st
+    from streamlit.testing.v1 import AppTest
+
+    st.cache_data.clear()
+    st.cache_resource.clear()
+    at = AppTest.from_file(str(ROOT / page), default_timeout=300)
+    if query:
+        at.query_params.update(query)
+    start = time.perf_counter()
+    at.run()
+    cold = time.perf_counter() - start
+    if at.exception:
+        raise RuntimeError(f"{page}: {[e.value for e in at.exception]}")
+    warm = timed(at.run, repeat=repeat, warmup=0)
+    return cold, warm
+
+
+@dataclass
+class Report:
+    """Collects and prints benchmark rows as they are measured."""
+
+    rows: list[tuple[str, str, str, str]] = field(default_factory=list)
+
+    def time(self, name: str, seconds: float, target: float | None = None) -> None:
+        verdict = "" if target is None else ("ok" if seconds <= target else "SLOW")
+        target_text = "" if target is None else f"<= {_ms(target)}"
+        self._row(name, _ms(seconds), target_text, verdict)
+
+    def ratio(self, name: str, ratio: float, target: float | None = None) -> None:
+        verdict = "" if target is None else ("ok" if ratio <= target else "SLOW")
+        self._row(name, f"{ratio:.2f}x", "" if target is None else f"<= {target:.2f}x", verdict)
+
+    def value(self, name: str, text: str) -> None:
+        self._row(name, text, "", "")
+
+    def page(self, page: str, warm_target: float, query: dict | None = None) -> None:
+        cold, warm = page_rerun_times(page, query=query)
+        self.time(f"{page} AppTest run, cold", cold)
+        self.time(f"{page} AppTest rerun, warm", warm, warm_target)
+
+    def _row(self, *row: str) -> None:
+        self.rows.append(row)
+        name, measured, target, verdict = row
+        print(f"{name:<62} {measured:>11} {target:>11} {verdict:>5}", flush=True)
+
+    @property
+    def slow(self) -> list[str]:
+        return [r[0] for r in self.rows if r[3] == "SLOW"]
+
+
+def _ms(seconds: float) -> str:
+    return f"{seconds * 1e3:.1f} ms" if seconds < 10 else f"{seconds:.2f} s"
+
+
+def quiet() -> None:
+    """Silence Streamlit's bare-mode warnings so the figures stay readable."""
+    os.environ.setdefault("STREAMLIT_LOG_LEVEL", "error")
+    warnings.filterwarnings("ignore")
+    import logging
+
+    logging.getLogger("streamlit").setLevel(logging.ERROR)

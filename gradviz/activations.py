@@ -1,0 +1,484 @@
+r"""Activation functions and their derivatives: the single registry of the app.
+
+Every entry pairs a value :math:`f(x)` with its derivative :math:`f'(x)`, both elementwise on
+arrays of any shape, in the style of numpy-ml's ``fn`` / ``grad``. Their *properties* (peak
+slope, output range, saturation, monotonicity, zero-centring) are measured from the functions by
+:func:`properties`, never typed in, so the numbers the app quotes cannot drift from the code.
+
+>>> act = get_activation("sigmoid")
+>>> float(act.grad(np.array(0.0)))
+0.25
+>>> str(get_activation("leaky_relu", alpha=0.2))
+'leaky ReLU(α=0.2)'
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from functools import cache
+
+import numpy as np
+
+from gradviz.registry import Param, lookup, resolve
+
+Array = np.ndarray
+ElementwiseFn = Callable[[Array], Array]
+
+SELU_LAMBDA = 1.0507009873554804934193349852946
+SELU_ALPHA = 1.6732632423543772848170429916717
+_GELU_C = math.sqrt(2.0 / math.pi)
+_GELU_K = 0.044715
+
+
+@dataclass(frozen=True)
+class Activation:
+    """One activation function with fixed parameters.
+
+    Attributes
+    ----------
+    name : registry key, e.g. ``"leaky_relu"``.
+    label : human-readable name, e.g. ``"leaky ReLU"``.
+    fn : ``f(x)``, elementwise, any shape -> same shape.
+    grad : ``f'(x)``, elementwise, any shape -> same shape.
+    params : the parameter values this instance was built with, as ``((name, value), ...)``.
+    """
+
+    name: str
+    label: str
+    fn: ElementwiseFn = field(compare=False, repr=False)
+    grad: ElementwiseFn = field(compare=False, repr=False)
+    params: tuple[tuple[str, float], ...] = ()
+
+    def __call__(self, x: Array) -> Array:
+        return self.fn(x)
+
+    def __str__(self) -> str:
+        if not self.params:
+            return self.label
+        inside = ", ".join(f"{'α' if k == 'alpha' else k}={v:g}" for k, v in self.params)
+        return f"{self.label}({inside})"
+
+
+@dataclass(frozen=True)
+class ActivationSpec:
+    """A registry entry: how to build an :class:`Activation` from parameter values."""
+
+    name: str
+    label: str
+    build: Callable[..., tuple[ElementwiseFn, ElementwiseFn]] = field(repr=False)
+    params: tuple[Param, ...] = ()
+    latex: str = ""
+    note: str = ""
+
+    def make(self, **values: float) -> Activation:
+        chosen = resolve(self.name, self.params, values)
+        fn, grad = self.build(**dict(chosen))
+        return Activation(self.name, self.label, fn, grad, chosen)
+
+
+# ----------------------------------------------------------------------------- definitions
+# Each builder returns (fn, grad). They are written to be overflow-free for any finite float64
+# input: no exp of a large positive number is ever formed.
+
+
+def _sigmoid(x: Array) -> Array:
+    # Only exp(-|x|) is formed: no overflow, and full relative precision in both tails.
+    x = np.asarray(x, dtype=float)
+    e = np.exp(-np.abs(x))
+    return np.where(x >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+
+
+def _sigmoid_grad(x: Array) -> Array:
+    # σ' = σ(1-σ) = e^{-|x|} / (1 + e^{-|x|})^2; the product form would cancel to 0 for x > 37.
+    e = np.exp(-np.abs(np.asarray(x, dtype=float)))
+    return e / (1.0 + e) ** 2
+
+
+def _build_sigmoid():
+    return _sigmoid, _sigmoid_grad
+
+
+def _sech2(x: Array) -> Array:
+    # tanh' = 1 - tanh^2 = sech^2 x = 4 e^{-2|x|} / (1 + e^{-2|x|})^2, without the
+    # cancellation of 1 - tanh^2 (which is exactly 0 in float64 beyond |x| ~ 19).
+    e = np.exp(-2.0 * np.abs(np.asarray(x, dtype=float)))
+    return 4.0 * e / (1.0 + e) ** 2
+
+
+def _build_tanh():
+    return np.tanh, _sech2
+
+
+def _build_softsign():
+    def fn(x):
+        return x / (1.0 + np.abs(x))
+
+    def grad(x):
+        return (1.0 / (1.0 + np.abs(x))) ** 2  # square last: no overflow for huge |x|
+
+    return fn, grad
+
+
+def _leaky(alpha: float):
+    def fn(x):
+        x = np.asarray(x, dtype=float)
+        return np.where(x > 0, x, alpha * x)
+
+    def grad(x):
+        return np.where(np.asarray(x) > 0, 1.0, alpha)
+
+    return fn, grad
+
+
+def _build_relu():
+    return _leaky(0.0)
+
+
+def _build_leaky_relu(alpha: float):
+    return _leaky(alpha)
+
+
+def _build_rrelu(lower: float, upper: float):
+    # Xu et al. (2015): training draws a ~ U(lower, upper) and uses slope 1/a for x < 0;
+    # evaluation uses the deterministic slope 2 / (lower + upper) (= 1/5.5 for the suggested 3, 8).
+    return _leaky(rrelu_eval_slope(lower, upper))
+
+
+def rrelu_eval_slope(lower: float, upper: float) -> float:
+    """Deterministic negative slope of randomized leaky ReLU: :math:`2/(l+u)`."""
+    return 2.0 / (lower + upper)
+
+
+def rrelu_sample(x: Array, lower: float, upper: float, rng: np.random.Generator):
+    """Training-mode randomized leaky ReLU.
+
+    Draws a per-element divisor :math:`a \\sim U(l, u)` and returns ``(out, slope)`` where
+    ``out = x`` for ``x > 0`` and ``x / a`` otherwise; ``slope`` is the local derivative.
+    """
+    x = np.asarray(x, dtype=float)
+    slope = np.where(x > 0, 1.0, 1.0 / rng.uniform(lower, upper, size=x.shape))
+    return x * slope, slope
+
+
+def _build_prelu(alpha: float):
+    return _leaky(alpha)
+
+
+def prelu_alpha_grad(x: Array, dout: Array) -> float:
+    r"""Gradient of a PReLU's shared slope: :math:`\partial L/\partial\alpha = \sum dout\cdot
+    \min(x, 0)`."""
+    x = np.asarray(x, dtype=float)
+    return float(np.sum(dout * np.minimum(x, 0.0)))
+
+
+def _build_elu(alpha: float):
+    def fn(x):
+        x = np.asarray(x, dtype=float)
+        return np.where(x > 0, x, alpha * np.expm1(np.minimum(x, 0.0)))
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return np.where(x > 0, 1.0, alpha * np.exp(np.minimum(x, 0.0)))
+
+    return fn, grad
+
+
+def _build_selu():
+    elu_fn, elu_grad = _build_elu(SELU_ALPHA)
+    return (lambda x: SELU_LAMBDA * elu_fn(x)), (lambda x: SELU_LAMBDA * elu_grad(x))
+
+
+def _build_gelu():
+    # tanh approximation (Hendrycks & Gimpel 2016); numpy has no erf, and this pair is exact
+    # for the function it defines. Beyond |x| = 50 tanh is exactly ±1 in float64, so clipping
+    # the inner argument changes nothing but avoids x**3 overflowing.
+    def inner(x):
+        xc = np.clip(x, -50.0, 50.0)
+        return xc, _GELU_C * (xc + _GELU_K * xc**3)
+
+    def fn(x):
+        x = np.asarray(x, dtype=float)
+        _, u = inner(x)
+        return 0.5 * x * (1.0 + np.tanh(u))
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        xc, u = inner(x)
+        du = _GELU_C * (1.0 + 3.0 * _GELU_K * xc**2)
+        return 0.5 * (1.0 + np.tanh(u)) + 0.5 * xc * _sech2(u) * du
+
+    return fn, grad
+
+
+def _build_silu():
+    def fn(x):
+        x = np.asarray(x, dtype=float)
+        return x * _sigmoid(x)
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return _sigmoid(x) + x * _sigmoid_grad(x)
+
+    return fn, grad
+
+
+def _build_softplus():
+    def fn(x):
+        return np.logaddexp(0.0, x)
+
+    return fn, _sigmoid
+
+
+def _build_hardtanh():
+    def fn(x):
+        return np.clip(x, -1.0, 1.0)
+
+    def grad(x):
+        x = np.asarray(x, dtype=float)
+        return ((x > -1.0) & (x < 1.0)).astype(float)
+
+    return fn, grad
+
+
+def _build_linear():
+    def fn(x):
+        return np.asarray(x, dtype=float) * 1.0
+
+    def grad(x):
+        return np.ones_like(np.asarray(x, dtype=float))
+
+    return fn, grad
+
+
+_ALPHA_LEAKY = Param("alpha", 0.01, 0.0, 1.0, "negative slope")
+
+REGISTRY: Mapping[str, ActivationSpec] = {
+    spec.name: spec
+    for spec in (
+        ActivationSpec(
+            "sigmoid",
+            "sigmoid",
+            _build_sigmoid,
+            latex=r"\sigma(x)=\frac{1}{1+e^{-x}},\;\sigma'=\sigma(1-\sigma)",
+        ),
+        ActivationSpec("tanh", "tanh", _build_tanh, latex=r"\tanh'(x)=1-\tanh^2(x)"),
+        ActivationSpec(
+            "softsign",
+            "softsign",
+            _build_softsign,
+            latex=r"f=\frac{x}{1+|x|},\;f'=\frac{1}{(1+|x|)^2}",
+        ),
+        ActivationSpec("relu", "ReLU", _build_relu, latex=r"f=\max(0,x),\;f'\in\{0,1\}"),
+        ActivationSpec(
+            "leaky_relu",
+            "leaky ReLU",
+            _build_leaky_relu,
+            (_ALPHA_LEAKY,),
+            latex=r"f=\max(\alpha x, x)",
+        ),
+        ActivationSpec(
+            "rrelu",
+            "randomized leaky ReLU",
+            _build_rrelu,
+            (
+                Param("lower", 3.0, 1.0, 20.0, "a ~ U(lower, upper); slope 1/a for x < 0"),
+                Param("upper", 8.0, 1.0, 20.0, "a ~ U(lower, upper); slope 1/a for x < 0"),
+            ),
+            latex=r"f=x/a,\;a\sim U(l,u)\text{ (train)};\;f=\tfrac{2x}{l+u}\text{ (eval)}",
+            note="Shown deterministically with the evaluation slope 2/(l+u); 1/5.5 for U(3, 8).",
+        ),
+        ActivationSpec(
+            "prelu",
+            "PReLU",
+            _build_prelu,
+            (Param("alpha", 0.25, 0.0, 1.0, "learned slope (initial value)"),),
+            latex=r"f=\max(\alpha x,x),\;\alpha\text{ learned}",
+        ),
+        ActivationSpec(
+            "elu",
+            "ELU",
+            _build_elu,
+            (Param("alpha", 1.0, 0.0, 5.0, "negative saturation level -α"),),
+            latex=r"f=\begin{cases}x&x>0\\\alpha(e^x-1)&x\le0\end{cases}",
+        ),
+        ActivationSpec(
+            "selu",
+            "SELU",
+            _build_selu,
+            latex=r"f=\lambda\,\mathrm{ELU}_{\alpha}(x),\;\lambda\approx1.0507,"
+            r"\;\alpha\approx1.6733",
+        ),
+        ActivationSpec(
+            "gelu",
+            "GELU",
+            _build_gelu,
+            latex=r"f=\tfrac{x}{2}\big(1+\tanh(\sqrt{2/\pi}(x+0.044715x^3))\big)",
+            note="tanh approximation of x·Φ(x).",
+        ),
+        ActivationSpec("silu", "SiLU / swish", _build_silu, latex=r"f=x\,\sigma(x)"),
+        ActivationSpec(
+            "softplus", "softplus", _build_softplus, latex=r"f=\log(1+e^x),\;f'=\sigma(x)"
+        ),
+        ActivationSpec("hardtanh", "hard tanh", _build_hardtanh, latex=r"f=\mathrm{clip}(x,-1,1)"),
+        ActivationSpec("linear", "linear", _build_linear, latex=r"f=x,\;f'=1"),
+    )
+}
+
+NAMES: tuple[str, ...] = tuple(REGISTRY)
+
+
+def get_activation(name: str, **params: float) -> Activation:
+    """Build the registry activation ``name`` with the given parameter values.
+
+    Unknown names raise ``KeyError`` listing the valid ones.
+    """
+    return lookup(REGISTRY, name, "activation").make(**params)
+
+
+def label(name: str) -> str:
+    """Display label of a registry name: ``label("relu") == "ReLU"``."""
+    return REGISTRY[name].label
+
+
+# ----------------------------------------------------------------------------- properties
+
+# Dense grid that contains 0 exactly (step 1e-4) for peak slopes; far points for limits.
+_GRID = np.linspace(-20.0, 20.0, 400_001)
+_FAR = 1e6
+_SATURATION_EPS = 1e-4
+
+
+@dataclass(frozen=True)
+class Properties:
+    """Properties of an activation, measured numerically from ``fn`` and ``grad``.
+
+    ``max_slope`` is max |f'(x)| and ``argmax_slope`` the smallest |x| where it is reached;
+    ``peak_where`` says where in words (``"x = 0"``, ``"x > 0"``, ``"x → +∞"``);
+    ``slope_values`` lists the distinct values of f' when there are at most four (ReLU: 0, 1).
+    ``out_low`` / ``out_high`` are inf/-inf when unbounded; ``*_attained`` says whether the bound is
+    reached at a finite x (closed bracket) or only approached (open bracket).
+    ``saturates_left/right``: |f'(x)| -> 0 as x -> -inf / +inf.
+    ``mean_output_std_normal``: E[f(z)] for z ~ N(0, 1), by Gauss-Hermite quadrature;
+    ``zero_centred`` means that mean is within ±0.1 of 0, so a following unit sees inputs of
+    both signs (seed 004's zig-zag argument).
+    """
+
+    name: str
+    max_slope: float
+    argmax_slope: float
+    peak_where: str
+    slope_values: tuple[float, ...] | None
+    out_low: float
+    out_high: float
+    low_attained: bool
+    high_attained: bool
+    zero_centred: bool
+    saturates_left: bool
+    saturates_right: bool
+    monotonic: bool
+    mean_output_std_normal: float
+
+    @property
+    def output_range(self) -> str:
+        """Interval notation, e.g. ``"(0, 1)"`` or ``"[0, ∞)"``."""
+
+        def fmt(v: float) -> str:
+            if math.isinf(v):
+                return "∞" if v > 0 else "-∞"
+            return f"{v + 0.0:.4g}"  # + 0.0 turns -0.0 into 0.0
+
+        left = "[" if self.low_attained else "("
+        right = "]" if self.high_attained else ")"
+        return f"{left}{fmt(self.out_low)}, {fmt(self.out_high)}{right}"
+
+    @property
+    def saturation(self) -> str:
+        sides = [
+            s for s, on in (("left", self.saturates_left), ("right", self.saturates_right)) if on
+        ]
+        return " and ".join(sides) if sides else "none"
+
+
+def _limit(fn: ElementwiseFn, sign: float) -> tuple[float, bool]:
+    """(limit of f at sign·∞, whether f is bounded on that side)."""
+    near, far = float(fn(np.array(sign * _FAR / 100))), float(fn(np.array(sign * _FAR)))
+    bounded = abs(far - near) <= 1e-3 * max(1.0, abs(near))
+    return (far, True) if bounded else (sign * math.inf, False)
+
+
+def _peak_where(at_peak: Array) -> str:
+    lo, hi = _GRID[at_peak].min(), _GRID[at_peak].max()
+    step = _GRID[1] - _GRID[0]
+    wide = hi - lo > 1.0
+    if lo == _GRID[0] and hi == _GRID[-1]:
+        return "every x"
+    if hi == _GRID[-1]:
+        if not wide:
+            return "x → +∞"
+        return "x ≥ 0" if lo == 0.0 else f"x > {lo - step + 0.0:.3g}"
+    if lo == _GRID[0]:
+        return f"x < {hi + step + 0.0:.3g}" if wide else "x → -∞"
+    if wide:
+        return f"{lo - step + 0.0:.3g} < x < {hi + step + 0.0:.3g}"
+    return f"x = {lo + 0.0:.4g}" if lo == hi else f"{lo:.4g} ≤ x ≤ {hi:.4g}"
+
+
+def gauss_hermite_normal(n: int = 101) -> tuple[Array, Array]:
+    """Nodes ``z`` and weights ``w`` with :math:`\\sum_i w_i g(z_i) \\approx E[g(Z)]`,
+    :math:`Z \\sim N(0,1)` (probabilists' Hermite quadrature, weights summing to 1)."""
+    z, w = np.polynomial.hermite_e.hermegauss(n)
+    return z, w / w.sum()
+
+
+def properties(act: Activation) -> Properties:
+    """Measure :class:`Properties` of ``act`` from its functions on a dense grid and far points."""
+    with np.errstate(all="ignore"):
+        slopes = act.grad(_GRID)
+        abs_slopes = np.abs(slopes)
+        peak = float(abs_slopes.max())
+        at_peak = np.flatnonzero(abs_slopes >= peak - 1e-12)
+        argmax = float(_GRID[at_peak[np.argmin(np.abs(_GRID[at_peak]))]])
+        distinct = np.unique(np.round(slopes, 12))
+        values = act.fn(_GRID)
+        low_lim, low_bounded = _limit(act.fn, -1.0)
+        high_lim, high_bounded = _limit(act.fn, +1.0)
+        grid_min, grid_max = float(values.min()), float(values.max())
+        out_low = min(low_lim, grid_min) if low_bounded else -math.inf
+        out_high = max(high_lim, grid_max) if high_bounded else math.inf
+        # A bound is attained when f reaches it at moderate x (a flat part: ReLU's 0, hardtanh's
+        # ±1) or dips past its limit (GELU's minimum -0.17). Moderate, because tanh(20) already
+        # rounds to 1.0 in float64 while tanh never reaches 1.
+        moderate = values[np.abs(_GRID) <= 5.0]
+        low_attained = low_bounded and (
+            grid_min < low_lim - 1e-12 or bool(np.any(np.abs(moderate - low_lim) < 1e-15))
+        )
+        high_attained = high_bounded and (
+            grid_max > high_lim + 1e-12 or bool(np.any(np.abs(moderate - high_lim) < 1e-15))
+        )
+        far_slopes = np.abs(act.grad(np.array([-_FAR, _FAR])))
+        z, w = gauss_hermite_normal()
+        mean_out = float(np.sum(w * act.fn(z)))
+    return Properties(
+        name=act.name,
+        max_slope=peak,
+        argmax_slope=argmax,
+        peak_where=_peak_where(at_peak),
+        slope_values=tuple(float(v) for v in distinct) if distinct.size <= 4 else None,
+        out_low=out_low,
+        out_high=out_high,
+        low_attained=low_attained,
+        high_attained=high_attained,
+        zero_centred=abs(mean_out) < 0.1,
+        saturates_left=bool(far_slopes[0] < _SATURATION_EPS),
+        saturates_right=bool(far_slopes[1] < _SATURATION_EPS),
+        monotonic=bool(np.all(np.diff(values) >= -1e-12)),
+        mean_output_std_normal=mean_out,
+    )
+
+
+@cache
+def default_properties(name: str) -> Properties:
+    """:func:`properties` of the registry entry with default parameters (memoised)."""
+    return properties(get_activation(name))

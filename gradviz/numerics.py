@@ -1,0 +1,103 @@
+"""Float64 edge cases as data: where a quantity overflowed, underflowed or became NaN.
+
+The app treats inf, NaN and underflow to zero as facts to report ("exploded to inf at layer
+37"), never as crashes. Every helper here is warning-free.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+Array = np.ndarray
+
+
+@dataclass(frozen=True)
+class Breakdown:
+    """Where a sequence of values (per layer or per time step) first left float range.
+
+    ``index`` is the first position whose value is inf/NaN (``kind`` "inf" or "nan") or exactly
+    zero after being non-zero (``kind`` "underflow"); ``None`` when every value is finite and
+    non-zero. ``where`` names the axis ("layer", "step", "t - k").
+    """
+
+    index: int | None
+    kind: str | None
+    where: str = "layer"
+
+    @property
+    def ok(self) -> bool:
+        return self.index is None
+
+    def message(self, quantity: str = "the gradient", offset: int = 0) -> str:
+        """Sentence for the UI, e.g. ``"the gradient exploded to inf at layer 37"``.
+
+        ``offset`` shifts the index for display (1 for 1-based layer numbers).
+        """
+        if self.index is None:
+            return f"{quantity} stayed within float64 range"
+        at = f"at {self.where} {self.index + offset}"
+        return {
+            "inf": f"{quantity} exploded to inf {at}",
+            "nan": f"{quantity} became NaN {at}",
+            "underflow": f"{quantity} underflowed to 0 {at}",
+        }[self.kind]
+
+
+def find_breakdown(values: Array, where: str = "layer") -> Breakdown:
+    """First index where ``values`` (shape (K,) or (K, ...), reduced over trailing axes) breaks.
+
+    A position breaks when any entry is NaN ("nan") or ±inf ("inf"), or when every entry is
+    exactly zero after an earlier position had a non-zero entry ("underflow").
+    """
+    v = np.asarray(values, dtype=float)
+    v = v.reshape(v.shape[0], -1) if v.ndim > 1 else v.reshape(-1, 1)
+    nan = np.isnan(v).any(axis=1)
+    inf = np.isinf(v).any(axis=1)
+    zero = (v == 0).all(axis=1)
+    nonzero_before = np.concatenate([[False], np.cumsum(~zero)[:-1] > 0])
+    events = [
+        (int(np.argmax(mask)), kind)
+        for mask, kind in ((nan, "nan"), (inf, "inf"), (zero & nonzero_before, "underflow"))
+        if mask.any()
+    ]
+    if not events:
+        return Breakdown(None, None, where)
+    index, kind = min(events)
+    return Breakdown(index, kind, where)
+
+
+def safe_log10(x: Array) -> Array:
+    """log10|x| with 0 -> -inf and inf -> inf and NaN -> NaN, without numpy warnings."""
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.log10(np.abs(np.asarray(x, dtype=float)))
+
+
+def finite_positive(x: Array) -> Array:
+    """Boolean mask of entries that a log axis can draw: finite and > 0."""
+    x = np.asarray(x, dtype=float)
+    return np.isfinite(x) & (x > 0)
+
+
+def norm(x: Array, axis=None) -> Array:
+    """Euclidean norm that returns inf (not a warning) when squares overflow.
+
+    ``axis=None`` gives the norm of the whole array.
+    """
+    x = np.asarray(x, dtype=float)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return np.sqrt(np.sum(x * x, axis=axis))
+
+
+def format_sci(x: float, digits: int = 2) -> str:
+    """Compact scientific text for any float, including 0, inf and NaN (``"3.2e-09"``)."""
+    if np.isnan(x):
+        return "NaN"
+    if np.isinf(x):
+        return "inf" if x > 0 else "-inf"
+    if x == 0:
+        return "0"
+    if 1e-3 <= abs(x) < 1e4:
+        return f"{x:.{digits + 1}g}"
+    return f"{x:.{digits - 1}e}"

@@ -1,0 +1,34 @@
+"""Breakdown detection and warning-free helpers."""
+
+import numpy as np
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradviz.numerics import find_breakdown, format_sci, norm, safe_log10
+
+
+def test_breakdown_kinds_and_messages():
+    assert find_breakdown(np.array([1.0, 2.0])).ok
+    b = find_breakdown(np.array([1.0, 1e300, np.inf, np.nan]))
+    assert (b.index, b.kind) == (2, "inf")
+    assert b.message("the gradient", offset=1) == "the gradient exploded to inf at layer 3"
+    assert find_breakdown(np.array([1.0, np.nan, np.inf])).kind == "nan"
+    u = find_breakdown(np.array([[1e-300, 2.0], [0.0, 0.0]]), where="step")
+    assert (u.index, u.kind) == (1, "underflow") and "underflowed to 0 at step 1" in u.message()
+    assert find_breakdown(np.array([0.0, 0.0, 1.0])).ok  # zeros from the start are not underflow
+
+
+@given(st.lists(st.floats(allow_nan=True, allow_infinity=True), min_size=1, max_size=20))
+def test_helpers_never_warn(values):
+    x = np.array(values)
+    safe_log10(x)
+    norm(x)
+    find_breakdown(x)
+    for v in values:
+        assert isinstance(format_sci(v), str)
+
+
+def test_format_sci():
+    assert format_sci(3.2e-9) == "3.2e-09"
+    assert format_sci(0.0) == "0" and format_sci(np.inf) == "inf"
+    assert format_sci(1024.0) == "1.02e+03" or format_sci(1024.0) == "1024"

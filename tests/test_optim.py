@@ -1,0 +1,59 @@
+"""Optimizers and clipping."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+from hypothesis.extra.numpy import arrays
+
+from gradviz.optim import Optimizer, clip, clip_by_norm, clip_by_value, global_norm
+
+finite = st.floats(-1e6, 1e6, allow_nan=False)
+
+
+@given(arrays(float, 7, elements=finite), arrays(float, 3, elements=finite), st.floats(0.01, 100))
+def test_norm_clipping_caps_the_global_norm_and_keeps_direction(a, b, theta):
+    grads = {"W": a, "b": b}
+    clipped = clip_by_norm(grads, theta)
+    assert global_norm(clipped) <= theta * (1 + 1e-9) or global_norm(grads) <= theta
+    norm = global_norm(grads)
+    if norm > theta:
+        assert np.allclose(clipped["W"] * norm / theta, a)
+
+
+@given(arrays(float, 5, elements=finite), st.floats(0.01, 100))
+def test_value_clipping_bounds_every_entry(a, theta):
+    assert np.all(np.abs(clip_by_value({"W": a}, theta)["W"]) <= theta)
+
+
+def test_non_finite_norm_is_left_for_the_caller_to_report():
+    g = {"W": np.array([np.inf, 1.0])}
+    assert clip_by_norm(g, 1.0) is g
+    assert global_norm({"W": np.array([1e200, 1e200])}) == np.inf
+
+
+def test_clip_dispatch_rejects_unknown_mode():
+    with pytest.raises(ValueError):
+        clip({}, "bogus", 1.0)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam"])
+def test_optimizers_minimise_a_quadratic(kind):
+    target = np.array([1.0, -2.0, 3.0])
+    params = {"x": np.zeros(3)}
+    opt = Optimizer(kind, lr=0.1 if kind != "adam" else 0.05)
+    for _ in range(500):
+        opt.step(params, {"x": 2 * (params["x"] - target)})
+    assert np.allclose(params["x"], target, atol=1e-3)
+
+
+def test_sgd_update_is_minus_lr_times_gradient():
+    params = {"x": np.array([1.0])}
+    update = Optimizer("sgd", lr=0.5).step(params, {"x": np.array([2.0])})
+    assert update["x"][0] == -1.0 and params["x"][0] == 0.0
+
+
+def test_adam_first_step_has_magnitude_lr():
+    params = {"x": np.array([0.0, 0.0])}
+    Optimizer("adam", lr=0.01).step(params, {"x": np.array([1e-3, -50.0])})
+    assert np.allclose(np.abs(params["x"]), 0.01, rtol=1e-4)

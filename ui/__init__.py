@@ -1,0 +1,119 @@
+"""Streamlit glue shared by every page: link state, notices, and chart display.
+
+``gradviz`` never imports streamlit; this package is the only place outside ``pages/`` that
+does. Pages stay thin: widgets (each with ``key=`` and ``bind="query-params"``), then one cached
+call into ``gradviz``, then chart builders from ``gradviz.charts``.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+
+import altair as alt
+import streamlit as st
+
+from gradviz.numerics import Breakdown
+
+__all__ = ["LinkState", "page_header", "show_breakdowns", "show_chart", "sources"]
+
+
+class LinkState:
+    """Detects shared-link values that the page could not use, and says so.
+
+    Create it before the page's widgets (it snapshots the URL's query parameters), then call
+    :meth:`report` after them. Streamlit silently drops a bound parameter whose value is invalid
+    (``?depth=abc``, an out-of-range number, an unknown option); this turns that into a visible
+    notice at the top of the page, naming each rejected value and the default used instead.
+    """
+
+    def __init__(self) -> None:
+        self._snapshot = {key: st.query_params.get_all(key) for key in st.query_params}
+        self._slot = st.empty()
+
+    def report(self) -> list[str]:
+        """Show one notice listing rejected or unknown parameters; return their descriptions."""
+        problems = []
+        for key, raw in self._snapshot.items():
+            if key not in st.session_state:
+                problems.append(f"`{key}` is not a setting on this page")
+                continue
+            value = st.session_state[key]
+            if not _same_value(raw, value):
+                shown = ", ".join(raw) if raw else "(empty)"
+                problems.append(f"`{key}={shown}` is not valid here; using `{_fmt(value)}`")
+        if problems:
+            self._slot.warning(
+                "This link had settings that could not be used, so defaults were kept:\n\n- "
+                + "\n- ".join(problems),
+                icon="🔗",
+            )
+        return problems
+
+
+def _fmt(value) -> str:
+    if isinstance(value, (list, tuple)):
+        return ", ".join(map(str, value)) if value else "(none)"
+    return str(value)
+
+
+def _same_value(raw: Sequence[str], value) -> bool:
+    """Whether the URL strings ``raw`` denote the widget's current ``value``."""
+    if isinstance(value, (list, tuple)):
+        wanted = [str(v) for v in value]
+        pairs = zip(raw, value, strict=False)
+        if len(raw) == len(wanted) and all(_same_value([r], v) for r, v in pairs):
+            return True
+        return sorted(r for r in raw if r) == sorted(wanted)
+    if len(raw) != 1:
+        return False
+    text = raw[0]
+    if isinstance(value, bool):
+        return text.strip().lower() == str(value).lower()
+    if isinstance(value, (int, float)):
+        try:
+            parsed = float(text)
+        except ValueError:
+            return False
+        return math.isclose(parsed, float(value), rel_tol=1e-9, abs_tol=1e-12)
+    return text == str(value)
+
+
+def page_header(title: str, intro: str, latex: str | None = None) -> LinkState:
+    """Title, a short intro and the page's formula; returns the page's :class:`LinkState`.
+
+    Call it first on every page so the link notice appears right under the title.
+    """
+    st.title(title)
+    link = LinkState()
+    st.markdown(intro)
+    if latex:
+        st.latex(latex)
+    return link
+
+
+def show_chart(chart: alt.TopLevelMixin, *, key: str | None = None) -> None:
+    """Display an Altair chart at the container's width."""
+    st.altair_chart(chart, width="stretch", key=key)
+
+
+def show_breakdowns(breakdowns: Iterable[tuple[str, Breakdown]], offset: int = 0) -> None:
+    """One warning per quantity that left float64 range, e.g. "exploded to inf at layer 37".
+
+    ``breakdowns`` yields ``(quantity, Breakdown)``; fine ones are skipped. The charts keep
+    drawing the finite part, so the message says so.
+    """
+    for quantity, breakdown in breakdowns:
+        if not breakdown.ok:
+            st.warning(
+                f"{breakdown.message(quantity, offset)[0].upper()}"
+                f"{breakdown.message(quantity, offset)[1:]}. "
+                "The charts show everything that is still finite.",
+                icon="⚠️",
+            )
+
+
+def sources(markdown: str, title: str = "Details and sources") -> None:
+    """The closing expander every page has: derivations, caveats and references."""
+    with st.expander(title):
+        st.markdown(markdown)
