@@ -1,0 +1,125 @@
+"""Everything one tab of the Activations page shows, computed in one call.
+
+Each ``*_view`` function runs the engine, builds the tab's Altair charts and turns them into
+Vega-Lite specs (plain dicts), and writes the "what you are seeing" text. The page caches each
+call with ``st.cache_data``, so a warm rerun neither recomputes nor re-validates a chart: it only
+sends the cached specs. Activations are passed as ``specs``, a hashable
+``((name, ((param, value), ...)), ...)``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from gradviz import activation_notes as notes
+from gradviz.activations import Activation, get_activation
+from gradviz.charts import activations as charts
+from gradviz.charts import drawable_on_log
+from gradviz.curves import activation_curves, peak_points, properties_table, saturation_zones
+from gradviz.products import peak_slope_products, uniform_products
+from gradviz.saturation import slope_distribution, slope_vs_scale
+from gradviz.zigzag import compare_paths
+
+Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
+SCALES = np.geomspace(0.1, 10.0, 25)
+
+
+@dataclass(frozen=True)
+class View:
+    """What a tab shows: Vega-Lite ``charts`` (dicts, side by side), the ``text`` below them, an
+    optional ``caption`` (e.g. how many points a log axis dropped) and a ``table``."""
+
+    charts: tuple[dict, ...] = ()
+    text: str = ""
+    caption: str = ""
+    table: pd.DataFrame | None = field(default=None, compare=False)
+
+
+def build(specs: Specs) -> dict[str, Activation]:
+    """``{legend label: Activation}``, e.g. ``{"leaky ReLU(α=0.01)": ...}``."""
+    acts = (get_activation(name, **dict(params)) for name, params in specs)
+    return {str(act): act for act in acts}
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a validated Vega-Lite spec with its data inline."""
+    return chart.to_dict()
+
+
+def curves_view(specs: Specs, x_max: float, threshold: float) -> View:
+    """f(x) and f'(x) with saturation zones and peaks, for x in ``[-x_max, x_max]``."""
+    acts = build(specs)
+    curves = activation_curves(acts, x_max)
+    zones = saturation_zones(acts, threshold, x_max)
+    peaks = peak_points(acts)
+    f_chart = charts.make_curve_chart(curves, zones, peaks, field="f", title="f(x)")
+    slope_chart = charts.make_curve_chart(
+        curves, zones, peaks, field="slope", title="f′(x)", threshold=threshold
+    )
+    return View(
+        (spec(f_chart), spec(slope_chart)), notes.curves_note(peaks, zones, threshold, x_max)
+    )
+
+
+def properties_view(specs: Specs) -> View:
+    """The measured-properties table of the chosen activations and the seeds' claims."""
+    return View(text=notes.seed_claims_note(), table=properties_table(build(specs)))
+
+
+def depth_view(specs: Specs, free_factor: float, max_depth: int) -> View:
+    """max|f'|^L over depth next to a free factor, on a log axis."""
+    peaks = peak_points(build(specs))
+    products = peak_slope_products(
+        dict(zip(peaks.activation, peaks.peak, strict=True)), free_factor, max_depth
+    )
+    drawable, dropped = drawable_on_log(products, "product")
+    caption = (
+        f"{dropped} of {len(products)} points left float64 range (0 or inf) and are not drawn."
+        if dropped
+        else ""
+    )
+    return View(
+        (spec(charts.make_depth_chart(drawable)),),
+        notes.depth_note(products, max_depth),
+        caption,
+    )
+
+
+def saturation_view(specs: Specs, mu: float, s: float, threshold: float) -> View:
+    """Distribution of f'(z), E[f'(z)] and the saturated share as the input scale grows."""
+    acts = build(specs)
+    scales = np.union1d(SCALES, [s])
+    dist = slope_distribution(acts, mu, s)
+    by_scale = slope_vs_scale(acts, mu, scales, threshold)
+    return View(
+        (
+            spec(charts.make_slope_distribution_chart(dist)),
+            spec(
+                charts.make_scale_chart(by_scale, field="mean_slope", title="E[f′(z)]", current_s=s)
+            ),
+            spec(
+                charts.make_scale_chart(
+                    by_scale, field="saturated", title="saturated share", current_s=s, percent=True
+                )
+            ),
+        ),
+        notes.saturation_note(by_scale, mu, s, threshold),
+    )
+
+
+def products_view(n: int, trials: int, log10_threshold: int, seed: int) -> View:
+    """Histogram of log10 of products of ``n`` U(0,1) numbers, Monte Carlo next to exact."""
+    result = uniform_products(n, trials, 10.0**log10_threshold, seed)
+    chart = charts.make_product_histogram_chart(result.histogram, log10_threshold)
+    return View((spec(chart),), notes.products_note(result))
+
+
+def zigzag_view(positive: str, w1: float, w2: float, lr: float, steps: int) -> View:
+    """Update paths of the two-weight neuron with positive and with zero-centred inputs."""
+    result = compare_paths(positive, (w1, w2), lr, steps)
+    chart = charts.make_zigzag_chart(result.frame, result.target)
+    return View((spec(chart),), notes.zigzag_note(result, lr))

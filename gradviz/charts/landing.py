@@ -1,0 +1,71 @@
+"""Altair chart of the landing page: the running product of per-layer factors on a log axis,
+over vanishing / stable / exploding zones."""
+
+from __future__ import annotations
+
+import math
+
+import altair as alt
+import numpy as np
+import pandas as pd
+
+from gradviz.charts import REGIME_COLORS, REGIME_SCALE, log_y, regime
+
+# A product within one order of magnitude of 1 still carries a usable signal; the zones are drawn
+# on the product, the line is coloured by the regime of the per-layer factor.
+STABLE_BAND = (0.1, 10.0)
+
+
+def zone_frame(low: float, high: float) -> pd.DataFrame:
+    """The three zones between y = ``low`` and y = ``high`` (both > 0): ``zone``, ``y_start``,
+    ``y_end``, ``meaning``. Zones that fall outside the range are clipped away."""
+    rows = [
+        ("vanishing", low, STABLE_BAND[0], "the signal has shrunk more than 10×"),
+        ("stable", STABLE_BAND[0], STABLE_BAND[1], "within 10× of the original signal"),
+        ("exploding", STABLE_BAND[1], high, "the signal has grown more than 10×"),
+    ]
+    frame = pd.DataFrame(rows, columns=["zone", "y_start", "y_end", "meaning"])
+    frame["y_start"] = frame["y_start"].clip(lower=low, upper=high)
+    frame["y_end"] = frame["y_end"].clip(lower=low, upper=high)
+    return frame[frame["y_end"] > frame["y_start"]]
+
+
+def make_chain_chart(frame: pd.DataFrame, factor: float) -> alt.LayerChart:
+    """The product ``factor**layer`` over layers on a log axis, on shaded zones.
+
+    ``frame``: ``ChainProduct.frame`` from :func:`gradviz.products.chain_product`, already
+    filtered by :func:`gradviz.charts.drawable_on_log` (columns ``layer``, ``product``).
+    """
+    data = frame.assign(regime=regime(np.full(len(frame), factor)))
+    values = data["product"].to_numpy(dtype=float)
+    low = min(1e-3, float(values.min())) if values.size else 1e-3
+    high = max(1e3, float(values.max())) if values.size else 1e3
+    low, high = 10 ** math.floor(math.log10(low)), 10 ** math.ceil(math.log10(high))
+    zones = (
+        alt.Chart(zone_frame(low, high))
+        .mark_rect(opacity=0.13)
+        .encode(
+            y=alt.Y("y_start:Q").scale(type="log", domain=[low, high]),
+            y2="y_end:Q",
+            color=alt.Color("zone:N", title="zone / regime", scale=REGIME_SCALE),
+            tooltip=["zone:N", "meaning:N"],
+        )
+    )
+    line = (
+        alt.Chart(data)
+        .mark_line(strokeWidth=3, point=alt.OverlayMarkDef(size=30))
+        .encode(
+            x=alt.X("layer:Q", title="layers multiplied (depth)"),
+            y=log_y("product:Q", "product of factors").scale(type="log", domain=[low, high]),
+            color=alt.Color("regime:N", scale=REGIME_SCALE),
+            tooltip=[
+                alt.Tooltip("layer:Q", title="depth"),
+                alt.Tooltip("product:Q", title="product", format=".4e"),
+                alt.Tooltip("regime:N", title="per-layer regime"),
+            ],
+        )
+    )
+    return (zones + line).properties(height=340)
+
+
+__all__ = ["REGIME_COLORS", "STABLE_BAND", "make_chain_chart", "zone_frame"]

@@ -1,0 +1,149 @@
+r"""Curves of f and f', and where an activation is saturated.
+
+An activation is *saturated* at ``x`` when its slope is too small to pass a learning signal:
+:math:`|f'(x)| < t` for a user threshold ``t``. :func:`saturated_intervals` finds those zones
+exactly (grid scan, then bisection on every change of state), :func:`activation_curves` samples
+f and f' for charts, and :func:`peak_points` reports where the largest slope is reached.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from functools import lru_cache
+
+import numpy as np
+import pandas as pd
+
+from gradviz.activations import Activation, Properties, get_activation, properties
+
+Array = np.ndarray
+
+# Every registry activation's f' is analytic away from these points: 0 for the ReLU family,
+# ELU, SELU and softsign, ±1 for hard tanh (checked in tests/test_curves.py). Quadrature and
+# curve sampling split there.
+KINKS = (-1.0, 0.0, 1.0)
+_KINK_EPS = 1e-9
+
+
+def _bisect_boundaries(
+    act: Activation, threshold: float, left: Array, right: Array, iterations: int = 64
+) -> Array:
+    """Points where ``|f'| < threshold`` changes state, one per bracket ``[left_i, right_i]``
+    whose ends are in different states; shape (k,). 64 halvings reach float64 resolution."""
+    left, right = left.astype(float).copy(), right.astype(float).copy()
+    state_left = np.abs(act.grad(left)) < threshold
+    for _ in range(iterations):
+        mid = 0.5 * (left + right)
+        same = (np.abs(act.grad(mid)) < threshold) == state_left
+        left = np.where(same, mid, left)
+        right = np.where(same, right, mid)
+    return 0.5 * (left + right)
+
+
+def saturated_intervals(
+    act: Activation, threshold: float, lo: float, hi: float, points: int = 4001
+) -> Array:
+    """Maximal intervals of ``[lo, hi]`` where ``|f'(x)| < threshold``, shape (k, 2).
+
+    The range is scanned on ``points`` equally spaced points plus the :data:`KINKS` inside it;
+    every change of state between neighbours is located by bisection. Zones narrower than the
+    scan spacing ``(hi - lo) / (points - 1)`` can be missed. An interval touching ``lo`` or
+    ``hi`` may continue beyond it.
+    """
+    if not hi > lo:
+        raise ValueError(f"need lo < hi, got [{lo}, {hi}]")
+    grid = np.union1d(np.linspace(lo, hi, points), [k for k in KINKS if lo < k < hi])
+    with np.errstate(all="ignore"):
+        state = np.abs(act.grad(grid)) < threshold
+        change = np.flatnonzero(state[1:] != state[:-1])
+        cuts = _bisect_boundaries(act, threshold, grid[change], grid[change + 1])
+    # A jump of f' sits exactly on a kink; bisection lands within ~1e-22 of it.
+    kinks = np.array(KINKS)
+    nearest = (
+        kinks[np.argmin(np.abs(cuts[:, None] - kinks[None, :]), axis=1)] if cuts.size else cuts
+    )
+    cuts = np.where(np.abs(cuts - nearest) < _KINK_EPS, nearest, cuts)
+    edges = np.concatenate([[lo], cuts, [hi]])
+    # segment j runs from edges[j] to edges[j+1]; its state flips at every cut
+    seg_state = state[0] ^ (np.arange(edges.size - 1) % 2 == 1)
+    return np.column_stack([edges[:-1][seg_state], edges[1:][seg_state]])
+
+
+def curve_grid(x_max: float, points: int = 301) -> Array:
+    """``points`` equally spaced x in ``[-x_max, x_max]`` plus each kink and points 1e-9 either
+    side of it, so jumps of f' (ReLU at 0, hard tanh at ±1) draw as vertical steps."""
+    kinks = [k + d for k in KINKS for d in (-_KINK_EPS, 0.0, _KINK_EPS) if abs(k) < x_max]
+    return np.union1d(np.linspace(-x_max, x_max, points), kinks)
+
+
+def activation_curves(acts: Mapping[str, Activation], x_max: float, points: int = 301):
+    """f(x) and f'(x) on :func:`curve_grid` for each activation.
+
+    Returns a long-form frame, one row per (activation, x): ``activation`` (label), ``x``,
+    ``f`` and ``slope``; at most ``len(acts) * (points + 9)`` rows.
+    """
+    x = curve_grid(x_max, points)
+    with np.errstate(all="ignore"):
+        frames = [
+            pd.DataFrame({"activation": label, "x": x, "f": act.fn(x), "slope": act.grad(x)})
+            for label, act in acts.items()
+        ]
+    if not frames:
+        return pd.DataFrame(columns=["activation", "x", "f", "slope"])
+    return pd.concat(frames, ignore_index=True)
+
+
+def saturation_zones(acts: Mapping[str, Activation], threshold: float, x_max: float):
+    """Saturated zones of each activation inside ``[-x_max, x_max]`` as a long-form frame:
+    ``activation``, ``x_start``, ``x_end``, ``width`` (one row per interval)."""
+    rows = [
+        (label, float(a), float(b), float(b - a))
+        for label, act in acts.items()
+        for a, b in saturated_intervals(act, threshold, -x_max, x_max)
+    ]
+    return pd.DataFrame(rows, columns=["activation", "x_start", "x_end", "width"])
+
+
+@lru_cache(maxsize=256)
+def properties_of(name: str, params: tuple[tuple[str, float], ...] = ()) -> Properties:
+    """Memoised :func:`gradviz.activations.properties` of ``get_activation(name, **params)``
+    (measuring takes ~50 ms on a 400,001-point grid)."""
+    return properties(get_activation(name, **dict(params)))
+
+
+def properties_table(acts: Mapping[str, Activation]) -> pd.DataFrame:
+    """One row per activation with its measured properties, for display: ``activation``,
+    ``max |f'|``, ``reached at``, ``f' values``, ``output range``, ``zero-centred``,
+    ``E[f(z)], z~N(0,1)`` (rounded to 4 decimals), ``saturates``, ``monotonic``."""
+    rows = []
+    for label, act in acts.items():
+        p = properties_of(act.name, act.params)
+        values = ", ".join(f"{v:g}" for v in p.slope_values) if p.slope_values else "continuous"
+        rows.append(
+            {
+                "activation": label,
+                "max |f'|": p.max_slope,
+                "reached at": p.peak_where,
+                "f' values": values,
+                "output range": p.output_range,
+                "zero-centred": "yes" if p.zero_centred else "no",
+                # 4 decimals: tanh's quadrature mean is 2e-17, which is 0 for a reader
+                "E[f(z)], z~N(0,1)": round(p.mean_output_std_normal, 4) + 0.0,
+                "saturates": p.saturation,
+                "monotonic": "yes" if p.monotonic else "no",
+            }
+        )
+    return pd.DataFrame(rows)
+
+
+def peak_points(acts: Mapping[str, Activation]) -> pd.DataFrame:
+    """Largest slope of each activation and where it is reached, from
+    :func:`gradviz.activations.properties`: ``activation``, ``x`` (smallest |x| at the peak),
+    ``peak`` (max |f'|), ``where`` (in words, e.g. ``"x = 0"``, ``"x > 0"``) and ``f_at_peak``."""
+    rows = []
+    for label, act in acts.items():
+        props = properties_of(act.name, act.params)
+        with np.errstate(all="ignore"):
+            f_at = float(act.fn(np.array(props.argmax_slope)))
+        rows.append((label, props.argmax_slope, props.max_slope, props.peak_where, f_at))
+    return pd.DataFrame(rows, columns=["activation", "x", "peak", "where", "f_at_peak"])
