@@ -39,7 +39,11 @@ class LinkState:
                 problems.append(f"`{key}` is not a setting on this page")
                 continue
             value = st.session_state[key]
-            if not _same_value(raw, value):
+            # Streamlit drops an invalid bound value from the URL and keeps a valid one (written
+            # as the *formatted* option for select widgets with a format_func), except that a
+            # value equal to the default may also be dropped: hence the second test.
+            kept = st.query_params.get_all(key) == raw
+            if not kept and not _same_value(raw, value):
                 shown = ", ".join(raw) if raw else "(empty)"
                 problems.append(f"`{key}={shown}` is not valid here; using `{_fmt(value)}`")
         if problems:
