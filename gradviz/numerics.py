@@ -6,6 +6,7 @@ The app treats inf, NaN and underflow to zero as facts to report ("exploded to i
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
@@ -81,13 +82,32 @@ def finite_positive(x: Array) -> Array:
 
 
 def norm(x: Array, axis=None) -> Array:
-    """Euclidean norm that returns inf (not a warning) when squares overflow.
+    """Euclidean norm, exact for any finite entries (no overflow of the squares), warning-free.
 
-    ``axis=None`` gives the norm of the whole array.
+    Scaled by the largest magnitude m: ``m * sqrt(sum((x/m)^2))``, so ``norm([1e200, 1e200])``
+    is 1.41e200, not inf. An inf entry gives inf, a NaN entry NaN. ``axis=None`` reduces the
+    whole array; an empty reduction is 0.
     """
     x = np.asarray(x, dtype=float)
-    with np.errstate(over="ignore", invalid="ignore"):
-        return np.sqrt(np.sum(x * x, axis=axis))
+    if axis is None:
+        # Fast path (hot training loops): one dot product, exact unless the squares left the
+        # normal float range, which only then costs the scaled computation below.
+        flat = x.ravel()
+        with np.errstate(all="ignore"):
+            squares = float(np.dot(flat, flat))
+        if 1e-290 < squares < 1e300 or (squares == 0.0 and not flat.any()):
+            return math.sqrt(squares)
+    mag = np.abs(x)
+    if mag.size == 0:
+        return np.sum(mag, axis=axis)
+    with np.errstate(all="ignore"):
+        m = np.max(mag, axis=axis, keepdims=True)
+        usable = np.isfinite(m) & (m > 0)
+        scaled = np.where(usable, mag / np.where(usable, m, 1.0), 0.0)
+        m = np.squeeze(m, axis=axis) if axis is not None else m.reshape(())
+        result = m * np.sqrt(np.sum(scaled * scaled, axis=axis))
+        result = np.where(np.isinf(m), np.inf, result)  # inf * 0 would be NaN
+    return result if np.ndim(result) else float(result)
 
 
 def format_sci(x: float, digits: int = 2) -> str:

@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from gradviz.numerics import norm
+
 Grads = dict[str, np.ndarray]
 
 OPTIMIZERS = ("sgd", "momentum", "adam")
@@ -26,10 +28,9 @@ CLIPPING = ("none", "norm", "value")
 
 
 def global_norm(grads: Grads) -> float:
-    """:math:`\\sqrt{\\sum_k \\lVert g_k\\rVert^2}` over every array; inf (not a warning) on
-    overflow, NaN if any entry is NaN."""
-    with np.errstate(over="ignore", invalid="ignore"):
-        return float(np.sqrt(sum(float(np.sum(g * g)) for g in grads.values())))
+    """:math:`\\sqrt{\\sum_k \\lVert g_k\\rVert^2}` over every array, exact for any finite
+    entries (no overflow of the squares); inf if an entry is inf, NaN if one is NaN."""
+    return float(norm(np.array([norm(g) for g in grads.values()], dtype=float)))
 
 
 def clip_by_norm(grads: Grads, threshold: float) -> Grads:

@@ -64,6 +64,19 @@ def test_saturated_tails_against_closed_forms():
     )
     assert rel_error(get_activation("softsign").grad(x), (1 + np.abs(x)) ** -2.0) < 1e-12
     assert rel_error(get_activation("elu").grad(x[:3]), np.exp(x[:3])) < 1e-12
+    # GELU deep in its left tail (values ~1e-17), against ½x(1 + tanh u) = x e^{2u}/(1 + e^{2u})
+    # in extended precision; a purely relative tolerance, since the values are tiny.
+    xl = np.array([-7.4, -6.0, -5.2], dtype=np.longdouble)
+    u = np.sqrt(np.longdouble(2) / np.pi) * (xl + np.longdouble("0.044715") * xl**3)
+    reference = (xl * np.exp(2 * u) / (1 + np.exp(2 * u))).astype(float)
+    got = get_activation("gelu").fn(np.array([-7.4, -6.0, -5.2]))
+    assert np.allclose(got, reference, rtol=1e-12, atol=0)
+
+
+def test_relu_family_at_infinities():
+    x = np.array([-np.inf, np.inf])
+    assert np.array_equal(get_activation("relu").fn(x), [0.0, np.inf])
+    assert np.array_equal(get_activation("leaky_relu", alpha=0.1).fn(x), [-np.inf, np.inf])
 
 
 @given(st.floats(min_value=-30, max_value=30, allow_nan=False))
@@ -135,3 +148,31 @@ def test_unknown_names_and_parameters_are_clear_errors():
 def test_str_is_readable():
     assert str(get_activation("leaky_relu", alpha=0.2)) == "leaky ReLU(α=0.2)"
     assert str(get_activation("sigmoid")) == "sigmoid"
+
+
+@pytest.mark.parametrize("act", NAMES)
+def test_scalar_form_matches_the_array_form(act):
+    f = get_activation(act).scalar
+    fn = get_activation(act).fn
+    xs = [0.0, -0.0, 1e-300, -1e-300, 0.3, -0.7, 1.0, -1.0, 4.5, -4.5, 19.0, -19.0, 40.0]
+    xs += [-40.0, 49.9, -60.0, 700.0, -700.0, 800.0, -800.0, 1e10, -1e10, 1e300, -1e300]
+    xs += [math.inf, -math.inf, math.nan]
+    with np.errstate(all="ignore"):
+        expected = fn(np.array(xs))
+    got = np.array([f(x) for x in xs])
+    same = (got == expected) | (np.isnan(got) & np.isnan(expected))
+    close = np.isclose(got, expected, rtol=4 * np.finfo(float).eps, atol=0)
+    assert np.all(same | close), np.array(xs)[~(same | close)]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_value_and_grad_equals_fn_and_grad(name):
+    act = get_activation(name)
+    x = np.concatenate([np.linspace(-60, 60, 2401), [0.0, -0.0, 1e-300, 745.0, -745.0, 1e300]])
+    value, slope = act.value_and_grad(x)
+    # Same formulas, evaluated in a different order: equal to rounding (SiLU's f' = σ + xσ' has
+    # a zero crossing near -1.28, where the error is absolute), and relatively in the tails.
+    assert np.allclose(value, act.fn(x), rtol=1e-15, atol=1e-300)
+    assert np.allclose(slope, act.grad(x), rtol=1e-15, atol=1e-15)
+    tail = x[(x < -5) & (x > -700)]
+    assert np.allclose(act.value_and_grad(tail)[1], act.grad(tail), rtol=1e-13, atol=0)

@@ -1,6 +1,7 @@
 """Breakdown detection and warning-free helpers."""
 
 import numpy as np
+import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
@@ -26,6 +27,24 @@ def test_helpers_never_warn(values):
     find_breakdown(x)
     for v in values:
         assert isinstance(format_sci(v), str)
+
+
+@given(
+    st.lists(st.floats(-1e300, 1e300, allow_nan=False), min_size=1, max_size=30),
+)
+def test_norm_is_exact_without_overflow(values):
+    x = np.array(values)
+    scale = np.max(np.abs(x))
+    expected = scale * np.linalg.norm(x / scale) if scale > 0 else 0.0
+    assert norm(x) == pytest.approx(expected, rel=1e-12)
+
+
+def test_norm_edge_cases():
+    assert norm(np.array([1e200, 1e200])) == pytest.approx(np.sqrt(2) * 1e200)
+    assert norm(np.array([np.inf, 1.0])) == np.inf
+    assert np.isnan(norm(np.array([np.nan, 1.0])))
+    assert norm(np.zeros(3)) == 0.0
+    assert np.allclose(norm(np.array([[3.0, 4.0], [0.0, 0.0]]), axis=1), [5.0, 0.0])
 
 
 def test_format_sci():
