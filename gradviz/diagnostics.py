@@ -1,0 +1,151 @@
+r"""Per-layer statistics of one forward/backward pass, in one long-form schema.
+
+After karpathy's makemore part 3: the numbers a practitioner looks at layer by layer.
+:func:`layer_stats` returns a DataFrame with columns ``layer`` (int, 1-based), ``metric`` (one of
+the constants below) and ``value`` (float; inf/NaN are kept as data). Hidden layers
+:math:`l = 1..L` carry every metric; the output layer :math:`L+1` carries only the parameter
+metrics (weight/bias-gradient norm, grad:data ratio).
+
+=====================  ==========================================================================
+metric                 definition (over the N samples and n units of layer l)
+=====================  ==========================================================================
+PRE_MEAN / PRE_STD     mean and std of :math:`z_l` (the activation's input)
+ACT_MEAN / ACT_STD     mean and std of :math:`h_l`
+SATURATED              % of entries with :math:`|f'(z_l)| <` ``sat_threshold``
+DEAD                   % of units with :math:`f'(z_l) = 0` for every sample (they pass no
+                       gradient: a dead ReLU)
+GRAD_H_NORM            :math:`\lVert\partial L/\partial h_l\rVert_F`
+WEIGHT_GRAD_NORM       :math:`\lVert\partial L/\partial W_l\rVert_F`
+BIAS_GRAD_NORM         :math:`\lVert\partial L/\partial b_l\rVert` (with batch norm,
+                       :math:`\partial L/\partial\beta_l`, because BN cancels :math:`b_l`)
+GRAD_DATA_RATIO        :math:`\lVert\partial L/\partial W_l\rVert_F / \lVert W_l\rVert_F`
+=====================  ==========================================================================
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+
+from gradviz.mlp import MLPCache, MLPConfig
+from gradviz.numerics import norm
+
+Array = np.ndarray
+
+PRE_MEAN = "pre-activation mean"
+PRE_STD = "pre-activation std"
+ACT_MEAN = "activation mean"
+ACT_STD = "activation std"
+SATURATED = "% saturated"
+DEAD = "% dead"
+GRAD_H_NORM = "‖∂L/∂h‖"
+WEIGHT_GRAD_NORM = "weight-gradient norm"
+BIAS_GRAD_NORM = "bias-gradient norm"
+GRAD_DATA_RATIO = "grad:data ratio"
+
+HIDDEN_METRICS = (PRE_MEAN, PRE_STD, ACT_MEAN, ACT_STD, SATURATED, DEAD, GRAD_H_NORM)
+PARAM_METRICS = (WEIGHT_GRAD_NORM, BIAS_GRAD_NORM, GRAD_DATA_RATIO)
+METRICS = HIDDEN_METRICS + PARAM_METRICS
+DEFAULT_SAT_THRESHOLD = 0.01
+
+
+def dead_fraction(slope: Array) -> float:
+    """Fraction of units (columns of the (N, n) slope array f'(z)) with zero slope for every
+    sample."""
+    if np.count_nonzero(slope) == slope.size:  # the common case, 10x cheaper than the mask
+        return 0.0
+    return float(np.mean(np.all(slope == 0, axis=0)))
+
+
+def bias_key(cfg: MLPConfig, layer: int) -> str:
+    """The parameter whose gradient is layer ``layer``'s bias gradient: ``beta{l}`` for a
+    batch-normalized hidden layer, else ``b{l}``."""
+    return f"beta{layer}" if cfg.batchnorm and layer <= cfg.depth else f"b{layer}"
+
+
+def layer_stats(
+    params: dict[str, Array],
+    cache: MLPCache,
+    grads: dict,
+    cfg: MLPConfig,
+    sat_threshold: float = DEFAULT_SAT_THRESHOLD,
+) -> pd.DataFrame:
+    """Per-layer statistics of one pass: DataFrame[layer, metric, value] (see module doc).
+
+    params, cache, grads : from :func:`gradviz.mlp.init_params`, :func:`gradviz.mlp.forward`
+        and :func:`gradviz.mlp.backward` for the same batch.
+    sat_threshold : a unit entry counts as saturated when :math:`|f'(z)|` is below this.
+    """
+    layers: list[int] = []
+    metrics: list[str] = []
+    values: list[float] = []
+
+    def add(layer: int, metric: str, value: float) -> None:
+        layers.append(layer)
+        metrics.append(metric)
+        values.append(value)
+
+    with np.errstate(all="ignore"):
+        for layer in range(1, cfg.depth + 1):
+            z, h, slope = cache.z[layer - 1], cache.h[layer], cache.slope[layer - 1]
+            add(layer, PRE_MEAN, float(np.mean(z)))
+            add(layer, PRE_STD, float(np.std(z)))
+            add(layer, ACT_MEAN, float(np.mean(h)))
+            add(layer, ACT_STD, float(np.std(h)))
+            add(layer, SATURATED, 100.0 * float(np.mean(np.abs(slope) < sat_threshold)))
+            add(layer, DEAD, 100.0 * dead_fraction(slope))
+            add(layer, GRAD_H_NORM, norm(grads["dh"][layer - 1]))
+        for layer in range(1, cfg.depth + 2):
+            w_grad = norm(grads[f"W{layer}"])
+            add(layer, WEIGHT_GRAD_NORM, w_grad)
+            add(layer, BIAS_GRAD_NORM, norm(grads[bias_key(cfg, layer)]))
+            add(layer, GRAD_DATA_RATIO, _ratio(w_grad, norm(params[f"W{layer}"])))
+    return pd.DataFrame({"layer": layers, "metric": metrics, "value": values})
+
+
+def _ratio(num: float, den: float) -> float:
+    """num / den with 0/0 = NaN and x/0 = inf, warning-free."""
+    with np.errstate(all="ignore"):
+        return float(np.float64(num) / np.float64(den))
+
+
+def layer_histograms(
+    cache: MLPCache, grads: dict, bins: int = 40, quantities: tuple[str, ...] = ("h", "dh")
+) -> pd.DataFrame:
+    """Histograms binned in numpy: DataFrame[layer, quantity, bin_start, bin_end, count].
+
+    ``quantity`` is ``"z"``, ``"h"`` or ``"dh"``; each layer's histogram spans its own finite
+    range (non-finite entries are left out, and an all-non-finite layer gets no rows).
+    """
+    frames = []
+    sources = {"z": cache.z, "h": cache.h[1:], "dh": grads["dh"]}
+    for quantity in quantities:
+        for layer, arr in enumerate(sources[quantity], start=1):
+            values = np.ravel(arr)
+            values = values[np.isfinite(values)]
+            if values.size == 0:
+                continue
+            lo, hi = float(values.min()), float(values.max())
+            if lo == hi:
+                lo, hi = lo - 0.5, hi + 0.5
+            # Halve a range too wide for float64 (e.g. ±1e308), bin, then scale the edges back.
+            scale = 1.0 if np.isfinite(hi - lo) else 2.0
+            with np.errstate(all="ignore"):
+                counts, edges = np.histogram(
+                    values / scale, bins=bins, range=(lo / scale, hi / scale)
+                )
+                edges = edges * scale
+            frames.append(
+                pd.DataFrame(
+                    {
+                        "layer": layer,
+                        "quantity": quantity,
+                        "bin_start": edges[:-1],
+                        "bin_end": edges[1:],
+                        "count": counts,
+                    }
+                )
+            )
+    if not frames:
+        return pd.DataFrame(columns=["layer", "quantity", "bin_start", "bin_end", "count"])
+    return pd.concat(frames, ignore_index=True)

@@ -1,0 +1,140 @@
+r"""Layers as pure forward/backward pairs, in the style of cs231n's ``layers.py``.
+
+Every ``*_forward`` returns ``(out, cache)`` and every ``*_backward(dout, cache)`` returns the
+gradients of the loss with respect to the forward inputs; ``dX`` always means
+:math:`\partial L/\partial X`. Shapes use N (batch), D (input features) and M (output features).
+Nothing here warns on overflow: callers that expect blow-ups wrap the calls in
+``np.errstate(all="ignore")`` and read inf/NaN as data.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from gradviz.activations import Activation
+
+Array = np.ndarray
+
+
+def affine_forward(x: Array, w: Array, b: Array) -> tuple[Array, tuple]:
+    r"""Fully connected layer :math:`\text{out} = x W + b`.
+
+    Parameters
+    ----------
+    x : (N, D) inputs.
+    w : (D, M) weights.
+    b : (M,) biases.
+
+    Returns
+    -------
+    out : (N, M).
+    cache : ``(x, w)`` for :func:`affine_backward`.
+    """
+    return x @ w + b, (x, w)
+
+
+def affine_backward(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
+    r"""Backward pass of :func:`affine_forward`.
+
+    .. math:: dx = dout\,W^\top,\quad dW = x^\top dout,\quad db = \textstyle\sum_n dout_n
+
+    Parameters
+    ----------
+    dout : (N, M) upstream gradient.
+    cache : ``(x, w)`` from the forward pass.
+
+    Returns
+    -------
+    dx : (N, D), dw : (D, M), db : (M,).
+    """
+    x, w = cache
+    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+
+
+def activation_forward(z: Array, act: Activation) -> tuple[Array, tuple]:
+    r"""Elementwise activation :math:`h = f(z)`.
+
+    The local slope :math:`f'(z)` is computed here and cached, because both the backward pass
+    and the dead-unit statistics need it.
+
+    Parameters
+    ----------
+    z : (N, M) pre-activations, any shape in fact.
+    act : a registry :class:`~gradviz.activations.Activation`.
+
+    Returns
+    -------
+    out : same shape as ``z``.
+    cache : ``(z, slope)`` with ``slope = f'(z)``.
+    """
+    out, slope = act.value_and_grad(z)
+    return out, (z, slope)
+
+
+def activation_backward(dout: Array, cache: tuple) -> Array:
+    r"""Backward pass of :func:`activation_forward`: :math:`dz = dout \odot f'(z)`."""
+    _, slope = cache
+    return dout * slope
+
+
+def batchnorm_forward(
+    x: Array, gamma: Array, beta: Array, eps: float = 1e-5
+) -> tuple[Array, tuple]:
+    r"""Batch normalization in training mode (Ioffe & Szegedy 2015), batch statistics.
+
+    .. math::
+        \mu = \tfrac1N\textstyle\sum_n x_n,\quad \sigma^2 = \tfrac1N\sum_n (x_n-\mu)^2,\quad
+        \hat x = \frac{x-\mu}{\sqrt{\sigma^2+\epsilon}},\quad out = \gamma\hat x + \beta
+
+    Parameters
+    ----------
+    x : (N, M) inputs.
+    gamma, beta : (M,) scale and shift.
+    eps : variance floor ε.
+
+    Returns
+    -------
+    out : (N, M).
+    cache : ``(x_hat, gamma, inv_std, mean, var)``; ``mean`` and ``var`` (M,) are the batch
+        statistics, reused to evaluate new points in inference mode.
+    """
+    mean = x.mean(axis=0)
+    centred = x - mean
+    var = (centred * centred).mean(axis=0)
+    inv_std = 1.0 / np.sqrt(var + eps)
+    x_hat = centred * inv_std
+    return gamma * x_hat + beta, (x_hat, gamma, inv_std, mean, var)
+
+
+def batchnorm_inference(
+    x: Array, gamma: Array, beta: Array, mean: Array, var: Array, eps: float = 1e-5
+) -> Array:
+    r"""Batch normalization with fixed statistics: :math:`\gamma (x-\mu)/\sqrt{\sigma^2+\epsilon}
+    + \beta`. ``x`` (N, M); ``mean``, ``var``, ``gamma``, ``beta`` (M,)."""
+    return gamma * (x - mean) / np.sqrt(var + eps) + beta
+
+
+def batchnorm_backward(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
+    r"""Backward pass of :func:`batchnorm_forward`, in the compact closed form.
+
+    .. math::
+        d\hat x = dout\,\gamma,\quad
+        dx = \frac{1}{N\sqrt{\sigma^2+\epsilon}}\Big(N\,d\hat x - \textstyle\sum_n d\hat x_n
+        - \hat x \sum_n d\hat x_n \hat x_n\Big)
+
+    Parameters
+    ----------
+    dout : (N, M) upstream gradient.
+    cache : from :func:`batchnorm_forward`.
+
+    Returns
+    -------
+    dx : (N, M), dgamma : (M,), dbeta : (M,).
+    """
+    x_hat, gamma, inv_std, _, _ = cache
+    n = dout.shape[0]
+    dgamma = (dout * x_hat).sum(axis=0)
+    dbeta = dout.sum(axis=0)
+    dx_hat = dout * gamma
+    dx = (inv_std / n) * (n * dx_hat - dx_hat.sum(axis=0) - x_hat * (dx_hat * x_hat).sum(axis=0))
+    return dx, dgamma, dbeta

@@ -1,0 +1,170 @@
+"""The MLP: finite-difference checks of the whole backward pass, shapes, determinism, and the
+behaviour the pages show (vanishing with deep sigmoid, He + ReLU keeping the scale, zero init)."""
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradviz.activations import NAMES
+from gradviz.gradcheck import numerical_gradient, rel_error
+from gradviz.initializers import NAMES as INIT_NAMES
+from gradviz.losses import loss_forward
+from gradviz.mlp import MLPConfig, backward, forward, init_params, param_grads, predict_scores
+from gradviz.numerics import norm
+
+TOL = 1e-6
+
+
+def _check_gradients(cfg, n=6, kind="bce", seed=0):
+    rng = np.random.default_rng(seed)
+    X = rng.normal(size=(n, cfg.in_dim))
+    y = rng.integers(0, 2, size=n) if kind != "mse" else rng.normal(size=n)
+    params = init_params(cfg)
+
+    def loss():
+        return loss_forward(kind, forward(params, X, cfg)[0], y)[0]
+
+    scores, cache = forward(params, X, cfg)
+    grads = backward(loss_forward(kind, scores, y)[1], cache)
+    assert set(param_grads(grads)) == set(params)
+    for key, value in params.items():
+        numeric = numerical_gradient(loss, value)
+        if cfg.batchnorm and key[0] == "b" and key[1:].isdigit() and int(key[1:]) <= cfg.depth:
+            # batch norm subtracts the batch mean, so the loss does not depend on b_l at all
+            assert np.abs(grads[key]).max() < 1e-12 and np.abs(numeric).max() < 1e-8
+        else:
+            assert rel_error(grads[key], numeric) < TOL, key
+    return grads, cache
+
+
+@pytest.mark.parametrize("activation", NAMES)
+def test_mlp_gradients_for_every_activation(activation):
+    _check_gradients(MLPConfig(depth=3, width=5, activation=activation, sigma_b=0.3, seed=1))
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {"batchnorm": True},
+        {"residual": True},
+        {"residual": True, "in_dim": 5},
+        {"batchnorm": True, "residual": True},
+    ],
+)
+def test_mlp_gradients_with_batchnorm_and_residual(options):
+    _check_gradients(MLPConfig(depth=3, width=5, activation="tanh", sigma_b=0.2, **options))
+
+
+@pytest.mark.parametrize("kind", ["softmax", "mse"])
+def test_mlp_gradients_for_each_loss(kind):
+    _check_gradients(MLPConfig(depth=2, width=4, out_dim=2 if kind == "softmax" else 1), kind=kind)
+
+
+def test_dh_and_dz_follow_the_chain_rule():
+    cfg = MLPConfig(depth=3, width=5, activation="tanh")
+    grads, cache = _check_gradients(cfg)
+    params = init_params(cfg)
+    assert len(grads["dh"]) == len(grads["dz"]) == 3
+    for layer in range(1, 4):
+        slope = 1 - np.tanh(cache.z[layer - 1]) ** 2
+        assert np.allclose(grads["dz"][layer - 1], grads["dh"][layer - 1] * slope)
+    # dL/dh_{l-1} = dL/dz_l W_l^T (no batch norm, no residual)
+    assert np.allclose(grads["dh"][0], grads["dz"][1] @ params["W2"].T)
+
+
+@given(
+    st.integers(1, 6),
+    st.integers(1, 12),
+    st.integers(1, 9),
+    st.sampled_from(NAMES),
+    st.sampled_from(INIT_NAMES),
+    st.booleans(),
+    st.booleans(),
+    st.integers(0, 1000),
+)
+def test_shapes_and_determinism(depth, width, n, act, init, bn, res, seed):
+    cfg = MLPConfig(depth, width, activation=act, init=init, batchnorm=bn, residual=res, seed=seed)
+    params = init_params(cfg)
+    X = np.random.default_rng(seed).normal(size=(n, 2))
+    scores, cache = forward(params, X, cfg)
+    grads = backward(np.ones_like(scores), cache)
+    assert scores.shape == (n, 1)
+    assert [z.shape for z in cache.z] == [(n, width)] * depth
+    assert cache.h[0].shape == (n, 2) and len(cache.h) == depth + 1
+    assert [g.shape for g in grads["dh"]] == [(n, width)] * depth
+    assert all(grads[k].shape == v.shape for k, v in params.items())
+    again = init_params(cfg)
+    assert all(np.array_equal(params[k], again[k]) for k in params)
+
+
+def test_deep_sigmoid_gradients_shrink_layer_by_layer():
+    cfg = MLPConfig(depth=10, width=64, activation="sigmoid", init="xavier_normal", seed=3)
+    X = np.random.default_rng(0).normal(size=(128, 2))
+    scores, cache = forward(init_params(cfg), X, cfg)
+    grads = backward(loss_forward("bce", scores, np.ones(128))[1], cache)
+    per_layer = np.array([norm(g) for g in grads["dh"]])
+    assert np.all(np.diff(per_layer) > 0)  # larger towards the output: shrinks going back
+    assert per_layer[0] / per_layer[-1] < 1e-3
+
+
+def test_he_relu_keeps_activation_std_roughly_constant():
+    cfg = MLPConfig(depth=30, width=256, activation="relu", init="he_normal", seed=0)
+    X = np.random.default_rng(1).normal(size=(256, 2))
+    _, cache = forward(init_params(cfg), X, cfg)
+    # second moment is preserved by He init: compare layer 5 with layer 30
+    rms = np.array([np.sqrt(np.mean(h**2)) for h in cache.h[1:]])
+    assert 0.5 < rms[-1] / rms[4] < 2.0
+    # the same network with N(0, 1) weights explodes by orders of magnitude
+    _, big = forward(
+        init_params(MLPConfig(30, 256, activation="relu", init="standard_normal")), X, cfg
+    )
+    assert np.sqrt(np.mean(big.h[-1] ** 2)) / np.sqrt(np.mean(big.h[5] ** 2)) > 1e10
+
+
+def test_zero_init_with_relu_gives_exactly_zero_gradients():
+    cfg = MLPConfig(depth=5, width=8, activation="relu", init="zeros")
+    X = np.random.default_rng(0).normal(size=(10, 2))
+    scores, cache = forward(init_params(cfg), X, cfg)
+    grads = param_grads(backward(loss_forward("bce", scores, np.ones(10))[1], cache))
+    # only the output bias learns; every weight gradient is exactly zero
+    assert all(np.all(g == 0) for k, g in grads.items() if k.startswith("W"))
+    assert all(np.all(grads[f"b{layer}"] == 0) for layer in range(1, 6))
+    assert np.all(grads["b6"] != 0)
+
+
+def test_overflow_is_data_without_warnings():
+    # each layer multiplies by 2 * 256 = 512, so activations pass 1e308 after ~114 layers
+    cfg = MLPConfig(120, 256, activation="linear", init="constant", init_params=(("c", 2.0),))
+    X = np.abs(np.random.default_rng(0).normal(size=(32, 2)))
+    scores, cache = forward(init_params(cfg), X, cfg)
+    loss, dscores = loss_forward("bce", scores, np.ones(32))
+    grads = backward(dscores, cache)
+    assert np.all(np.isinf(cache.h[-1])) and np.all(np.isfinite(cache.h[100]))
+    assert np.isnan(loss)  # log(1 + e^inf) - inf
+    assert len(grads["dh"]) == 120
+
+
+def test_predict_with_batchnorm_uses_training_statistics():
+    cfg = MLPConfig(depth=3, width=6, batchnorm=True)
+    params = init_params(cfg)
+    X = np.random.default_rng(0).normal(size=(50, 2))
+    train_scores, _ = forward(params, X, cfg)
+    assert np.allclose(predict_scores(params, X, cfg, X_stats=X), train_scores)
+    one = predict_scores(params, X[:1], cfg, X_stats=X)  # a single point still works
+    assert np.allclose(one, train_scores[:1])
+
+
+@pytest.mark.parametrize(
+    ("kwargs", "message"),
+    [
+        ({"depth": 0}, "depth"),
+        ({"width": 2.5}, "width"),
+        ({"activation": "swishy"}, "unknown"),
+        ({"init": "magic"}, "unknown"),
+        ({"sigma_b": -1.0}, "sigma_b"),
+    ],
+)
+def test_bad_config_is_a_clear_error(kwargs, message):
+    with pytest.raises((ValueError, KeyError), match=message):
+        MLPConfig(**kwargs)
