@@ -1,0 +1,433 @@
+r"""Mean-field theory of signal propagation in deep random networks (Schoenholz et al. 2017).
+
+A fully connected layer with weights :math:`W_{ij} \sim (0, \sigma_w^2/n)` and biases
+:math:`b_i \sim N(0, \sigma_b^2)` maps the per-unit pre-activation variance
+:math:`q_{l-1}` of the previous layer to
+
+.. math:: q_l = \sigma_w^2\, E\big[\phi(z)^2\big] + \sigma_b^2, \qquad z \sim N(0, q_{l-1}),
+
+with a fixed point :math:`q^*`. Back-propagated squared gradients are multiplied, per layer, by
+
+.. math:: \chi(q) = \sigma_w^2\, E\big[\phi'(z)^2\big], \qquad z \sim N(0, q),
+
+and :math:`\chi_1 = \chi(q^*)`. So :math:`\lVert\partial L/\partial h_l\rVert^2` scales like
+:math:`\chi_1^{L-l}`: the ordered phase :math:`\chi_1 < 1` vanishes, the chaotic phase
+:math:`\chi_1 > 1` explodes, and :math:`\chi_1 = 1` is the edge of chaos. The depth scale is
+:math:`\xi = 1/|\ln\chi_1|` (layers over which the squared gradient changes by a factor e) and
+networks train up to about :math:`6\xi` layers.
+
+Gaussian expectations. Textbook Gauss–Hermite quadrature (``gauss_hermite_normal``) is exact for
+integrands that are smooth on the scale of the Gaussian, which fails as soon as
+:math:`\sqrt q \gg 1`: with 100 nodes it misses :math:`E[\tanh'(z)^2]` at :math:`q = 100` by 88%.
+We therefore integrate :math:`\int g(x)\,N(x; 0, q)\,dx` by Gauss–Legendre quadrature on dyadic
+panels ``[0, a], [a, 2a], [2a, 4a], ...`` (mirrored for x < 0), with ``a`` a power of two below
+both :math:`\sqrt q` and 1, so 0 and ±1 (the kinks of ReLU and hard tanh) are panel edges and the
+panels resolve both the activation's scale and the Gaussian's. The tests cross-check it against
+Gauss–Hermite where that is accurate, and against closed forms (ReLU, linear, hard tanh).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+
+import numpy as np
+import pandas as pd
+
+from gradviz.activations import Activation
+
+Array = np.ndarray
+
+_GL_NODES, _GL_WEIGHTS = np.polynomial.legendre.leggauss(12)
+_TAIL_SIGMAS = 12.0  # Gaussian mass beyond 12 σ is below 1e-32
+_FINE = 6  # the first panel is 2^-6 of min(√q, 1) wide
+Q_MAX = 1e12  # a variance beyond this is reported as diverging (q* = ∞)
+# A variance below this counts as converged to 0: χ(q) differs from χ(0) by O(q) (~1e-8), and the
+# edge of chaos at σ_b = 0 (tanh at σ_w² = 1) is approached only like q ~ 1/l.
+Q_MIN = 1e-8
+
+
+def _panel_nodes(sqrt_q: Array) -> tuple[Array, Array]:
+    """Quadrature nodes ``x`` (B, K) and weights (B, K) for :math:`\\int_0^\\infty g(x)dx`
+    on dyadic panels that reach :math:`12\\sqrt q` for every batch entry."""
+    scale = np.minimum(sqrt_q, 1.0)
+    first = np.exp2(np.floor(np.log2(scale)) - _FINE)  # a power of two: 1 is a panel edge
+    n_panels = int(np.ceil(np.max(np.log2(_TAIL_SIGMAS * sqrt_q / first)))) + 1
+    n_panels = max(n_panels, 2)
+    k = np.arange(n_panels)
+    right = first[:, None] * np.exp2(k)[None, :]  # (B, P)
+    left = np.concatenate([np.zeros((len(sqrt_q), 1)), right[:, :-1]], axis=1)
+    half = (right - left) / 2
+    mid = (right + left) / 2
+    x = mid[:, :, None] + half[:, :, None] * _GL_NODES[None, None, :]
+    w = half[:, :, None] * _GL_WEIGHTS[None, None, :]
+    return x.reshape(len(sqrt_q), -1), w.reshape(len(sqrt_q), -1)
+
+
+def gaussian_expectation(g, q: Array | float) -> Array:
+    r""":math:`E[g(z)]` for :math:`z \sim N(0, q)`, elementwise over an array of variances.
+
+    Parameters
+    ----------
+    g : elementwise function of an array (for example ``act.fn(x)**2``).
+    q : variances, shape (B,) or scalar; ``q == 0`` gives ``g(0)``, ``q = inf`` gives NaN.
+
+    Returns
+    -------
+    Array of shape ``np.shape(q)``.
+    """
+    q_arr = np.atleast_1d(np.asarray(q, dtype=float))
+    out = np.full(q_arr.shape, np.nan)
+    with np.errstate(all="ignore"):
+        zero = q_arr == 0
+        if zero.any():
+            out[zero] = g(np.zeros(1))[0]
+        ok = np.isfinite(q_arr) & (q_arr > 0)
+        if ok.any():
+            qs = q_arr[ok]
+            sqrt_q = np.sqrt(qs)
+            x, w = _panel_nodes(sqrt_q)
+            density = np.exp(-(x * x) / (2 * qs[:, None])) / np.sqrt(2 * np.pi * qs[:, None])
+            out[ok] = np.sum(w * density * (g(x) + g(-x)), axis=1)
+    return out.reshape(np.shape(q))
+
+
+def q_map(q: Array | float, sigma_w2: Array | float, sigma_b2: Array | float, act: Activation):
+    r"""One layer of the variance recursion :math:`\sigma_w^2 E[\phi(z)^2] + \sigma_b^2`,
+    :math:`z\sim N(0,q)`. Broadcasts over arrays of equal shape."""
+    second_moment = gaussian_expectation(lambda x: act.fn(x) ** 2, q)
+    with np.errstate(all="ignore"):
+        return np.asarray(sigma_w2) * second_moment + np.asarray(sigma_b2)
+
+
+def chi(q: Array | float, sigma_w2: Array | float, act: Activation) -> Array:
+    r""":math:`\chi(q) = \sigma_w^2 E[\phi'(z)^2]`, :math:`z\sim N(0,q)`: the factor by which one
+    layer multiplies the mean squared back-propagated gradient."""
+    with np.errstate(all="ignore"):
+        return np.asarray(sigma_w2) * gaussian_expectation(lambda x: act.grad(x) ** 2, q)
+
+
+@dataclass(frozen=True)
+class FixedPoint:
+    """Fixed point of the variance map, elementwise over a batch of (σ_w², σ_b²).
+
+    ``q_star`` is ``inf`` where the variance grew past :data:`Q_MAX` (unbounded activations in the
+    expanding regime); ``converged`` is False where the iteration budget ran out first (for example
+    tanh at σ_w² = 1, σ_b² = 0, where q decays to 0 only like 1/l).
+    """
+
+    q_star: Array
+    converged: Array
+    iterations: int
+
+
+def variance_fixed_point(
+    sigma_w2: Array | float,
+    sigma_b2: Array | float,
+    act: Activation,
+    q0: float = 1.0,
+    tol: float = 1e-12,
+    max_iter: int = 400,
+) -> FixedPoint:
+    r"""Iterate :func:`q_map` from ``q0`` to its fixed point :math:`q^*`.
+
+    Plain iteration converges linearly, slowly near the edge of chaos; every third step is an
+    Aitken :math:`\Delta^2` extrapolation, kept only when the last three iterates contract and it
+    lands on a positive finite value with a smaller residual. Converged means that one step
+    moves q by at most ``tol`` :math:`\cdot q`, or that q fell below :data:`Q_MIN`.
+    """
+    sw2, sb2 = np.broadcast_arrays(
+        np.atleast_1d(np.asarray(sigma_w2, dtype=float)),
+        np.atleast_1d(np.asarray(sigma_b2, dtype=float)),
+    )
+    shape = sw2.shape
+    sw2, sb2 = sw2.ravel(), sb2.ravel()
+    q = np.full(sw2.shape, float(q0))
+    done = np.zeros(sw2.shape, dtype=bool)
+    diverged = np.zeros(sw2.shape, dtype=bool)
+    iterations = 0
+    for iterations in range(1, max_iter + 1):
+        active = np.flatnonzero(~done)
+        if active.size == 0:
+            break
+        qa, wa, ba = q[active], sw2[active], sb2[active]
+        q1 = q_map(qa, wa, ba, act)
+        new = q1
+        if iterations % 3 == 0:
+            q2 = q_map(q1, wa, ba, act)
+            with np.errstate(all="ignore"):
+                denom = q2 - 2 * q1 + qa
+                aitken = qa - (q1 - qa) ** 2 / denom
+                # Only a contracting sequence extrapolates to its limit; on an expanding one
+                # Aitken would jump to the repelling fixed point instead.
+                contracting = np.abs(q2 - q1) < np.abs(q1 - qa)
+                good = contracting & np.isfinite(aitken) & (aitken > 0) & (denom != 0)
+            if good.any():
+                res_aitken = np.abs(q_map(np.where(good, aitken, 1.0), wa, ba, act) - aitken)
+                res_plain = np.abs(q_map(q2, wa, ba, act) - q2)
+                better = good & (res_aitken < res_plain)
+                new = np.where(better, aitken, q2)
+            else:
+                new = q2
+        with np.errstate(all="ignore"):
+            gone = ~np.isfinite(new) | (new > Q_MAX)
+            close = (np.abs(new - qa) <= tol * new) | (new < Q_MIN)
+        q[active] = np.where(gone, np.inf, new)
+        diverged[active] |= gone
+        done[active] |= gone | close
+    return FixedPoint(
+        q_star=q.reshape(shape), converged=(done & ~diverged).reshape(shape), iterations=iterations
+    )
+
+
+def chi1(sigma_w2: Array | float, sigma_b2: Array | float, act: Activation) -> Array:
+    r""":math:`\chi_1 = \chi(q^*)`. Where the variance diverges (:math:`q^* = \infty`), the limit
+    of :math:`\chi(q)` is taken at :data:`Q_MAX`: for ReLU it is :math:`\sigma_w^2/2` at any q."""
+    fp = variance_fixed_point(sigma_w2, sigma_b2, act)
+    q_eval = np.where(np.isinf(fp.q_star), Q_MAX, fp.q_star)
+    sw2 = np.broadcast_to(np.asarray(sigma_w2, dtype=float), q_eval.shape)
+    return chi(q_eval, sw2, act)
+
+
+def critical_sigma_w2(
+    sigma_b2: Array | float,
+    act: Activation,
+    low: float = 1e-2,
+    high: float = 1e3,
+    tol: float = 1e-10,
+) -> Array:
+    r"""The σ_w² at which :math:`\chi_1 = 1`, for each σ_b² (array or scalar).
+
+    Bisection on ``[low, high]`` in log σ_w² (:math:`\chi_1` grows with σ_w²), all σ_b² at once,
+    until the bracket is narrower than ``tol`` in log σ_w². NaN where :math:`\chi_1 - 1` has no
+    sign change on the interval, e.g. sigmoid at small σ_b², whose slope never exceeds 1/4.
+    """
+    sb2 = np.atleast_1d(np.asarray(sigma_b2, dtype=float))
+    lo = np.full(sb2.shape, math.log(low))
+    hi = np.full(sb2.shape, math.log(high))
+    f_lo = chi1(np.exp(lo), sb2, act) - 1.0
+    f_hi = chi1(np.exp(hi), sb2, act) - 1.0
+    bracketed = np.isfinite(f_lo) & np.isfinite(f_hi) & (f_lo * f_hi <= 0)
+    while np.any(hi - lo > tol):
+        mid = (lo + hi) / 2
+        f_mid = chi1(np.exp(mid), sb2, act) - 1.0
+        same = (f_mid < 0) == (f_lo < 0)
+        lo, f_lo = np.where(same, mid, lo), np.where(same, f_mid, f_lo)
+        hi = np.where(same, hi, mid)
+    root = np.where(bracketed, np.exp((lo + hi) / 2), np.nan)
+    return root.reshape(np.shape(sigma_b2))
+
+
+@dataclass(frozen=True)
+class DepthScale:
+    r"""Where a configuration sits on the phase diagram.
+
+    ``q_star`` (inf if diverging), ``chi1``, ``phase`` ("ordered" / "critical" / "chaotic"),
+    ``xi`` = :math:`1/|\ln\chi_1|` (inf at criticality), ``trainable_depth`` = :math:`6\xi`.
+    In the ordered phase :math:`\xi` equals Schoenholz's correlation depth :math:`\xi_c`, because
+    the correlation fixed point is :math:`c^* = 1` and :math:`\chi_c(1) = \chi_1`; in the chaotic
+    phase it is the gradient depth scale :math:`\xi_\nabla = 1/\ln\chi_1`.
+    """
+
+    sigma_w2: float
+    sigma_b2: float
+    q_star: float
+    chi1: float
+    phase: str
+    xi: float
+    trainable_depth: float
+
+
+def depth_scale(sigma_w2: float, sigma_b2: float, act: Activation, tol: float = 1e-6) -> DepthScale:
+    """:class:`DepthScale` of one (σ_w², σ_b²); ``tol`` is how close to 1 counts as critical."""
+    q_star = float(variance_fixed_point(sigma_w2, sigma_b2, act).q_star.ravel()[0])
+    c1 = float(chi(Q_MAX if math.isinf(q_star) else q_star, sigma_w2, act).ravel()[0])
+    with np.errstate(all="ignore"):
+        log_chi = math.log(c1) if c1 > 0 else -math.inf
+    if abs(log_chi) <= tol:
+        phase, xi = "critical", math.inf
+    else:
+        phase = "ordered" if log_chi < 0 else "chaotic"
+        xi = 1.0 / abs(log_chi)
+    return DepthScale(sigma_w2, sigma_b2, q_star, c1, phase, xi, 6.0 * xi)
+
+
+def predict_layers(
+    act: Activation, depth: int, q1: float, sigma_w2: float, sigma_b2: float
+) -> pd.DataFrame:
+    r"""Mean-field prediction for every hidden layer ``l = 1..L`` of a width-n MLP.
+
+    Parameters
+    ----------
+    act : the hidden activation φ.
+    depth : L, the number of hidden layers.
+    q1 : variance of the first pre-activation, :math:`\mathrm{Var}(W_1)\,E\lVert x\rVert^2 +
+        \sigma_b^2` (layer 1 has fan-in D, not n, so it enters separately).
+    sigma_w2 : :math:`n\,\mathrm{Var}(W_l)` of the hidden-to-hidden layers l = 2..L.
+    sigma_b2 : bias variance.
+
+    Returns
+    -------
+    DataFrame with one row per layer: ``layer``, ``q`` (:math:`q_l`, may be inf),
+    ``act_std`` (:math:`\sqrt{\mathrm{Var}\,\phi(z)}`, z ~ N(0, q_l)), ``chi``
+    (:math:`\chi(q_l)`), ``log10_grad_ratio`` and ``grad_ratio``: the predicted
+    :math:`\lVert\partial L/\partial h_l\rVert / \lVert\partial L/\partial h_L\rVert =
+    \prod_{k=l+1}^{L}\chi(q_k)^{1/2}` (kept in log10 so it never overflows; the ratio itself may
+    be inf or 0).
+    """
+    q = np.empty(depth)
+    q[0] = q1
+    for layer in range(1, depth):
+        q[layer] = (
+            float(q_map(q[layer - 1], sigma_w2, sigma_b2, act)) if q[layer - 1] < np.inf else np.inf
+        )
+    with np.errstate(all="ignore"):
+        mean = gaussian_expectation(act.fn, q)
+        second = gaussian_expectation(lambda x: act.fn(x) ** 2, q)
+        act_std = np.sqrt(np.maximum(second - mean**2, 0.0))
+        chis = chi(np.where(np.isinf(q), Q_MAX, q), sigma_w2, act)
+        log10_chi = np.log10(chis)
+        # ||dh_{l-1}||^2 = chi(q_l) ||dh_l||^2, so log10 ratio_l = 0.5 * sum_{k>l} log10 chi_k.
+        tail = np.concatenate([np.cumsum(log10_chi[::-1])[::-1][1:], [0.0]])
+        log10_ratio = 0.5 * tail
+        ratio = 10.0**log10_ratio
+    return pd.DataFrame(
+        {
+            "layer": np.arange(1, depth + 1),
+            "q": q,
+            "act_std": act_std,
+            "chi": chis,
+            "log10_grad_ratio": log10_ratio,
+            "grad_ratio": ratio,
+        }
+    )
+
+
+def phase_grid(
+    act: Activation,
+    sigma_w2_range: tuple[float, float] = (1e-2, 1e3),
+    sigma_b2_range: tuple[float, float] = (0.0, 1.0),
+    n_w: int = 48,
+    n_b: int = 21,
+) -> pd.DataFrame:
+    r""":math:`\log_{10}\chi_1` over a grid: σ_w² log-spaced, σ_b² linearly spaced.
+
+    Returns a long-form DataFrame with one row per cell: ``sigma_w2``, ``sigma_b2`` (cell
+    centres), ``sigma_w2_lo``/``sigma_w2_hi`` and ``sigma_b2_lo``/``sigma_b2_hi`` (cell edges, for
+    ``rect`` marks), ``chi1``, ``log10_chi1`` (clipped to ±3 for the colour scale, NaN-free) and
+    ``phase``.
+    """
+    w_edges = np.geomspace(*sigma_w2_range, n_w + 1)
+    b_edges = np.linspace(*sigma_b2_range, n_b + 1)
+    w_mid = np.sqrt(w_edges[:-1] * w_edges[1:])
+    b_mid = (b_edges[:-1] + b_edges[1:]) / 2
+    ww, bb = np.meshgrid(w_mid, b_mid)
+    c1 = chi1(ww.ravel(), bb.ravel(), act)
+    with np.errstate(all="ignore"):
+        log_c = np.clip(np.log10(c1), -3.0, 3.0)
+    log_c = np.where(np.isnan(log_c), 0.0, log_c)
+    i_b, i_w = np.divmod(np.arange(ww.size), n_w)
+    return pd.DataFrame(
+        {
+            "sigma_w2": ww.ravel(),
+            "sigma_b2": bb.ravel(),
+            "sigma_w2_lo": w_edges[i_w],
+            "sigma_w2_hi": w_edges[i_w + 1],
+            "sigma_b2_lo": b_edges[i_b],
+            "sigma_b2_hi": b_edges[i_b + 1],
+            "chi1": c1,
+            "log10_chi1": log_c,
+            "phase": np.where(c1 < 1, "ordered", "chaotic"),
+        }
+    )
+
+
+def critical_line(
+    act: Activation, sigma_b2_values: Array, low: float = 1e-2, high: float = 1e3
+) -> pd.DataFrame:
+    """The order/chaos boundary: ``sigma_b2`` and the critical ``sigma_w2`` (rows without a
+    boundary in ``[low, high]`` are dropped)."""
+    sb2 = np.asarray(sigma_b2_values, dtype=float)
+    root = critical_sigma_w2(sb2, act, low, high, tol=1e-3)
+    df = pd.DataFrame({"sigma_b2": sb2, "sigma_w2": root})
+    return df.dropna().reset_index(drop=True)
+
+
+NAMED_INITS = (
+    "too_small",
+    "standard_uniform",
+    "lecun_normal",
+    "xavier_normal",
+    "he_normal",
+    "standard_normal",
+)
+
+
+def named_points(
+    act: Activation, width: int, sigma_b2: float, sigma_w2_range: tuple[float, float] = (1e-2, 1e3)
+) -> pd.DataFrame:
+    r"""Named initializers of a width-n hidden layer on the phase diagram.
+
+    Each sits at :math:`\sigma_w^2 = n\,\mathrm{Var}(W)` (fan-in = fan-out = n) and the given
+    σ_b². Initializers with the same σ_w² share one point (Xavier and LeCun at n_in = n_out).
+    Returns DataFrame[name, sigma_w2, sigma_b2, chi1, kind="initializer"], only rows inside
+    ``sigma_w2_range``.
+    """
+    from gradviz.initializers import get_initializer, sigma_w2
+
+    by_value: dict[float, list[str]] = {}
+    for name in NAMED_INITS:
+        value = round(sigma_w2(name, width, width), 12)
+        by_value.setdefault(value, []).append(get_initializer(name).label)
+    values = np.array(sorted(v for v in by_value if sigma_w2_range[0] <= v <= sigma_w2_range[1]))
+    if values.size == 0:
+        return pd.DataFrame(columns=["name", "sigma_w2", "sigma_b2", "chi1", "kind"])
+    return pd.DataFrame(
+        {
+            "name": [" / ".join(by_value[v]) for v in values],
+            "sigma_w2": values,
+            "sigma_b2": sigma_b2,
+            "chi1": chi1(values, np.full(values.shape, sigma_b2), act),
+            "kind": "initializer",
+        }
+    )
+
+
+def phase_points(
+    act: Activation,
+    width: int,
+    sigma_b2: float,
+    current_sigma_w2: float | None,
+    sigma_w2_range: tuple[float, float] = (1e-2, 1e3),
+) -> pd.DataFrame:
+    """:func:`named_points` plus the current network (``kind="current"``, named "your
+    network") when its σ_w² is given and inside ``sigma_w2_range``."""
+    points = named_points(act, width, sigma_b2, sigma_w2_range)
+    if current_sigma_w2 is None or not sigma_w2_range[0] <= current_sigma_w2 <= sigma_w2_range[1]:
+        return points
+    here = pd.DataFrame(
+        {
+            "name": ["your network"],
+            "sigma_w2": [current_sigma_w2],
+            "sigma_b2": [sigma_b2],
+            "chi1": chi1(current_sigma_w2, sigma_b2, act),
+            "kind": ["current"],
+        }
+    )
+    return pd.concat([points, here], ignore_index=True) if len(points) else here
+
+
+def trainable_depth_curve(
+    act: Activation,
+    sigma_b2: float,
+    sigma_w2_range: tuple[float, float] = (1e-2, 1e3),
+    n: int = 120,
+) -> pd.DataFrame:
+    r""":math:`\chi_1`, :math:`\xi = 1/|\ln\chi_1|` and the trainable depth :math:`6\xi` along
+    log-spaced σ_w² at fixed σ_b²: DataFrame[sigma_w2, chi1, xi, trainable_depth] (ξ is inf
+    where :math:`\chi_1 = 1` exactly)."""
+    sw2 = np.geomspace(*sigma_w2_range, n)
+    c1 = chi1(sw2, np.full(n, sigma_b2), act)
+    with np.errstate(all="ignore"):
+        xi = 1.0 / np.abs(np.log(c1))
+    return pd.DataFrame({"sigma_w2": sw2, "chi1": c1, "xi": xi, "trainable_depth": 6.0 * xi})

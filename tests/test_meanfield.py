@@ -1,0 +1,201 @@
+"""Mean-field theory: Gaussian expectations, q*, χ₁, the edge of chaos, predictions vs networks."""
+
+import math
+
+import numpy as np
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from gradviz import meanfield as mf
+from gradviz.activations import NAMES, gauss_hermite_normal, get_activation
+from gradviz.mlp import MLPConfig, backward, forward, init_params
+
+TANH = get_activation("tanh")
+RELU = get_activation("relu")
+
+
+@pytest.mark.parametrize("q", [1e-6, 0.3, 1.0, 7.0, 1e4])
+def test_expectations_match_closed_forms(q):
+    relu, linear, hard = RELU, get_activation("linear"), get_activation("hardtanh")
+    assert mf.gaussian_expectation(lambda x: relu.fn(x) ** 2, q) == pytest.approx(q / 2, rel=1e-12)
+    assert mf.gaussian_expectation(lambda x: relu.grad(x) ** 2, q) == pytest.approx(0.5, rel=1e-12)
+    assert mf.gaussian_expectation(lambda x: linear.fn(x) ** 2, q) == pytest.approx(q, rel=1e-12)
+    # P(|z| < 1) for z ~ N(0, q): hard tanh's slope is 1 inside (-1, 1), its kinks are panel edges.
+    expected = math.erf(1 / math.sqrt(2 * q))
+    got = mf.gaussian_expectation(lambda x: hard.grad(x) ** 2, q)
+    assert got == pytest.approx(expected, rel=1e-10, abs=1e-300)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "gelu", "silu", "softplus"])
+@pytest.mark.parametrize("q", [0.01, 0.25, 1.0])
+def test_expectations_agree_with_gauss_hermite_where_it_is_exact(name, q):
+    # Smooth integrands on the Gaussian's own scale: 100-node Gauss-Hermite is spectrally exact.
+    act = get_activation(name)
+    z, w = gauss_hermite_normal(100)
+    for g in (lambda x: act.fn(x) ** 2, lambda x: act.grad(x) ** 2):
+        reference = float(np.sum(w * g(math.sqrt(q) * z)))
+        assert mf.gaussian_expectation(g, q) == pytest.approx(reference, rel=1e-9)
+
+
+def test_plain_gauss_hermite_fails_for_wide_gaussians_which_is_why_we_use_panels():
+    q = 100.0
+    z, w = gauss_hermite_normal(100)
+    hermite = float(np.sum(w * TANH.grad(math.sqrt(q) * z) ** 2))
+    # Reference: trapezoid on a fine grid over ±60 σ.
+    x = np.linspace(-600, 600, 1_200_001)
+    density = np.exp(-x * x / (2 * q)) / math.sqrt(2 * math.pi * q)
+    reference = float(np.trapezoid(TANH.grad(x) ** 2 * density, x))
+    assert abs(hermite - reference) / reference > 0.5
+    assert mf.gaussian_expectation(lambda t: TANH.grad(t) ** 2, q) == pytest.approx(
+        reference, rel=1e-8
+    )
+
+
+def test_zero_variance_is_the_value_at_zero_and_arrays_keep_their_shape():
+    assert mf.gaussian_expectation(lambda x: np.cos(x), 0.0) == 1.0
+    out = mf.gaussian_expectation(lambda x: x * x, np.array([[0.0, 2.0], [3.0, np.inf]]))
+    assert out.shape == (2, 2)
+    assert out[0, 0] == 0.0 and out[0, 1] == pytest.approx(2.0) and np.isnan(out[1, 1])
+
+
+def test_tanh_edge_of_chaos_at_sigma_b2_005_is_sigma_w2_176():
+    critical = float(mf.critical_sigma_w2(0.05, TANH))
+    assert critical == pytest.approx(1.76, abs=0.005)
+    assert float(mf.chi1(critical, 0.05, TANH)[0]) == pytest.approx(1.0, abs=1e-8)
+    assert float(mf.chi1(1.5, 0.05, TANH)[0]) < 1 < float(mf.chi1(2.0, 0.05, TANH)[0])
+
+
+def test_relu_edge_of_chaos_is_sigma_w2_2_at_zero_bias():
+    assert float(mf.critical_sigma_w2(0.0, RELU)) == pytest.approx(2.0, rel=1e-8)
+    for sw2 in (0.5, 2.0, 3.0):
+        assert float(mf.chi1(sw2, 0.0, RELU)[0]) == pytest.approx(sw2 / 2, rel=1e-12)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_every_activation_has_a_fixed_point_and_chi1(name):
+    act = get_activation(name)
+    fp = mf.variance_fixed_point(1.0, 0.05, act)
+    q_star = float(fp.q_star[0])
+    c1 = float(mf.chi1(1.0, 0.05, act)[0])
+    assert np.isfinite(c1) and c1 > 0
+    if np.isfinite(q_star):
+        assert fp.converged[0]
+        assert float(mf.q_map(q_star, 1.0, 0.05, act)) == pytest.approx(q_star, rel=1e-9)
+        assert c1 == pytest.approx(float(mf.chi(q_star, 1.0, act)), rel=1e-12)
+    else:  # linear at σ_w² = 1: q grows by σ_b² per layer, without bound
+        assert name == "linear"
+
+
+def test_expanding_unbounded_variance_is_reported_as_infinite_not_as_the_repelling_zero():
+    # SiLU at σ_b² = 0 has the fixed point q = 0, repelling when σ_w² > 4; q must run off to inf.
+    fp = mf.variance_fixed_point(5.8, 0.0, get_activation("silu"))
+    assert np.isinf(fp.q_star[0]) and not fp.converged[0]
+
+
+def test_depth_scale_in_each_phase():
+    ordered = mf.depth_scale(1.0, 0.05, TANH)
+    assert ordered.phase == "ordered" and ordered.chi1 < 1
+    assert ordered.xi == pytest.approx(-1 / math.log(ordered.chi1))
+    assert ordered.trainable_depth == pytest.approx(6 * ordered.xi)
+    chaotic = mf.depth_scale(4.0, 0.05, TANH)
+    assert chaotic.phase == "chaotic" and chaotic.xi == pytest.approx(1 / math.log(chaotic.chi1))
+    critical = mf.depth_scale(2.0, 0.0, RELU)
+    assert critical.phase == "critical" and math.isinf(critical.trainable_depth)
+
+
+def _measure(cfg, n=512):
+    rng = np.random.default_rng(3)
+    X = rng.normal(size=(n, cfg.in_dim))
+    params = init_params(cfg)
+    scores, cache = forward(params, X, cfg)
+    grads = backward(rng.normal(size=scores.shape), cache)
+    act_std = np.array([np.std(h) for h in cache.h[1:]])
+    grad_norm = np.array([np.linalg.norm(d) for d in grads["dh"]])
+    return act_std, grad_norm, float(np.mean(np.sum(X * X, axis=1)))
+
+
+@pytest.mark.parametrize(
+    ("activation", "init", "sigma_w2"),
+    [("relu", "he_normal", 2.0), ("tanh", "xavier_normal", 1.0), ("tanh", "scaled", 4.0)],
+)
+def test_predictions_match_a_wide_random_network(activation, init, sigma_w2):
+    init_params_ = (("sigma_w", 2.0),) if init == "scaled" else ()
+    cfg = MLPConfig(
+        depth=12, width=400, in_dim=400, activation=activation, init=init, init_params=init_params_
+    )
+    act_std, grad_norm, mean_sq = _measure(cfg)
+    var_w1 = sigma_w2 / cfg.in_dim
+    pred = mf.predict_layers(get_activation(activation), 12, var_w1 * mean_sq, sigma_w2, 0.0)
+    # Finite width (n = 400) makes the measured values wander by a few % per layer.
+    assert np.allclose(act_std, pred["act_std"], rtol=0.2)
+    measured_ratio = grad_norm / grad_norm[-1]
+    assert np.allclose(measured_ratio, pred["grad_ratio"], rtol=0.2)
+
+
+def test_prediction_of_an_exploding_network_stays_finite_in_log10():
+    pred = mf.predict_layers(RELU, 100, 1.0, 256.0, 0.0)
+    assert np.all(np.isfinite(pred["log10_grad_ratio"]))
+    # 99 layers of χ = 128 above layer 1: ratio = 128^(99/2).
+    assert pred["log10_grad_ratio"].iloc[0] == pytest.approx(99 / 2 * math.log10(128.0))
+    assert pred["log10_grad_ratio"].iloc[-1] == 0.0
+    assert pred["q"].iloc[1] == pytest.approx(128.0)
+
+
+def test_phase_grid_agrees_with_the_critical_line():
+    grid = mf.phase_grid(TANH, n_w=24, n_b=6)
+    assert len(grid) == 144 < 5000
+    assert np.all(np.isfinite(grid["log10_chi1"]))
+    line = mf.critical_line(TANH, np.array([0.05]))
+    boundary = float(line["sigma_w2"].iloc[0])
+    row = grid[np.isclose(grid["sigma_b2"], grid["sigma_b2"].min())]
+    ordered = row["sigma_w2"] < 0.98 * boundary
+    chaotic = row["sigma_w2"] > 1.02 * boundary
+    # The first row is centred at σ_b² = 1/12, a bit above 0.05: its boundary is to the right.
+    assert (row.loc[ordered & (row["sigma_w2"] < 1.5), "phase"] == "ordered").all()
+    assert (row.loc[chaotic & (row["sigma_w2"] > 3.0), "phase"] == "chaotic").all()
+
+
+def test_sigmoid_needs_a_huge_sigma_w2_to_reach_the_edge():
+    # Its slope never exceeds 1/4, so χ₁ = σ_w² E[σ'²] ≤ σ_w²/16.
+    critical = float(mf.critical_sigma_w2(0.0, get_activation("sigmoid")))
+    assert critical > 16
+    assert np.isnan(mf.critical_sigma_w2(0.0, get_activation("sigmoid"), high=16.0))
+
+
+def test_named_initializers_sit_at_their_sigma_w2():
+    points = mf.named_points(TANH, 256, 0.05)
+    by_name = dict(zip(points["name"], points["sigma_w2"], strict=True))
+    assert by_name["He/Kaiming normal"] == pytest.approx(2.0)
+    assert by_name["LeCun normal / Xavier/Glorot normal"] == pytest.approx(1.0)  # shared point
+    assert by_name["standard U[±1/√n]"] == pytest.approx(1 / 3)
+    assert by_name["standard normal N(0, 1)"] == pytest.approx(256.0)
+    assert by_name["too small N(0, 0.01²)"] == pytest.approx(256e-4)
+    he = points[points["name"] == "He/Kaiming normal"]
+    assert float(he["chi1"].iloc[0]) == pytest.approx(float(mf.chi1(2.0, 0.05, TANH)[0]))
+    # Off the diagram's σ_w² range: width 2 puts "too small" at 2e-4 < 1e-2.
+    assert "too small N(0, 0.01²)" not in set(mf.named_points(TANH, 2, 0.0)["name"])
+
+
+def test_phase_points_add_the_current_network_only_inside_the_range():
+    inside = mf.phase_points(RELU, 64, 0.0, 3.0)
+    here = inside[inside["kind"] == "current"]
+    assert here["chi1"].iloc[0] == pytest.approx(1.5)
+    assert "current" not in set(mf.phase_points(RELU, 64, 0.0, 5e3)["kind"])
+    assert "current" not in set(mf.phase_points(RELU, 64, 0.0, None)["kind"])
+
+
+def test_trainable_depth_curve_is_six_depth_scales():
+    curve = mf.trainable_depth_curve(RELU, 0.0, n=9)
+    assert np.allclose(curve["chi1"], curve["sigma_w2"] / 2)
+    finite = np.isfinite(curve["xi"])
+    assert np.allclose(curve.loc[finite, "xi"], 1 / np.abs(np.log(curve.loc[finite, "chi1"])))
+    assert np.allclose(curve["trainable_depth"], 6 * curve["xi"])
+
+
+@given(st.floats(-8.0, 8.0))
+def test_gaussian_moments_over_sixteen_decades_of_variance(log10_q):
+    q = 10.0**log10_q
+    assert mf.gaussian_expectation(lambda x: x * x, q) == pytest.approx(q, rel=1e-12)
+    assert mf.gaussian_expectation(lambda x: x**4, q) == pytest.approx(3 * q * q, rel=1e-12)
+    assert mf.gaussian_expectation(np.ones_like, q) == pytest.approx(1.0, rel=1e-13)

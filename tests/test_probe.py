@@ -1,0 +1,178 @@
+"""The initialization probe: curves, histograms, symmetry, zero-init facts, overflow."""
+
+import math
+
+import numpy as np
+import pytest
+
+from gradviz import probe
+from gradviz.mlp import MLPConfig
+from gradviz.numerics import format_sci
+from gradviz.train import TrainConfig, train
+
+
+def cfg(batch=64, **net):
+    net.setdefault("depth", 6)
+    net.setdefault("width", 32)
+    return probe.ProbeConfig(mlp=MLPConfig(**net), batch=batch)
+
+
+@pytest.mark.parametrize("act", ["tanh", "relu", "sigmoid", "linear"])
+def test_constant_init_collapses_every_layer_to_one_unit(act):
+    result = probe.probe(cfg(init="constant", init_params=(("c", 0.3),), activation=act))
+    assert result.distinct.tolist() == [1] * 6
+    assert "exactly **1 distinct unit** out of 32" in probe.explain_layers(result)
+    assert result.depth_scale is None  # mean-field needs zero-mean weights
+    assert set(result.curves["source"]) == {probe.MEASURED}
+
+
+def test_random_init_keeps_every_unit_distinct():
+    result = probe.probe(cfg(init="he_normal", activation="tanh"))
+    assert result.distinct.tolist() == [32] * 6
+
+
+def test_zero_init_with_relu_has_exactly_zero_weight_gradients():
+    facts = probe.zero_init_facts(cfg(batch=63, init="zeros", activation="relu"))
+    assert facts.zero_weight_grads == tuple(f"W{k}" for k in range(1, 8))
+    # Exact refinement of the seed: the output bias still sees (mean prediction - mean label).
+    assert facts.nonzero_grads == ("b7",)
+    order = probe.first_update_steps(cfg(batch=63, init="zeros", activation="relu"), steps=8)
+    assert np.all(np.isnan(order.first_step))  # no weight ever moves
+
+
+@pytest.mark.parametrize("act", ["relu", "sigmoid"])
+def test_zero_init_on_a_balanced_batch_is_a_stationary_point(act):
+    facts = probe.zero_init_facts(cfg(batch=64, init="zeros", activation=act))
+    assert facts.nonzero_grads == ()
+    order = probe.first_update_steps(cfg(batch=64, init="zeros", activation=act), steps=3)
+    assert "An odd batch size breaks the tie" in probe.explain_zero_init(
+        facts, order, cfg().network
+    )
+
+
+def test_zero_init_with_sigmoid_wakes_the_last_layer_first_and_keeps_units_tied():
+    depth = 6
+    config = cfg(batch=63, depth=depth, init="zeros", activation="sigmoid")
+    facts = probe.zero_init_facts(config)
+    assert facts.nonzero_grads == (f"W{depth + 1}", f"b{depth + 1}")
+    order = probe.first_update_steps(config, steps=depth + 3)
+    # W_l first becomes non-zero after L + 2 - l updates: one layer per step, from the output.
+    assert order.first_step.tolist() == [depth + 2 - layer for layer in range(1, depth + 2)]
+    assert order.distinct == (1,) * depth
+    text = probe.explain_zero_init(facts, order, config.network)
+    assert f"W{depth + 1} at step 1, W{depth} at step 2" in text
+
+
+def test_curves_and_ratio_are_consistent():
+    result = probe.probe(cfg(depth=12, width=64, init="xavier_normal", activation="tanh"))
+    grad = result.measured(probe.GRAD_H_NORM)
+    assert grad.shape == (12,)
+    assert result.grad_ratio_first_to_last == pytest.approx(grad[0] / grad[-1])
+    assert set(result.curves["source"]) == {probe.MEASURED, probe.PREDICTED}
+    predicted = result.curves[
+        (result.curves.metric == probe.GRAD_H_NORM) & (result.curves.source == probe.PREDICTED)
+    ]["value"].to_numpy()
+    assert predicted[-1] == pytest.approx(grad[-1])  # anchored at the last hidden layer
+    text = probe.explain_layers(result)
+    assert f"**{format_sci(result.grad_ratio_first_to_last)}**" in text
+
+
+def test_too_small_weights_vanish_and_he_relu_keeps_the_scale():
+    small = probe.probe(cfg(depth=20, width=128, init="too_small", activation="tanh"))
+    assert small.grad_ratio_first_to_last < 1e-10
+    assert "vanished" in probe.explain_layers(small)
+    he = probe.probe(cfg(depth=20, width=256, batch=128, init="he_normal", activation="relu"))
+    std = he.measured(probe.ACT_STD)
+    assert 0.5 < std[-1] / std[1] < 2.0
+    large = probe.probe(cfg(depth=20, width=128, init="standard_normal", activation="relu"))
+    assert large.grad_ratio_first_to_last > 1e10
+    assert "exploded" in probe.explain_layers(large)
+
+
+def test_histograms_share_one_range_and_stay_small():
+    result = probe.probe(cfg(depth=100, width=16, batch=32, init="xavier_normal"))
+    hist = result.histograms
+    assert len(hist) <= 2 * probe.MAX_HIST_LAYERS * 30 < 5000
+    assert sorted(set(hist.layer)) == probe.hist_layers(100)
+    for _, rows in hist.groupby("quantity"):
+        assert rows["bin_start"].nunique() == 30  # same edges for every layer
+    sums = hist.groupby(["quantity", "layer"])["fraction"].sum()
+    assert np.allclose(sums, 1.0)
+
+
+def test_hist_layers_keeps_both_ends():
+    assert probe.hist_layers(5) == [1, 2, 3, 4, 5]
+    chosen = probe.hist_layers(100)
+    assert chosen[0] == 1 and chosen[-1] == 100 and len(chosen) == 10
+
+
+def test_overflow_is_located_and_never_warns():
+    result = probe.probe(
+        cfg(
+            depth=100,
+            width=16,
+            batch=16,
+            init="scaled",
+            init_params=(("sigma_w", 1e4),),
+            activation="relu",
+        )
+    )
+    fwd, bwd = result.forward_breakdown, result.backward_breakdown
+    assert not fwd.ok and fwd.kind in ("inf", "nan") and 60 <= fwd.index < 100
+    assert not bwd.ok
+    text = probe.explain_layers(result)
+    assert fwd.message("the activations", offset=1) in text
+
+
+def test_scaled_norm_survives_entries_whose_squares_overflow():
+    x = np.full((4, 4), 1e200)
+    assert probe.scaled_norm(x) == pytest.approx(4e200)
+    assert probe.scaled_std(np.array([1e200, -1e200])) == pytest.approx(1e200)
+    y = np.random.default_rng(0).normal(size=(5, 7))
+    assert probe.scaled_norm(y) == pytest.approx(np.linalg.norm(y))
+    assert probe.scaled_std(y) == pytest.approx(np.std(y))
+    assert probe.scaled_norm(np.zeros(3)) == 0.0
+    assert math.isnan(probe.scaled_norm(np.array([1.0, np.nan])))
+
+
+def test_glorot_bengio_normalized_init_keeps_gradients_flatter_than_standard():
+    hist, summary = probe.glorot_bengio(width=128, batch=128, seed=0)
+    ratios = {}
+    for name, rows in summary.groupby("init"):
+        g = rows["grad_std"].to_numpy()
+        ratios[name] = g[0] / g[-1]
+    standard, normalized = ratios["standard U[±1/√n]"], ratios["Xavier/Glorot uniform"]
+    assert standard < normalized <= 1.5
+    assert len(hist) < 5000
+    for _, rows in hist.groupby("quantity"):
+        assert rows.groupby("init")["bin_start"].min().nunique() == 1  # one shared range
+
+
+def test_training_frames_stay_under_5000_rows():
+    net = MLPConfig(depth=12, width=8, init="he_normal", activation="relu")
+    runs = {
+        "A": train(TrainConfig(mlp=net, n=41, steps=400)),
+        "B": train(TrainConfig(mlp=MLPConfig(depth=12, width=8), n=41, steps=400)),
+    }
+    frames = probe.training_frames(runs)
+    assert len(frames["speed"]) <= 2 * 6 * 300 < 5000
+    assert set(frames["speed"].layer) == {1, 3, 6, 8, 11, 13}
+    assert "**A**" in frames["text"] and "**B**" in frames["text"]
+
+
+def test_bad_configuration_is_a_clear_error():
+    with pytest.raises(ValueError, match="batch must be an integer"):
+        probe.ProbeConfig(batch=2)
+    with pytest.raises(ValueError, match="steps must be"):
+        probe.first_update_steps(cfg(), steps=0)
+
+
+def test_distinct_units_compares_values_not_signs_of_zero():
+    h = np.array([[0.0, -0.0, 1.0, 1.0], [np.nan, np.nan, 2.0, 2.5]])
+    assert probe.distinct_units(h) == 3
+
+
+def test_multiply_adds_counts_three_products_per_layer():
+    config = cfg(batch=10, depth=3, width=4)  # dims 2, 4, 4, 4, 1
+    per_pass = 3 * 10 * (2 * 4 + 4 * 4 + 4 * 4 + 4 * 1)
+    assert probe.multiply_adds(config, passes=11) == 11 * per_pass
