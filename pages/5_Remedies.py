@@ -1,0 +1,243 @@
+"""Remedies: every fix side by side on the same failing network, with live symptom diagnosis."""
+
+import streamlit as st
+
+from gradviz import remedies as rm
+from gradviz import train as tr
+from gradviz.activations import label
+from gradviz.charts import remedies as charts
+from ui import page_header, show_chart, sources
+
+st.set_page_config(page_title="Remedies", page_icon="🩹", layout="wide")
+link = page_header(
+    "Remedies",
+    "A deep sigmoid network with too-large weights barely learns: its first layers get almost "
+    "no gradient. Switch remedies on and watch what each one changes, on the same data, seed "
+    "and number of steps.",
+    r"\frac{\partial C}{\partial b_1}=\sigma'(z_1)\,w_2\,\sigma'(z_2)\cdots w_L\,\sigma'(z_L)"
+    r"\,\frac{\partial C}{\partial a_L}",
+)
+
+
+@st.cache_resource
+def _store() -> dict:
+    # Shared results, never mutated. A plain store instead of st.cache_data because a
+    # progress bar created outside a cached function cannot be updated from inside it.
+    return {}
+
+
+def cached(key, compute, text):
+    """``compute(progress)`` once per ``key``, showing a progress bar while it runs."""
+    store = _store()
+    if key not in store:
+        bar = st.progress(0.0, text=text)
+        store[key] = compute(lambda f: bar.progress(min(max(float(f), 0.0), 1.0), text=text))
+        bar.empty()
+        while len(store) > 96:
+            store.pop(next(iter(store)))
+    return store[key]
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def gated(length: int, radius: float, forget_bias: float):
+    return rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias)
+
+
+LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
+tabs = st.tabs(
+    ["Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells"],
+    key="tab",
+    bind="query-params",
+)
+
+with tabs[0]:
+    if tabs[0].open:
+        st.subheader("The baseline")
+        c1, c2, c3, c4 = st.columns(4)
+        depth = c1.slider("Depth L", 2, 100, 20, key="depth", bind="query-params")
+        width = c1.select_slider(
+            "Width", [8, 16, 32, 64, 128], 64, key="width", bind="query-params"
+        )
+        act = c2.selectbox("Activation", ["sigmoid", "tanh"], key="act", bind="query-params")
+        init = c2.selectbox(
+            "Initialization",
+            ["scaled", "standard_normal", "standard_uniform"],
+            format_func=lambda n: {"scaled": "too large: N(0, σ_w²/n)"}.get(n, n),
+            key="init",
+            bind="query-params",
+        )
+        sigma_w = c3.slider(
+            "σ_w (too-large init)", 0.5, 10.0, 4.0, 0.5, key="sigma_w", bind="query-params"
+        )
+        lr = c3.select_slider("Learning rate", LRS, 0.1, key="lr", bind="query-params")
+        steps = c4.slider("Steps", 50, 500, 300, 50, key="steps", bind="query-params")
+        seed = c4.number_input("Seed", 0, 99, 0, key="seed", bind="query-params")
+        st.subheader("Remedies")
+        chosen = st.multiselect(
+            "Switch on",
+            list(rm.REMEDIES),
+            list(rm.DEFAULT_REMEDIES),
+            key="remedies",
+            format_func=lambda k: k.replace("_", " "),
+            bind="query-params",
+        )
+        together = st.checkbox(
+            "Also train all chosen remedies together", True, key="together", bind="query-params"
+        )
+        with st.expander("Remedy settings"):
+            r1, r2, r3, r4 = st.columns(4)
+            options = rm.RemedyOptions(
+                activation=r1.selectbox(
+                    "Activation",
+                    rm.RELU_FAMILY,
+                    format_func=label,
+                    key="r_act",
+                    bind="query-params",
+                ),
+                init=r1.selectbox(
+                    "Init", ["he_normal", "xavier_normal"], key="r_init", bind="query-params"
+                ),
+                clip=r2.radio("Clip by", ["norm", "value"], key="r_clip", bind="query-params"),
+                clip_threshold=r2.select_slider(
+                    "Clip threshold", [0.01, 0.1, 1.0, 10.0], 1.0, key="r_thr", bind="query-params"
+                ),
+                penalty=r3.radio("Penalty", ["l2", "l1"], key="r_pen", bind="query-params"),
+                penalty_strength=r3.select_slider(
+                    "λ", [1e-4, 1e-3, 1e-2, 1e-1], 1e-3, key="r_lam", bind="query-params"
+                ),
+                fewer_depth=r4.slider(
+                    "Fewer layers: depth", 1, 10, 4, key="r_depth", bind="query-params"
+                ),
+                lr_factor=r4.select_slider(
+                    "Smaller lr: factor", [0.01, 0.1, 0.5], 0.1, key="r_lrf", bind="query-params"
+                ),
+            )
+        problem = rm.Problem(
+            depth=depth,
+            width=width,
+            activation=act,
+            init=init,
+            sigma_w=sigma_w,
+            lr=lr,
+            steps=steps,
+            seed=int(seed),
+        )
+        plans = rm.plan(problem, tuple(chosen), options, together)
+        runs = {
+            name: cached(("run", cfg), lambda p, cfg=cfg: tr.train(cfg, p), f"Training {name}…")
+            for name, cfg in plans
+        }
+        result = cached(("compare", tuple(plans)), lambda p: rm.tabulate(runs), "Tabulating…")
+
+        curves, ends, dropped = rm.loss_frames(result)
+        show_chart(charts.make_loss_chart(curves, ends))
+        if dropped:
+            st.caption(f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis).")
+        left, right = st.columns(2)
+        with left:
+            st.markdown("**Final accuracy**")
+            show_chart(charts.make_accuracy_chart(rm.accuracy_frame(result)))
+        with right:
+            st.markdown("**Gradient ratio, first to last hidden layer (step 0)**")
+            ratios, left_out = rm.ratio_frame(result)
+            show_chart(charts.make_ratio_chart(ratios))
+            if left_out:
+                st.caption(f"Not drawn (ratio 0, inf or NaN): {', '.join(left_out)}.")
+        speed_run = st.selectbox(
+            "Speed of learning of", result.runs, key="speed_run", bind="query-params"
+        )
+        speed, dropped = rm.speed_frame(result, speed_run)
+        show_chart(charts.make_speed_chart(speed, speed_run))
+        if dropped:
+            st.caption(f"{dropped} values were 0, inf or NaN and are not drawn (log axis).")
+        st.markdown("**What you are seeing**\n\n" + rm.comparison_text(result))
+        st.markdown("**Ablation matrix**: every configuration, every summary number.")
+        show_chart(charts.make_ablation_chart(rm.ablation_matrix(result)))
+
+        st.subheader("Symptoms of exploding gradients (seed 003), evaluated live")
+        show_chart(charts.make_symptom_chart(result.symptoms))
+        worst = result.summary.sort_values("symptoms", ascending=False, kind="stable")["run"]
+        s1, s2 = st.columns(2)
+        sick = s1.selectbox(
+            "Diagnose",
+            result.runs,
+            list(result.runs).index(worst.iloc[0]),
+            key="sick",
+            bind="query-params",
+        )
+        cured = s2.selectbox(
+            "Against", result.runs, len(result.runs) - 1, key="cured", bind="query-params"
+        )
+        st.markdown(rm.symptom_text(result, sick, cured))
+
+with tabs[1]:
+    if tabs[1].open:
+        st.markdown(
+            "A large update can push a ReLU unit's pre-activation below zero for "
+            "every input. Its slope is then 0 everywhere and it never learns again. "
+            "Leaky ReLU and ELU keep a slope for negative inputs."
+        )
+        d1, d2, d3 = st.columns(3)
+        dr_lr = d1.select_slider("Learning rate", LRS, 0.1, key="dr_lr", bind="query-params")
+        dr_opt = d2.radio("Optimizer", ["adam", "sgd"], key="dr_opt", bind="query-params")
+        dr_depth = d3.slider("Depth", 2, 30, 6, key="dr_depth", bind="query-params")
+        dead = cached(
+            ("dying", dr_lr, dr_opt, dr_depth),
+            lambda p: rm.dying_relu(depth=dr_depth, lr=dr_lr, optimizer=dr_opt, progress=p),
+            "Training ReLU, leaky ReLU and ELU…",
+        )
+        left, right = st.columns(2)
+        with left:
+            show_chart(charts.make_dead_chart(dead.over_time))
+        with right:
+            show_chart(charts.make_bias_chart(dead.over_time))
+        st.markdown("**What you are seeing**\n\n" + rm.dying_text(dead))
+
+with tabs[2]:
+    if tabs[2].open:
+        adv_depth = st.slider(
+            "Depth of every network", 2, 30, 10, key="adv_depth", bind="query-params"
+        )
+        runs = cached(
+            ("shootout", adv_depth),
+            lambda p: rm.activation_shootout(depth=adv_depth, progress=p),
+            "Training six activation/init pairs…",
+        )
+        dead = cached(
+            ("dying", 0.1, "adam", 6),
+            lambda p: rm.dying_relu(depth=6, lr=0.1, optimizer="adam", progress=p),
+            "Training the dying-ReLU runs…",
+        )
+        show_chart(charts.make_shootout_chart(runs))
+        for advice, evidence in rm.activation_advice(runs, dead):
+            st.markdown(f"**{advice}** {evidence}")
+
+with tabs[3]:
+    if tabs[3].open:
+        g1, g2, g3 = st.columns(3)
+        length = g1.slider("Sequence length T", 10, 200, 50, key="g_len", bind="query-params")
+        radius = g2.slider(
+            "Spectral radius of W_h", 0.5, 1.5, 1.0, 0.05, key="g_radius", bind="query-params"
+        )
+        fbias = g3.slider(
+            "LSTM forget-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_fb", bind="query-params"
+        )
+        frame = gated(length, radius, fbias)
+        drawable, dropped = rm.drawable_ratios(frame)
+        show_chart(charts.make_gated_chart(drawable))
+        if dropped:
+            st.caption(f"{dropped} ratios were 0, inf or NaN and are not drawn (log axis).")
+        st.markdown("**What you are seeing**\n\n" + rm.gated_text(frame))
+
+sources(
+    "- Nielsen, *Neural Networks and Deep Learning*, ch. 5 (speed of learning ‖∂C/∂b_l‖).\n"
+    "- Seed 003: symptoms of exploding gradients and remedies; seed 002/004: dying ReLU and "
+    "how to choose an activation.\n"
+    "- Ioffe & Szegedy 2015 (batch norm); He et al. 2016 (residual); Pascanu et al. 2013 "
+    "(clipping); Hochreiter & Schmidhuber 1997 (LSTM).\n"
+    f"- Symptom thresholds: converged below {rm.CONVERGED_FRACTION:.0%} of the chance-level "
+    f"loss; a jump is a rise above {rm.JUMP:.0%}; unstable above {rm.UNSTABLE_FRACTION:.0%} "
+    f"jumping updates; wild above an update:data ratio of {rm.WILD_UPDATE_RATIO:g}; gradients "
+    f"above 1 in at least {rm.ABOVE_ONE_FRACTION:.0%} of the steps."
+)
+link.report()

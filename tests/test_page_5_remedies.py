@@ -1,0 +1,83 @@
+"""AppTest of the Remedies page, used the way a person would."""
+
+import pytest
+
+from gradviz import remedies as rm
+from gradviz.numerics import format_sci
+from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+
+PAGE = "pages/5_Remedies.py"
+TABS = ["Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells"]
+REMEDY_KEYS = {"r_act", "r_init", "r_clip", "r_thr", "r_pen", "r_lam", "r_depth", "r_lrf"}
+KEYS = {
+    "depth", "width", "act", "init", "sigma_w", "lr", "steps", "seed",
+    "remedies", "together", *REMEDY_KEYS, "speed_run", "sick", "cured",
+    "dr_lr", "dr_opt", "dr_depth", "adv_depth", "g_len", "g_radius", "g_fb",
+}  # fmt: skip
+# A small problem keeps the number checks quick; the defaults are checked in test_remedies.
+SMALL = {"depth": "6", "width": "16", "steps": "50"}
+
+
+def text(at) -> str:
+    return "\n".join(m.value for m in at.markdown)
+
+
+@pytest.mark.slow
+def test_every_control_on_every_tab_is_reached_without_exception():
+    log = exercise_every_control(PAGE, tabs_key="tab", timeout=900)
+    assert log.keys == KEYS
+    assert {tab for tab, _, _ in log.runs} == set(TABS)
+    tried = {(key, float(value)) for tab, key, value in log.runs if key in ("lr", "depth")}
+    assert ("lr", 10.0) in tried and ("depth", 100.0) in tried  # the issue's extremes
+
+
+def test_remedies_tab_charts_and_numbers():
+    at = open_page(PAGE, SMALL, timeout=300)
+    fields = all_chart_fields(at)
+    assert {"step", "loss", "run", "event", "final_accuracy", "status", "log_ratio"} <= fields
+    assert {"layer", "value", "metric", "score", "text", "symptom", "present"} <= fields
+    problem = rm.Problem(depth=6, width=16, steps=50)
+    expected = rm.compare(problem, rm.DEFAULT_REMEDIES, rm.RemedyOptions(), together=True)
+    shown = text(at)
+    assert rm.comparison_text(expected) in shown
+    base = expected.row(rm.BASELINE)
+    assert f"{format_sci(base['grad_ratio'])} times as fast as layer 6" in shown
+    sick = expected.summary.sort_values("symptoms", ascending=False, kind="stable")["run"].iloc[0]
+    assert rm.symptom_text(expected, sick, expected.runs[-1]) in shown
+
+
+def test_a_diverging_run_is_marked_and_the_others_continue():
+    at = open_page(PAGE, {**SMALL, "lr": "10.0", "remedies": "activation"}, timeout=300)
+    expected = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
+    relu = expected.results["ReLU"]
+    assert relu.diverged
+    assert f"**ReLU** diverged at step {relu.diverged_step}" in text(at)
+    assert any("not drawn" in c.value for c in at.caption)
+
+
+def test_dying_relu_tab_quotes_dead_units_and_biases():
+    at = open_page(PAGE, {"tab": "Dying ReLU"}, timeout=300)
+    assert {"dead_fraction", "mean_bias", "activation", "step"} <= all_chart_fields(at)
+    assert rm.dying_text(rm.dying_relu()) in text(at)
+
+
+def test_advice_tab_ties_every_advice_to_runs():
+    at = open_page(PAGE, {"tab": "Choosing an activation", "adv_depth": "4"}, timeout=300)
+    shown = text(at)
+    advice = rm.activation_advice(rm.activation_shootout(depth=4), rm.dying_relu())
+    for head, evidence in advice:
+        assert f"**{head}** {evidence}" in shown
+    assert {"final_accuracy", "zero_centred"} <= all_chart_fields(at)
+
+
+def test_gated_cells_tab():
+    at = open_page(PAGE, {"tab": "Gated cells", "g_len": "80"}, timeout=120)
+    assert rm.gated_text(rm.gated_cells(length=80)) in text(at)
+    assert {"distance", "ratio", "cell"} <= all_chart_fields(at)
+
+
+def test_a_malformed_link_shows_the_notice_and_keeps_defaults():
+    at = open_page(PAGE, {**SMALL, "sigma_w": "abc", "bogus": "1"}, timeout=300)
+    notice = " ".join(w.value for w in at.warning)
+    assert "sigma_w" in notice and "bogus" in notice
+    assert at.slider(key="sigma_w").value == 4.0

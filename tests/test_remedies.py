@@ -1,0 +1,216 @@
+"""Remedies engine: the comparison the page draws, the six symptoms, dying ReLU, the advice,
+and the gated-cell comparison; every number the page quotes comes from these functions."""
+
+import math
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from gradviz import remedies as rm
+from gradviz import train as tr
+from gradviz.mlp import MLPConfig
+from gradviz.numerics import format_sci
+
+SMALL = rm.Problem(depth=6, width=16, steps=40)
+
+
+@pytest.fixture(scope="module")
+def default_comparison():
+    """The page's default view: baseline + 5 remedies + all together."""
+    return rm.compare(rm.Problem(), rm.DEFAULT_REMEDIES, rm.RemedyOptions(), together=True)
+
+
+def test_the_default_baseline_fails_and_the_remedies_fix_it(default_comparison):
+    c = default_comparison
+    assert c.runs[0] == rm.BASELINE and len(c.runs) == 7
+    base = c.row(rm.BASELINE)
+    assert base["final_accuracy"] < 0.8 and base["grad_ratio"] < 1e-3  # vanishing
+    assert c.row("batch norm")["final_accuracy"] >= 0.95
+    fewer = c.row("4 layers")  # fewer factors: better, not cured
+    assert fewer["final_accuracy"] > base["final_accuracy"] + 0.1
+    assert fewer["grad_ratio"] > 1e3 * base["grad_ratio"]
+    combined = c.row("ReLU + He init + batch norm + residual + 4 layers")
+    assert combined["final_accuracy"] >= 0.95 and combined["symptoms"] == 0
+    # ReLU alone, with weights this large, explodes: diverged, with the NaN symptoms
+    relu = c.results["ReLU"]
+    assert relu.diverged and c.row("ReLU")["grad_ratio"] > 1e3
+    present = c.symptoms[(c.symptoms["run"] == "ReLU") & c.symptoms["present"]]["symptom"]
+    assert {rm.NOT_CONVERGING, rm.LOSS_NAN, rm.WEIGHTS_WILD} <= set(present)
+
+
+def test_the_page_text_quotes_the_computed_numbers(default_comparison):
+    c = default_comparison
+    text = rm.comparison_text(c)
+    base = c.row(rm.BASELINE)
+    assert f"final accuracy {base['final_accuracy']:.0%}" in text
+    assert f"{format_sci(base['grad_ratio'])} times as fast as layer 20" in text
+    assert f"**ReLU** diverged at step {c.results['ReLU'].diverged_step}" in text
+    bn = c.row("batch norm")
+    assert f"gradient ratio {format_sci(bn['grad_ratio'])}" in text
+    symptoms = rm.symptom_text(c, "ReLU", c.runs[-1])
+    assert symptoms.count("🔴 present") == int(c.row("ReLU")["symptoms"])
+    assert "gone with" in symptoms
+
+
+def test_every_run_uses_the_same_data_seed_and_steps():
+    plans = rm.plan(SMALL, tuple(rm.REMEDIES), rm.RemedyOptions(), together=True)
+    assert [name for name, _ in plans][:3] == ["baseline", "ReLU", "He init"]
+    assert len(plans) == 2 + len(rm.REMEDIES)
+    base = plans[0][1]
+    for _, cfg in plans:
+        assert (cfg.dataset, cfg.n, cfg.data_seed, cfg.steps) == (
+            base.dataset,
+            base.n,
+            base.data_seed,
+            base.steps,
+        )
+        assert cfg.mlp.seed == base.mlp.seed
+    together = plans[-1][1]
+    assert together.mlp.activation == "relu" and together.mlp.batchnorm and together.mlp.residual
+    assert together.clip == "norm" and together.l2 == 1e-3 and together.lr == pytest.approx(0.01)
+    assert together.mlp.depth == 4
+
+
+def test_remedies_change_only_what_they_name():
+    base = SMALL.config()
+    opts = rm.RemedyOptions(penalty="l1", penalty_strength=0.01, clip="value", fewer_depth=50)
+    assert rm.remedy_config(base, ("penalty",), opts).l1 == 0.01
+    assert rm.remedy_config(base, ("clip",), opts).clip == "value"
+    assert rm.remedy_config(base, ("fewer_layers",), opts).mlp.depth == 50
+    assert rm.run_label(("fewer_layers",), opts) == "50 layers"  # the label is the truth
+    assert rm.remedy_config(base, ("init",), opts).mlp.init_params == ()
+    with pytest.raises(ValueError, match="unknown remedies"):
+        rm.remedy_config(base, ("magic",), opts)
+
+
+def test_a_single_remedy_without_together_gives_two_runs():
+    c = rm.compare(SMALL, ("batchnorm",), together=True)
+    assert c.runs == ("baseline", "batch norm")
+    assert set(c.curves["run"]) == set(c.runs)
+    assert c.speed["layer"].max() == 6
+
+
+def _fake(loss, updates=None, node=None, events=(), diverged=None):
+    """A TrainResult with chosen histories, to test each symptom's rule exactly."""
+    loss = np.asarray(loss, dtype=float)
+    steps = np.arange(loss.size)
+    updates = np.full(loss.size - 1, 1e-3) if updates is None else np.asarray(updates, float)
+    node = np.full(loss.size, 0.01) if node is None else np.asarray(node, float)
+    history = pd.concat(
+        [
+            pd.DataFrame({"step": steps, "metric": tr.LOSS, "value": loss}),
+            pd.DataFrame({"step": steps[:-1], "metric": tr.UPDATE_RATIO, "value": updates}),
+            pd.DataFrame({"step": steps, "metric": tr.MIN_NODE_GRAD, "value": node}),
+        ],
+        ignore_index=True,
+    )
+    return tr.TrainResult(
+        config=tr.TrainConfig(mlp=MLPConfig(2, 4)),
+        history=history,
+        layers=pd.DataFrame(columns=["step", "layer", "metric", "value"]),
+        events=pd.DataFrame(
+            {"step": [s for _, s in events], "quantity": [q for q, _ in events], "kind": "x"}
+        ),
+        diverged_step=diverged,
+        steps_run=int(loss.size),
+        final_loss=float(loss[-1]),
+        final_accuracy=1.0,
+        data=pd.DataFrame({"x1": [0.0] * 4, "x2": 0.0, "label": [0, 0, 1, 1]}),
+        final_params={},
+    )
+
+
+def _present(result):
+    table = rm.symptoms(result).set_index("symptom")
+    assert list(table.index) == list(rm.SYMPTOMS)
+    return {s for s in rm.SYMPTOMS if table.loc[s, "present"]}
+
+
+def test_a_healthy_history_has_no_symptom():
+    assert _present(_fake(np.linspace(0.7, 0.01, 50))) == set()
+
+
+def test_each_symptom_rule():
+    ln2 = math.log(2)
+    assert rm.chance_loss("bce", np.array([0, 1])) == pytest.approx(ln2)
+    assert _present(_fake(np.full(20, 0.6 * ln2))) == {rm.NOT_CONVERGING}
+    assert _present(_fake(np.full(20, 0.4 * ln2))) == set()
+    zigzag = np.where(np.arange(40) % 2 == 0, 0.01, 0.02)  # half the updates jump by 100 %
+    assert _present(_fake(zigzag)) == {rm.UNSTABLE}
+    wild = _fake(np.linspace(0.7, 0.01, 10), updates=[1e-3] * 8 + [0.6])
+    assert _present(wild) == {rm.WEIGHTS_WILD}
+    assert rm.symptoms(wild).set_index("symptom").loc[rm.WEIGHTS_WILD, "value"] == 0.6
+    above = _fake(np.linspace(0.7, 0.01, 10), node=[2.0] * 9 + [0.5])
+    assert _present(above) == {rm.GRADS_ABOVE_ONE}  # 90 % of the steps
+    below = _fake(np.linspace(0.7, 0.01, 10), node=[2.0] * 8 + [0.5] * 2)
+    assert _present(below) == set()
+    nan = _fake([0.7, 0.6, np.nan], events=(("loss", 2), ("weights", 2)), diverged=2)
+    assert {rm.LOSS_NAN, rm.WEIGHTS_NAN, rm.NOT_CONVERGING, rm.UNSTABLE} <= _present(nan)
+    evidence = rm.symptoms(nan).set_index("symptom").loc[rm.LOSS_NAN, "evidence"]
+    assert "step 2" in evidence
+
+
+def test_learning_rate_10_and_depth_100_diverge_as_data():
+    c = rm.compare(rm.Problem(depth=100, width=16, lr=10.0, steps=20), ("activation",))
+    assert c.results["ReLU"].diverged
+    curves, ends, dropped = rm.loss_frames(c)
+    assert np.all(np.isfinite(curves["loss"])) and (curves["loss"] > 0).all()
+    assert list(ends["step"]) == [c.results["ReLU"].diverged_step]
+    assert dropped >= 1
+    ratios, left_out = rm.ratio_frame(c)
+    assert np.all(np.isfinite(ratios["log_ratio"]))
+    assert len(ratios) + len(left_out) == 2
+    matrix = rm.ablation_matrix(c)
+    assert matrix["score"].between(0, 1).all() and len(matrix) == 2 * 4
+    assert matrix.set_index(["run", "metric"]).loc[("ReLU", "final accuracy"), "score"] == 0.0
+
+
+def test_speed_frame_picks_first_and_last_layers():
+    c = rm.compare(rm.Problem(depth=12, width=8, steps=10), ())
+    speed, dropped = rm.speed_frame(c, rm.BASELINE, max_layers=4)
+    assert set(speed["layer"]) == {1, 5, 8, 12} and dropped == 0
+    assert len(rm.accuracy_frame(c)) == 1
+
+
+def test_dying_relu_kills_relu_units_only_and_biases_are_driven_negative():
+    dead = rm.dying_relu()
+    final = dead.final.set_index("activation")
+    relu = final.loc["ReLU"]
+    assert relu["dead_units"] > relu["dead_at_start"] and relu["dead_units"] >= 0.3 * relu["units"]
+    assert final.loc["leaky ReLU", "dead_units"] == 0 and final.loc["ELU", "dead_units"] == 0
+    assert relu["mean_bias_dead"] < 0 and relu["mean_bias_dead"] < relu["mean_bias_alive"]
+    over = dead.over_time[dead.over_time["activation"] == "ReLU"]
+    assert over["dead_fraction"].iloc[-1] > over["dead_fraction"].iloc[0]
+    assert over["mean_bias"].iloc[-1] < 0 == over["mean_bias"].iloc[0]
+    text = rm.dying_text(dead)
+    assert f"{int(relu['dead_units'])} of {int(relu['units'])} hidden units dead" in text
+    assert format_sci(relu["mean_bias_dead"]) in text
+
+
+def test_activation_advice_is_tied_to_the_runs():
+    shoot = rm.activation_shootout(depth=10)
+    dead = rm.dying_relu()
+    by_run = shoot.set_index("run")
+    relu, sig = by_run.loc["ReLU (He)"], by_run.loc["sigmoid (Xavier)"]
+    bn = by_run.loc["sigmoid (Xavier) + batch norm"]
+    assert relu["final_accuracy"] > sig["final_accuracy"] and bn["final_accuracy"] > 0.95
+    assert sig["grad_ratio"] < 1e-3 < relu["grad_ratio"]
+    assert by_run.loc["tanh (Xavier)", "zero_centred"] and not relu["zero_centred"]
+    advice = rm.activation_advice(shoot, dead)
+    assert len(advice) == 4
+    text = " ".join(e for _, e in advice)
+    assert f"reached {relu['final_accuracy']:.0%}" in text
+    assert format_sci(sig["grad_ratio"]) in text and format_sci(bn["grad_ratio"]) in text
+    relu_dead = dead.final.set_index("activation").loc["ReLU", "dead_units"]
+    assert f"{int(relu_dead)} of " in text and "Adam at learning rate 0.1," in text
+
+
+def test_lstm_gradients_outlive_vanilla_rnn_gradients():
+    gated = rm.gated_cells(length=50)
+    far = gated[gated["distance"] == 49].set_index("cell")["ratio"]
+    assert far["LSTM"] > 1e3 * far["vanilla RNN (tanh)"]
+    assert (gated[gated["distance"] == 0]["ratio"] == 1.0).all()
+    assert format_sci(far["LSTM"]) in rm.gated_text(gated)
+    drawable, dropped = rm.drawable_ratios(gated)
+    assert dropped == 0 and len(drawable) == 150
