@@ -16,7 +16,7 @@ from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, decision_grid, train
-from ui import page_header, show_breakdowns, show_chart, sources
+from ui import page_header, progress_bar, show_breakdowns, show_chart, sources
 
 st.set_page_config(page_title="Initialization · gradviz", page_icon="🎲", layout="wide")
 
@@ -101,26 +101,16 @@ def phase_data(act, sigma_b2, width, current_sw2):
     return grid, boundary, points, meanfield.trainable_depth_curve(activation, sigma_b2)
 
 
-@st.cache_resource(show_spinner=False)
-def train_store():
-    return {}
-
-
-def trained(nets, data, steps, lr, bar):
-    """Train each ``(name, net_values)`` on the same data; memoised across reruns."""
-    key = (nets, data, steps, lr)
-    store = train_store()
-    if key not in store:
-        runs = {}
+@st.cache_data(show_spinner=False, max_entries=8)
+def trained(nets, data, steps, lr):
+    """Train each ``(name, net_values)`` on the same data, with a progress bar on a miss."""
+    runs = {}
+    with progress_bar(f"Training {len(nets)} networks for {steps} steps…") as progress:
         for i, (name, values) in enumerate(nets):
             cfg = TrainConfig(mlp=net_config(*values), dataset=data, n=201, steps=steps, lr=lr)
-            res = train(cfg, progress=lambda f, i=i: bar.progress((i + f) / len(nets)))
+            res = train(cfg, progress=lambda f, i=i: progress((i + f) / len(nets)))
             runs[name] = (res, decision_grid(res.final_params, cfg, 40))
-        store[key] = runs
-        while len(store) > 8:
-            store.pop(next(iter(store)))
-    bar.progress(1.0, text=f"Trained {steps} steps")
-    return store[key]
+    return runs
 
 
 link = page_header(
@@ -290,9 +280,8 @@ with tabs[3]:
         lr = cols[3].select_slider(
             "Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0], 0.1, key="lr", bind="query-params"
         )
-        bar = st.progress(0.0, text="Training…")
         nets = ((f"A: {init_lbl}", net_values), (f"B: {INITS[init_b].label}", values_for(init_b)))
-        runs = trained(nets, data, steps, lr, bar)
+        runs = trained(nets, data, steps, lr)
         frames = probe.training_frames({name: res for name, (res, _) in runs.items()})
         loss = frames["loss"]
         show_chart(charts.make_loss_chart(loss[np.isfinite(loss["loss"])]))

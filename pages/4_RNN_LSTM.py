@@ -30,7 +30,7 @@ from gradviz.recurrent_lab import (
 )
 from gradviz.recurrent_text import cliff_text, long_range_text, sources_text, through_time_text
 from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS
-from ui import page_header, show_breakdowns, show_chart, sources
+from ui import page_header, progress_bar, show_breakdowns, show_chart, sources
 
 st.set_page_config(page_title="RNN / LSTM", page_icon="🔁", layout="wide")
 link = page_header(
@@ -60,13 +60,9 @@ def cliff(theta, lr, w0, b0):
 
 @st.cache_data(show_spinner=False)
 def long_range(length, iters, clip_mode, theta, seed):
-    # The bar is created inside the cached function: a cache hit replays its messages, which
-    # only works for elements the function itself created.
-    bar = st.progress(0.0, text="training RNN, LSTM and GRU on the same data…")
     cfg = LongRangeConfig(length=length, iters=iters, clip_mode=clip_mode, theta=theta, seed=seed)
-    result = compare_long_range(cfg, lambda f, text: bar.progress(min(max(f, 0.0), 1.0), text))
-    bar.empty()
-    return result
+    with progress_bar("training RNN, LSTM and GRU on the same data…") as progress:
+        return compare_long_range(cfg, progress)
 
 
 RESULT_COLUMNS = {

@@ -6,7 +6,7 @@ from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.activations import label
 from gradviz.charts import remedies as charts
-from ui import page_header, show_chart, sources
+from ui import page_header, progress_bar, show_chart, sources
 
 st.set_page_config(page_title="Remedies", page_icon="🩹", layout="wide")
 link = page_header(
@@ -19,23 +19,28 @@ link = page_header(
 )
 
 
-@st.cache_resource
-def _store() -> dict:
-    # Shared results, never mutated. A plain store instead of st.cache_data because a
-    # progress bar created outside a cached function cannot be updated from inside it.
-    return {}
+@st.cache_data(show_spinner=False, max_entries=64)
+def trained(cfg: tr.TrainConfig, name: str) -> tr.TrainResult:
+    """One run, cached on its config: toggling a remedy trains only the new run."""
+    with progress_bar(f"Training {name}…") as progress:
+        return tr.train(cfg, progress)
 
 
-def cached(key, compute, text):
-    """``compute(progress)`` once per ``key``, showing a progress bar while it runs."""
-    store = _store()
-    if key not in store:
-        bar = st.progress(0.0, text=text)
-        store[key] = compute(lambda f: bar.progress(min(max(float(f), 0.0), 1.0), text=text))
-        bar.empty()
-        while len(store) > 96:
-            store.pop(next(iter(store)))
-    return store[key]
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
+    return rm.tabulate({name: trained(cfg, name) for name, cfg in plans})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def dying(depth: int, lr: float, optimizer: str):
+    with progress_bar("Training ReLU, leaky ReLU and ELU…") as progress:
+        return rm.dying_relu(depth=depth, lr=lr, optimizer=optimizer, progress=progress)
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def shootout(depth: int):
+    with progress_bar("Training six activation/init pairs…") as progress:
+        return rm.activation_shootout(depth=depth, progress=progress)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -123,11 +128,7 @@ with tabs[0]:
             seed=int(seed),
         )
         plans = rm.plan(problem, tuple(chosen), options, together)
-        runs = {
-            name: cached(("run", cfg), lambda p, cfg=cfg: tr.train(cfg, p), f"Training {name}…")
-            for name, cfg in plans
-        }
-        result = cached(("compare", tuple(plans)), lambda p: rm.tabulate(runs), "Tabulating…")
+        result = comparison(tuple(plans))
 
         curves, ends, dropped = rm.loss_frames(result)
         show_chart(charts.make_loss_chart(curves, ends))
@@ -181,11 +182,7 @@ with tabs[1]:
         dr_lr = d1.select_slider("Learning rate", LRS, 0.1, key="dr_lr", bind="query-params")
         dr_opt = d2.radio("Optimizer", ["adam", "sgd"], key="dr_opt", bind="query-params")
         dr_depth = d3.slider("Depth", 2, 30, 6, key="dr_depth", bind="query-params")
-        dead = cached(
-            ("dying", dr_lr, dr_opt, dr_depth),
-            lambda p: rm.dying_relu(depth=dr_depth, lr=dr_lr, optimizer=dr_opt, progress=p),
-            "Training ReLU, leaky ReLU and ELU…",
-        )
+        dead = dying(dr_depth, dr_lr, dr_opt)
         left, right = st.columns(2)
         with left:
             show_chart(charts.make_dead_chart(dead.over_time))
@@ -198,16 +195,8 @@ with tabs[2]:
         adv_depth = st.slider(
             "Depth of every network", 2, 30, 10, key="adv_depth", bind="query-params"
         )
-        runs = cached(
-            ("shootout", adv_depth),
-            lambda p: rm.activation_shootout(depth=adv_depth, progress=p),
-            "Training six activation/init pairs…",
-        )
-        dead = cached(
-            ("dying", 0.1, "adam", 6),
-            lambda p: rm.dying_relu(depth=6, lr=0.1, optimizer="adam", progress=p),
-            "Training the dying-ReLU runs…",
-        )
+        runs = shootout(adv_depth)
+        dead = dying(6, 0.1, "adam")
         show_chart(charts.make_shootout_chart(runs))
         for advice, evidence in rm.activation_advice(runs, dead):
             st.markdown(f"**{advice}** {evidence}")

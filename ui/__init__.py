@@ -8,14 +8,22 @@ call into ``gradviz``, then chart builders from ``gradviz.charts``.
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from contextlib import contextmanager
 
 import altair as alt
 import streamlit as st
 
 from gradviz.numerics import Breakdown
 
-__all__ = ["LinkState", "page_header", "show_breakdowns", "show_chart", "sources"]
+__all__ = [
+    "LinkState",
+    "page_header",
+    "progress_bar",
+    "show_breakdowns",
+    "show_chart",
+    "sources",
+]
 
 
 class LinkState:
@@ -115,6 +123,31 @@ def show_breakdowns(breakdowns: Iterable[tuple[str, Breakdown]], offset: int = 0
                 "The charts show everything that is still finite.",
                 icon="⚠️",
             )
+
+
+@contextmanager
+def progress_bar(text: str) -> Iterator[Callable[..., None]]:
+    """A progress bar for a long engine call, as a callback ``progress(fraction, text=None)``.
+
+    Use it *inside* the ``st.cache_data`` function that runs the engine::
+
+        @st.cache_data(show_spinner=False, max_entries=8)
+        def trained(cfg):
+            with progress_bar("Training…") as progress:
+                return train(cfg, progress)
+
+    A cache hit then replays the bar instead of recomputing; Streamlit only allows that for
+    elements the cached function created itself (a bar passed in raises
+    ``CacheReplayClosureError``). The bar disappears when the computation ends.
+    """
+    bar = st.progress(0.0, text=text)
+
+    def progress(fraction: float, text: str | None = None) -> None:
+        bar.progress(min(max(float(fraction), 0.0), 1.0), text=text or default_text)
+
+    default_text = text
+    yield progress
+    bar.empty()
 
 
 def sources(markdown: str, title: str = "Details and sources") -> None:
