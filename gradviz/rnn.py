@@ -75,11 +75,7 @@ GATES = {"rnn": ("h",), "lstm": ("i", "f", "o", "g"), "gru": ("r", "z", "g")}
 RECURRENT_INITS: tuple[str, ...] = ("orthogonal", "gaussian")
 
 
-def sigmoid(x: Array) -> Array:
-    r""":math:`\sigma(x) = 1/(1+e^{-x})`. For x < -709, :math:`e^{-x}` overflows to inf and the
-    result is exactly 0, the correctly rounded value; that overflow is silenced here."""
-    with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-x))
+sigmoid = get_activation("sigmoid").fn  # the registry's: overflow-free, exact in both tails
 
 
 # Local slopes of the vanilla RNN's activations written with the output h = φ(z), as in
@@ -196,16 +192,26 @@ def rnn_backward(dh: Array, caches: list) -> BPTTGrads:
     ``dh`` (N, T, H) is the upstream gradient on every hidden state (zeros where the loss does
     not read h_t). Returns :class:`BPTTGrads` with the total ∂L/∂h_t in ``.dh``.
     """
+    _, _, Wx, Wh = caches[0][:4]
+    return _hidden_state_bptt(rnn_step_backward, dh, caches, Wx, Wh)
+
+
+def _hidden_state_bptt(step_backward, dh: Array, caches: list, Wx: Array, Wh: Array) -> BPTTGrads:
+    """The BPTT loop shared by cells whose only state is h (RNN, GRU), as in cs231n:
+    ``for t in reversed(range(T))``, carrying ``dprev_h`` and accumulating the weight gradients.
+
+    ``step_backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)``; ``Wx`` (D, G), ``Wh``
+    (H, G) give the shapes, G = H (RNN) or 3H (GRU).
+    """
     N, T, H = dh.shape
-    x0, _, Wx, Wh = caches[0][:4]
-    dx = np.empty((N, T, x0.shape[1]))
+    dx = np.empty((N, T, Wx.shape[0]))
     dh_total = np.empty_like(dh)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(H)
+    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wx.shape[1])
     dprev_h = np.zeros((N, H))
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
             dh_total[:, t] = dh[:, t] + dprev_h
-            dx[:, t], dprev_h, dWx_t, dWh_t, db_t = rnn_step_backward(dh_total[:, t], caches[t])
+            dx[:, t], dprev_h, dWx_t, dWh_t, db_t = step_backward(dh_total[:, t], caches[t])
             dWx += dWx_t
             dWh += dWh_t
             db += db_t
@@ -384,20 +390,7 @@ def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Ar
 
 def gru_backward(dh: Array, caches: list) -> BPTTGrads:
     """Backpropagation through time for :func:`gru_forward`; ``dh`` (N, T, H) upstream."""
-    N, T, H = dh.shape
-    Wx, Wh = caches[0][6], caches[0][7]
-    dx = np.empty((N, T, Wx.shape[0]))
-    dh_total = np.empty_like(dh)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(3 * H)
-    dprev_h = np.zeros((N, H))
-    with np.errstate(all="ignore"):
-        for t in reversed(range(T)):
-            dh_total[:, t] = dh[:, t] + dprev_h
-            dx[:, t], dprev_h, dWx_t, dWh_t, db_t = gru_step_backward(dh_total[:, t], caches[t])
-            dWx += dWx_t
-            dWh += dWh_t
-            db += db_t
-    return BPTTGrads(dx, dprev_h, dWx, dWh, db, dh_total)
+    return _hidden_state_bptt(gru_step_backward, dh, caches, caches[0][6], caches[0][7])
 
 
 # ------------------------------------------------------------------------------ any cell

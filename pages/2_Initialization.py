@@ -8,7 +8,7 @@ from gradviz import meanfield, probe
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
-from gradviz.charts import drawable_on_log
+from gradviz.charts import drawable_on_log, make_speed_chart
 from gradviz.charts import initialization as charts
 from gradviz.datasets import DATASETS
 from gradviz.initializers import NAMES as INIT_NAMES
@@ -286,7 +286,7 @@ with tabs[3]:
         loss = frames["loss"]
         show_chart(charts.make_loss_chart(loss[np.isfinite(loss["loss"])]))
         speed_rows, dropped = drawable_on_log(frames["speed"], "value")
-        show_chart(charts.make_speed_chart(speed_rows))
+        show_chart(make_speed_chart(speed_rows, facet="init"))
         if dropped:
             st.caption(f"{dropped} value(s) that are 0, inf or NaN are not drawn on the log axis.")
         cols = st.columns(2)

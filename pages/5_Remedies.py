@@ -5,6 +5,7 @@ import streamlit as st
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.activations import label
+from gradviz.charts import make_speed_chart
 from gradviz.charts import remedies as charts
 from ui import page_header, progress_bar, show_chart, sources
 
@@ -148,7 +149,7 @@ with tabs[0]:
             "Speed of learning of", result.runs, key="speed_run", bind="query-params"
         )
         speed, dropped = rm.speed_frame(result, speed_run)
-        show_chart(charts.make_speed_chart(speed, speed_run))
+        show_chart(make_speed_chart(speed, title=f"{speed_run}: per-layer speed of learning"))
         if dropped:
             st.caption(f"{dropped} values were 0, inf or NaN and are not drawn (log axis).")
         st.markdown("**What you are seeing**\n\n" + rm.comparison_text(result))

@@ -34,5 +34,35 @@ def drawable_on_log(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
 
 
 def log_y(field: str, title: str) -> alt.Y:
-    """A log-scaled y encoding with readable powers-of-ten labels."""
-    return alt.Y(field, title=title).scale(type="log").axis(format="~e")
+    """A log-scaled y encoding with readable powers-of-ten labels.
+
+    No "nice" rounding of the domain: a domain reaching 1e307 (an exploding bound) would be
+    rounded past float range and the axis would vanish.
+    """
+    return alt.Y(field, title=title).scale(type="log", nice=False).axis(format="~e")
+
+
+def make_speed_chart(
+    df: pd.DataFrame, *, facet: str | None = None, title: str | None = None
+) -> alt.Chart:
+    """Nielsen's speed of learning: ‖∂C/∂b_l‖ per hidden layer over training steps (log y).
+
+    df : DataFrame[step, layer, value] (finite positive values only, see
+    :func:`drawable_on_log`), plus the column ``facet`` for one panel per run or initializer.
+    """
+    tooltip = ["layer:O", "step:Q", alt.Tooltip("value:Q", format=".3e")]
+    chart = (
+        alt.Chart(df)
+        .mark_line()
+        .encode(
+            x=alt.X("step:Q", title="step"),
+            y=log_y("value:Q", "speed of learning ‖∂C/∂b_l‖"),
+            color=alt.Color("layer:O", title="layer").scale(scheme="viridis"),
+            tooltip=[f"{facet}:N", *tooltip] if facet else tooltip,
+        )
+    )
+    if facet:
+        return chart.properties(height=240, width=320).facet(
+            column=alt.Column(f"{facet}:N", title="")
+        )
+    return chart.properties(title=title or "", height=300)

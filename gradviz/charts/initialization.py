@@ -253,25 +253,6 @@ def make_loss_chart(df: pd.DataFrame) -> alt.Chart:
     )
 
 
-def make_speed_chart(df: pd.DataFrame) -> alt.FacetChart:
-    """Nielsen's speed of learning ‖∂C/∂b_l‖ per layer over steps (log y), one panel per init.
-
-    df : DataFrame[step, layer, init, value] (finite positive values only).
-    """
-    return (
-        alt.Chart(df)
-        .mark_line()
-        .encode(
-            x=alt.X("step:Q", title="step"),
-            y=log_y("value:Q", "‖∂C/∂b_l‖"),
-            color=alt.Color("layer:O", title="layer").scale(scheme="viridis"),
-            tooltip=["init:N", "layer:O", "step:Q", alt.Tooltip("value:Q", format=".3e")],
-        )
-        .properties(height=240, width=320)
-        .facet(column=alt.Column("init:N", title=""))
-    )
-
-
 def make_decision_chart(grid: pd.DataFrame, data: pd.DataFrame, title: str) -> alt.LayerChart:
     """P(class 1) on a grid with the training points on top.
 

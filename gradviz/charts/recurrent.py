@@ -11,13 +11,6 @@ import pandas as pd
 
 from gradviz.charts import log_y
 
-
-def _log_y(field: str, title: str) -> alt.Y:
-    """:func:`gradviz.charts.log_y` without "nice" rounding: a domain that reaches 1e307 (an
-    exploding bound) would otherwise be rounded past float range and the axis would vanish."""
-    return log_y(field, title).scale(type="log", nice=False)
-
-
 # Fixed colours so a cell looks the same in every chart of the page.
 SERIES_COLORS = {
     "RNN": "#d62728",
@@ -59,7 +52,7 @@ def make_through_time_chart(
     """
     base = alt.Chart(df, title=title).encode(
         x=alt.X("distance:Q", title="distance back in time T − t"),
-        y=_log_y("grad_norm:Q", y_title),
+        y=log_y("grad_norm:Q", y_title),
         color=alt.Color("series:N", title=None, sort=series_order)
         .scale(_series_scale(series_order))
         .legend(orient="bottom", columns=2, labelLimit=320),
@@ -90,7 +83,7 @@ def make_state_norm_chart(df: pd.DataFrame, marks: pd.DataFrame) -> alt.LayerCha
         .mark_line()
         .encode(
             x=alt.X("t:Q", title="time step t"),
-            y=_log_y("state_norm:Q", "‖h_t‖ (per sequence)"),
+            y=log_y("state_norm:Q", "‖h_t‖ (per sequence)"),
             color=alt.Color("series:N", title=None).scale(_series_scale(names)),
             tooltip=[
                 alt.Tooltip("series:N"),
@@ -163,7 +156,7 @@ def make_cliff_loss_chart(paths: pd.DataFrame) -> alt.Chart:
     :func:`make_cliff_chart`, finite positive ``loss`` rows only."""
     base = alt.Chart(paths, title="Loss during gradient descent").encode(
         x=alt.X("step:Q", title="gradient-descent step"),
-        y=_log_y("loss:Q", "loss"),
+        y=log_y("loss:Q", "loss"),
         color=alt.Color("method:N", title=None).scale(scheme="category10"),
         tooltip=[
             alt.Tooltip("method:N"),
@@ -184,7 +177,7 @@ def make_training_chart(df: pd.DataFrame, title: str, y_title: str) -> alt.Chart
     metrics = list(dict.fromkeys(df["metric"]))
     base = alt.Chart(df, title=title).encode(
         x=alt.X("iteration:Q", title="training iteration (Adam step)"),
-        y=_log_y("value:Q", y_title),
+        y=log_y("value:Q", y_title),
         color=alt.Color("cell:N", title=None, sort=cells).scale(_series_scale(cells)),
         strokeDash=alt.StrokeDash("metric:N", title=None, sort=metrics).legend(
             symbolType="stroke", symbolStrokeColor="#555", symbolStrokeWidth=2

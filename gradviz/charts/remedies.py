@@ -39,24 +39,6 @@ def make_loss_chart(curves: pd.DataFrame, ends: pd.DataFrame) -> alt.LayerChart:
     return (line + cross).properties(height=320)
 
 
-def make_speed_chart(speed: pd.DataFrame, run: str) -> alt.Chart:
-    """Nielsen's speed of learning ‖∂C/∂b_l‖ per hidden layer over the steps (log y).
-
-    speed : [step, layer, value] for one run, drawable rows only.
-    """
-    return (
-        alt.Chart(speed)
-        .mark_line()
-        .encode(
-            x=alt.X("step:Q", title="step"),
-            y=log_y("value:Q", "speed of learning ‖∂C/∂b_l‖ (log)"),
-            color=alt.Color("layer:O", title="layer").scale(scheme="viridis"),
-            tooltip=["layer:O", "step:Q", alt.Tooltip("value:Q", format=".3g")],
-        )
-        .properties(title=f"{run}: per-layer speed of learning", height=300)
-    )
-
-
 def make_ratio_chart(summary: pd.DataFrame) -> alt.LayerChart:
     """log₁₀(‖∂C/∂b_1‖/‖∂C/∂b_L‖) at step 0 per run; 0 = the input layer learns as fast as the
     last. summary : [run, log_ratio, ratio_text] with finite ``log_ratio`` rows."""
