@@ -34,8 +34,10 @@ def page_rerun_times(page: str, repeat: int = 5, query: dict | None = None) -> t
     """(cold, warm) seconds for an AppTest run of ``page``: cold is the first run in a fresh
     process-level cache; warm is the median of ``repeat`` reruns with the same settings."""
     import streamlit as st
+    import streamlit.logger
     from streamlit.testing.v1 import AppTest
 
+    streamlit.logger.set_log_level("error")  # after Streamlit has read its config (level: info)
     st.cache_data.clear()
     st.cache_resource.clear()
     at = AppTest.from_file(str(ROOT / page), default_timeout=300)
@@ -89,8 +91,10 @@ def _ms(seconds: float) -> str:
 
 def quiet() -> None:
     """Silence Streamlit's bare-mode warnings so the figures stay readable."""
-    os.environ.setdefault("STREAMLIT_LOG_LEVEL", "error")
+    os.environ.setdefault("STREAMLIT_LOGGER_LEVEL", "error")
     warnings.filterwarnings("ignore")
-    import logging
+    import streamlit.logger
 
-    logging.getLogger("streamlit").setLevel(logging.ERROR)
+    # Streamlit sets a level on every logger it creates; this updates them all, including the
+    # bare-mode "No runtime found" / "missing ScriptRunContext" notices AppTest triggers.
+    streamlit.logger.set_log_level("error")

@@ -27,9 +27,34 @@ def trained(cfg: tr.TrainConfig, name: str) -> tr.TrainResult:
         return tr.train(cfg, progress)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@st.cache_data(show_spinner=False, max_entries=4)  # ~12 MB each: keep Cloud's 1 GB in mind
 def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
     return rm.tabulate({name: trained(cfg, name) for name, cfg in plans})
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def comparison_charts(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> dict:
+    """Vega-Lite specs of the comparison's charts, and what their log axes left out."""
+    result = comparison(plans)
+    curves, ends, dropped_loss = rm.loss_frames(result)
+    ratios, left_out = rm.ratio_frame(result)
+    return {
+        "loss": charts.make_loss_chart(curves, ends).to_dict(),
+        "accuracy": charts.make_accuracy_chart(rm.accuracy_frame(result)).to_dict(),
+        "ratio": charts.make_ratio_chart(ratios).to_dict(),
+        "ablation": charts.make_ablation_chart(rm.ablation_matrix(result)).to_dict(),
+        "symptoms": charts.make_symptom_chart(result.symptoms).to_dict(),
+        "dropped_loss": dropped_loss,
+        "ratio_left_out": left_out,
+        "text": rm.comparison_text(result),
+    }
+
+
+@st.cache_data(show_spinner=False, max_entries=32)
+def speed_chart(plans: tuple[tuple[str, tr.TrainConfig], ...], run: str) -> tuple[dict, int]:
+    speed, dropped = rm.speed_frame(comparison(plans), run)
+    title = f"{run}: per-layer speed of learning"
+    return make_speed_chart(speed, title=title).to_dict(), dropped
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
@@ -129,35 +154,39 @@ with tabs[0]:
             seed=int(seed),
         )
         plans = rm.plan(problem, tuple(chosen), options, together)
-        result = comparison(tuple(plans))
+        plans = tuple(plans)
+        result, specs = comparison(plans), comparison_charts(plans)
 
-        curves, ends, dropped = rm.loss_frames(result)
-        show_chart(charts.make_loss_chart(curves, ends))
-        if dropped:
-            st.caption(f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis).")
+        show_chart(specs["loss"])
+        if specs["dropped_loss"]:
+            st.caption(
+                f"{specs['dropped_loss']} loss values were inf, NaN or 0 and are not drawn "
+                "(log axis)."
+            )
         left, right = st.columns(2)
         with left:
             st.markdown("**Final accuracy**")
-            show_chart(charts.make_accuracy_chart(rm.accuracy_frame(result)))
+            show_chart(specs["accuracy"])
         with right:
             st.markdown("**Gradient ratio, first to last hidden layer (step 0)**")
-            ratios, left_out = rm.ratio_frame(result)
-            show_chart(charts.make_ratio_chart(ratios))
-            if left_out:
-                st.caption(f"Not drawn (ratio 0, inf or NaN): {', '.join(left_out)}.")
+            show_chart(specs["ratio"])
+            if specs["ratio_left_out"]:
+                st.caption(
+                    f"Not drawn (ratio 0, inf or NaN): {', '.join(specs['ratio_left_out'])}."
+                )
         speed_run = st.selectbox(
             "Speed of learning of", result.runs, key="speed_run", bind="query-params"
         )
-        speed, dropped = rm.speed_frame(result, speed_run)
-        show_chart(make_speed_chart(speed, title=f"{speed_run}: per-layer speed of learning"))
+        speed_spec, dropped = speed_chart(plans, speed_run)
+        show_chart(speed_spec)
         if dropped:
             st.caption(f"{dropped} values were 0, inf or NaN and are not drawn (log axis).")
-        st.markdown("**What you are seeing**\n\n" + rm.comparison_text(result))
+        st.markdown("**What you are seeing**\n\n" + specs["text"])
         st.markdown("**Ablation matrix**: every configuration, every summary number.")
-        show_chart(charts.make_ablation_chart(rm.ablation_matrix(result)))
+        show_chart(specs["ablation"])
 
         st.subheader("Symptoms of exploding gradients (seed 003), evaluated live")
-        show_chart(charts.make_symptom_chart(result.symptoms))
+        show_chart(specs["symptoms"])
         worst = result.summary.sort_values("symptoms", ascending=False, kind="stable")["run"]
         s1, s2 = st.columns(2)
         sick = s1.selectbox(

@@ -104,9 +104,16 @@ def page_header(title: str, intro: str, latex: str | None = None) -> LinkState:
     return link
 
 
-def show_chart(chart: alt.TopLevelMixin, *, key: str | None = None) -> None:
-    """Display an Altair chart at the container's width."""
-    st.altair_chart(chart, width="stretch", key=key)
+def show_chart(chart: alt.TopLevelMixin | dict, *, key: str | None = None) -> None:
+    """Display an Altair chart, or a Vega-Lite spec cached as a dict, at the container's width.
+
+    Building and validating an Altair chart costs 20-80 ms; a page whose warm rerun must stay
+    fast caches ``chart.to_dict()`` in its ``st.cache_data`` call and passes the dict here.
+    """
+    if isinstance(chart, dict):
+        st.vega_lite_chart(spec=chart, width="stretch", key=key)
+    else:
+        st.altair_chart(chart, width="stretch", key=key)
 
 
 def show_breakdowns(breakdowns: Iterable[tuple[str, Breakdown]], offset: int = 0) -> None:
