@@ -53,6 +53,12 @@ def test_every_activation_is_finite_and_warning_free_on_any_float(x, name):
     assert np.all(np.isfinite(value)) or (abs(x) > 1e300 and name == "selu")
 
 
+def test_sigmoid_is_correctly_rounded_to_about_an_ulp():
+    x = np.linspace(-708.0, 708.0, 100_001)
+    exact = (1 / (1 + np.exp(-x.astype(np.longdouble)))).astype(float)
+    assert np.max(np.abs(get_activation("sigmoid").fn(x) - exact) / exact) < 4e-16
+
+
 def test_saturated_tails_against_closed_forms():
     x = np.array([-30.0, -12.0, -7.3, 7.3, 12.0, 30.0])
     assert rel_error(get_activation("tanh").grad(x), 1 / np.cosh(x) ** 2) < 1e-9
