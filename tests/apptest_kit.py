@@ -45,6 +45,21 @@ def assert_clean(at: AppTest, context: str) -> None:
     assert not at.exception, f"{context}: {[e.value for e in at.exception]}"
 
 
+def texts(at: AppTest) -> str:
+    """Every markdown block on the page, one per line (the "what you are seeing" text)."""
+    return "\n".join(m.value for m in at.markdown)
+
+
+def warnings(at: AppTest) -> str:
+    """Every ``st.warning`` on the page (link notices, "exploded to inf at layer 37")."""
+    return "\n".join(w.value for w in at.warning)
+
+
+def errors(at: AppTest) -> str:
+    """Every ``st.error`` on the page (rejected input)."""
+    return "\n".join(e.value for e in at.error)
+
+
 def iter_elements(node) -> Iterator:
     for child in getattr(node, "children", {}).values():
         yield child

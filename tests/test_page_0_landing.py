@@ -4,14 +4,10 @@ from pathlib import Path
 
 from gradviz.numerics import format_sci
 from gradviz.products import chain_product, depth_to_reach
-from tests.apptest_kit import ROOT, all_chart_fields, exercise_every_control, open_page
+from tests.apptest_kit import ROOT, all_chart_fields, exercise_every_control, open_page, texts
 
 PAGE = "app.py"
 KEYS = {"factor", "depth"}
-
-
-def markdown(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
 
 
 def test_every_control_is_reached_without_exception():
@@ -27,7 +23,7 @@ def test_chart_carries_product_and_zones():
 
 def test_seed_numbers_are_computed_and_shown():
     at = open_page(PAGE)
-    text = markdown(at)
+    text = texts(at)
     small, large = chain_product(0.25, 10).final, chain_product(2.0, 10).final
     assert small == 9.5367431640625e-07 and large == 1024
     assert "0.25^10 = 9.5367431640625e-07" in text and "2^10 = 1024" in text
@@ -39,9 +35,9 @@ def test_calculator_follows_the_controls():
     at = open_page(PAGE, {"factor": "2", "depth": "10"})
     assert at.slider(key="factor").value == 2.0 and at.slider(key="depth").value == 10
     assert at.metric[0].value == "1024"
-    assert f"passes a million at depth {depth_to_reach(2.0, 1e6)}" in markdown(at)
+    assert f"passes a million at depth {depth_to_reach(2.0, 1e6)}" in texts(at)
     at.slider(key="factor").set_value(1.0).run()
-    assert "passes the signal unchanged" in markdown(at)
+    assert "passes the signal unchanged" in texts(at)
 
 
 def test_underflow_is_reported_and_dropped_from_the_log_chart():

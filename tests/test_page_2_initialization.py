@@ -9,7 +9,14 @@ from gradviz.activations import get_activation
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, train
-from tests.apptest_kit import all_chart_fields, chart_specs, exercise_every_control, open_page
+from tests.apptest_kit import (
+    all_chart_fields,
+    chart_specs,
+    exercise_every_control,
+    open_page,
+    texts,
+    warnings,
+)
 
 PAGE = "pages/2_Initialization.py"
 KEYS = {
@@ -29,14 +36,6 @@ KEYS = {
     "steps",
     "lr",
 }
-
-
-def texts(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def warnings(at) -> str:
-    return "\n".join(w.value for w in at.warning)
 
 
 @pytest.mark.slow

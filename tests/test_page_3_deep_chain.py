@@ -8,7 +8,14 @@ from gradviz import chain as ch
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.numerics import format_sci
-from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+from tests.apptest_kit import (
+    all_chart_fields,
+    errors,
+    exercise_every_control,
+    open_page,
+    texts,
+    warnings,
+)
 
 PAGE = "pages/3_Deep_chain.py"
 KEYS = {
@@ -20,18 +27,6 @@ KEYS = {
     "jact", "ratio", "sigma_b2", "depth", "width", "jseed",
 }  # fmt: skip
 EXPLOSION = "seed 003 explosion"
-
-
-def texts(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
-
-
-def warnings(at) -> str:
-    return "\n".join(w.value for w in at.warning)
-
-
-def errors(at) -> str:
-    return "\n".join(e.value for e in at.error)
 
 
 @pytest.mark.slow

@@ -12,7 +12,7 @@ from gradviz.recurrent_lab import (
     compare_long_range,
     gradient_through_time,
 )
-from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page, texts
 
 PAGE = "pages/4_RNN_LSTM.py"
 TABS = ("Gradient through time", "Clipping and the cliff", "Long-range memory")
@@ -34,10 +34,6 @@ KEYS = {
     "clip_mode",
     "clip_theta",
 }
-
-
-def _text(at) -> str:
-    return "\n".join(m.value for m in at.markdown)
 
 
 @pytest.mark.slow
@@ -62,8 +58,8 @@ def test_each_tab_draws_charts_with_the_expected_fields(tab, fields):
 
 def test_only_the_open_tab_computes():
     at = open_page(PAGE, {"tab": TABS[1]})
-    assert "Pascanu's condition" not in _text(at)
-    assert "clip by norm" in _text(at)
+    assert "Pascanu's condition" not in texts(at)
+    assert "clip by norm" in texts(at)
 
 
 @pytest.mark.parametrize(
@@ -79,7 +75,7 @@ def test_malformed_link_shows_the_notice(query):
 def test_default_gradient_text_quotes_computed_numbers():
     at = open_page(PAGE)
     result = gradient_through_time(ThroughTimeConfig())
-    text = _text(at)
+    text = texts(at)
     metrics = [m.value for m in at.metric]
     assert metrics[:2] == [format_sci(result.sigma_max), format_sci(result.inverse_gamma)]
     assert metrics[3] == "yes"
@@ -107,7 +103,7 @@ def test_cliff_text_quotes_computed_numbers():
     at = open_page(PAGE, {"tab": TABS[1]})
     run = cliff_trajectories(1.0, 0.01, (5.0, -2.0), steps=60)
     s = run.summary.set_index("method")
-    text = _text(at)
+    text = texts(at)
     for method in CLIP_LABELS.values():
         assert f"final loss {format_sci(s.loc[method, 'final_loss'])}" in text
     assert f"largest gradient ‖g‖ = {format_sci(s.loc['no clipping', 'max_grad_norm'])}" in text
@@ -117,7 +113,7 @@ def test_cliff_text_quotes_computed_numbers():
 def test_training_text_quotes_computed_numbers():
     at = open_page(PAGE, {"tab": TABS[2]}, timeout=120)
     result = compare_long_range(LongRangeConfig())
-    text = _text(at)
+    text = texts(at)
     for row in result.results.itertuples():
         assert f"**{row.cell}:** test MSE {format_sci(row.mse)}" in text
         assert f"accuracy {row.accuracy:.1%}" in text
