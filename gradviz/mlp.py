@@ -137,8 +137,8 @@ def init_params(cfg: MLPConfig) -> Params:
     init = initializers.get_initializer(cfg.init, **dict(cfg.init_params))
     params: Params = {}
     for layer, (fan_in, fan_out) in enumerate(layer_shapes(cfg), start=1):
-        params[f"W{layer}"] = init.sample(fan_in, fan_out, rng).astype(float)
-        params[f"b{layer}"] = initializers.init_bias(fan_out, cfg.sigma_b, rng).astype(float)
+        params[f"W{layer}"] = np.asarray(init.sample(fan_in, fan_out, rng), dtype=float)
+        params[f"b{layer}"] = np.asarray(initializers.init_bias(fan_out, cfg.sigma_b, rng), float)
         if cfg.batchnorm and layer <= cfg.depth:
             params[f"gamma{layer}"] = np.ones(fan_out)
             params[f"beta{layer}"] = np.zeros(fan_out)
