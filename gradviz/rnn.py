@@ -174,13 +174,22 @@ def rnn_forward(
     ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a cache (one entry per step).
     """
     act = get_activation(act) if isinstance(act, str) else act
+    return _hidden_state_forward(rnn_step_forward, x, h0, Wx, Wh, b, act)
+
+
+def _hidden_state_forward(step_forward, x: Array, h0: Array, *weights) -> tuple[Array, list]:
+    """The forward loop shared by cells whose only state is h (RNN, GRU):
+    ``prev_h, cache = step_forward(x_t, prev_h, *weights)`` for t = 0..T-1.
+
+    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and one cache per step.
+    """
     N, T, _ = x.shape
     h = np.empty((N, T, h0.shape[1]))
     caches = []
     prev_h = h0
     with np.errstate(all="ignore"):
         for t in range(T):
-            prev_h, cache = rnn_step_forward(x[:, t], prev_h, Wx, Wh, b, act)
+            prev_h, cache = step_forward(x[:, t], prev_h, *weights)
             h[:, t] = prev_h
             caches.append(cache)
     return h, caches
@@ -376,16 +385,7 @@ def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array
 
 def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Array, list]:
     """Run a GRU over a sequence: ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H), cache."""
-    N, T, _ = x.shape
-    h = np.empty((N, T, h0.shape[1]))
-    caches = []
-    prev_h = h0
-    with np.errstate(all="ignore"):
-        for t in range(T):
-            prev_h, cache = gru_step_forward(x[:, t], prev_h, Wx, Wh, b)
-            h[:, t] = prev_h
-            caches.append(cache)
-    return h, caches
+    return _hidden_state_forward(gru_step_forward, x, h0, Wx, Wh, b)
 
 
 def gru_backward(dh: Array, caches: list) -> BPTTGrads:
