@@ -45,6 +45,7 @@ from gradviz.rnn import (
     sigmoid,
     spectral_radius,
 )
+from gradviz.train import single_threaded_blas
 
 Array = np.ndarray
 Progress = Callable[[float, str], None]
@@ -176,6 +177,11 @@ def gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
     convention), whose norm is at most :math:`\gamma\,\sigma_{max}(W_h)` with
     :math:`\gamma = \max|\varphi'|`, which gives the bound drawn over the curve.
     """
+    with single_threaded_blas():  # T small products: a BLAS thread pool only adds waiting
+        return _gradient_through_time(cfg)
+
+
+def _gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
     T, H, N = cfg.length, cfg.hidden, cfg.batch
     data_rng = np.random.default_rng([cfg.seed, 0])
     x = cfg.input_scale * data_rng.normal(size=(N, T, cfg.input_dim))
@@ -570,9 +576,8 @@ def compare_long_range(cfg: LongRangeConfig, progress: Progress | None = None) -
     """Train RNN (tanh), LSTM and GRU on the same adding-problem data; see :class:`LongRange`."""
     if cfg.clip_mode not in CLIPPING:
         raise ValueError(f"unknown clipping mode {cfg.clip_mode!r}; choose one of {CLIPPING}")
-    runs = []
-    for k, cell in enumerate(CELLS):
-        runs.append(train_adding(cell, cfg, progress, done=k / len(CELLS)))
+    with single_threaded_blas():  # thousands of small products: see gradient_through_time
+        runs = [train_adding(c, cfg, progress, done=k / len(CELLS)) for k, c in enumerate(CELLS)]
     if progress is not None:
         progress(1.0, "done")
     keep = np.unique(np.linspace(0, cfg.iters - 1, min(cfg.iters, MAX_CURVE_POINTS)).astype(int))

@@ -58,8 +58,9 @@ warning.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, NamedTuple
 
 import numpy as np
 
@@ -121,7 +122,93 @@ class BPTTGrads:
         return {"Wx": self.dWx, "Wh": self.dWh, "b": self.db}
 
 
+# ------------------------------------------------------------------------------ input side
+#
+# Every cell's pre-activation is a = x_t W_x + b + (recurrent part). Only the recurrent part
+# depends on the previous step, so a sequence loop computes the input part of all T steps as
+# one (T·N, D) × (D, G) product before the loop, keeps just the recurrent product inside it,
+# and after BPTT forms dx, dW_x and db from all steps' da at once (cuDNN does the same). The
+# step functions are exactly "input part + recurrent core", so the step formulas below are the
+# sequence formulas with T·N rows instead of N.
+
+
+def _input_part(x: Array, Wx: Array, b: Array) -> tuple[Array, Array]:
+    """``x`` (N, T, D) -> ``xt`` (T·N, D), the inputs time-major, and
+    ``ax`` (T, N, G) = x_t W_x + b."""
+    N, T, D = x.shape
+    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    return xt, (xt @ Wx + b).reshape(T, N, -1)
+
+
+def _input_grads(da: Array, x: Array, Wx: Array) -> tuple[Array, Array, Array]:
+    r"""``da`` (M, G), ``x`` (M, D), ``Wx`` (D, G) -> :math:`dx = da\,W_x^\top` (M, D),
+    :math:`dW_x = x^\top da`, :math:`db = \sum_m da` (M = N for a step, T·N for a sequence)."""
+    return da @ Wx.T, x.T @ da, da.sum(axis=0)
+
+
+@dataclass(frozen=True, eq=False)
+class SequenceCache:
+    """What a sequence backward pass needs from its forward pass.
+
+    cell : ``"rnn"``, ``"lstm"`` or ``"gru"``.
+    x : (T·N, D) the inputs, time-major (row t·N + n is sequence n at step t).
+    Wx, Wh : the weights.
+    hs : (T + 1, N, H) the hidden states h_0 … h_T, time-major.
+    steps : T recurrent-core caches (:class:`RNNStep`, :class:`LSTMStep` or :class:`GRUStep`).
+    """
+
+    cell: str
+    x: Array
+    Wx: Array
+    Wh: Array
+    hs: Array
+    steps: list
+
+    def rows(self, a: Array) -> Array:
+        """A time-major stack (T, N, K) as (T·N, K) rows, matching :attr:`x`."""
+        return a.reshape(-1, a.shape[-1])
+
+    def batch_major(self, a: Array) -> Array:
+        """(T, N, K) or (T·N, K) -> the (N, T, K) layout of the public arrays (a view)."""
+        T, N = self.hs.shape[0] - 1, self.hs.shape[1]
+        return a.reshape(T, N, -1).transpose(1, 0, 2)
+
+
+def _hidden_states(T: int, N: int, h0: Array) -> Array:
+    """An empty time-major (T + 1, N, H) stack of hidden states with ``hs[0] = h0``."""
+    hs = np.empty((T + 1, N, h0.shape[1]))
+    hs[0] = h0
+    return hs
+
+
 # ------------------------------------------------------------------------------ vanilla RNN
+
+
+class RNNStep(NamedTuple):
+    """The recurrent core's cache for one RNN step: h_{t-1}, h_t, z (kept only when φ' cannot
+    be read off h_t) and φ' as a function of h_t or of z."""
+
+    prev_h: Array
+    next_h: Array
+    z: Array | None
+    slope: Callable[[Array], Array]
+
+
+def _rnn_core_forward(ax: Array, prev_h: Array, Wh: Array, act: Activation) -> tuple:
+    """h_t = φ(ax + h_{t-1} W_h) with ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep)."""
+    z = ax + prev_h @ Wh
+    next_h = act.fn(z)
+    # Keep only what the backward pass needs: BPTT holds every step's cache at once.
+    from_output = _SLOPE_FROM_OUTPUT.get(act.name) if not act.params else None
+    if from_output is not None:
+        return next_h, RNNStep(prev_h, next_h, None, from_output)
+    return next_h, RNNStep(prev_h, next_h, z, act.grad)
+
+
+def _rnn_core_backward(dnext_h: Array, step: RNNStep, Wh: Array, da: Array) -> Array:
+    """Fills ``da`` (N, H) with dnext_h ⊙ φ'(z) and returns dprev_h = da W_hᵀ."""
+    np.multiply(dnext_h, step.slope(step.next_h if step.z is None else step.z), out=da)
+    return da @ Wh.T
 
 
 def rnn_step_forward(
@@ -140,94 +227,169 @@ def rnn_step_forward(
     Returns
     -------
     next_h : (N, H).
-    cache : what :func:`rnn_step_backward` needs: the inputs, ``next_h`` and the activation
-        (and ``z`` for activations whose slope cannot be read off the output).
+    cache : ``(x, Wx, Wh, RNNStep)`` for :func:`rnn_step_backward`.
     """
     act = get_activation(act) if isinstance(act, str) else act
-    z = x @ Wx + prev_h @ Wh + b
-    next_h = act.fn(z)
-    # Keep only what the backward pass needs: BPTT holds every step's cache at once.
-    from_output = _SLOPE_FROM_OUTPUT.get(act.name) if not act.params else None
-    return next_h, (x, prev_h, Wx, Wh, next_h, from_output or act.grad, None if from_output else z)
+    next_h, step = _rnn_core_forward(x @ Wx + b, prev_h, Wh, act)
+    return next_h, (x, Wx, Wh, step)
 
 
 def rnn_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array, Array, Array]:
     r"""Backward pass of :func:`rnn_step_forward`.
 
-    With :math:`dz = dnext\_h \odot \varphi'(z)` (φ' read off h_t for tanh, σ and ReLU):
-    :math:`dx = dz\,W_x^\top`,
-    :math:`dprev\_h = dz\,W_h^\top`, :math:`dW_x = x^\top dz`, :math:`dW_h = h_{t-1}^\top dz`,
-    :math:`db = \sum_n dz`.
+    With :math:`da = dnext\_h \odot \varphi'(z)` (φ' read off h_t for tanh, σ and ReLU):
+    :math:`dx = da\,W_x^\top`,
+    :math:`dprev\_h = da\,W_h^\top`, :math:`dW_x = x^\top da`, :math:`dW_h = h_{t-1}^\top da`,
+    :math:`db = \sum_n da`.
 
     Returns ``(dx (N, D), dprev_h (N, H), dWx (D, H), dWh (H, H), db (H,))``.
     """
-    x, prev_h, Wx, Wh, next_h, slope_of, z = cache
-    dz = dnext_h * slope_of(next_h if z is None else z)
-    return dz @ Wx.T, dz @ Wh.T, x.T @ dz, prev_h.T @ dz, dz.sum(axis=0)
+    x, Wx, Wh, step = cache
+    da = np.empty_like(dnext_h)
+    dprev_h = _rnn_core_backward(dnext_h, step, Wh, da)
+    dx, dWx, db = _input_grads(da, x, Wx)
+    return dx, dprev_h, dWx, step.prev_h.T @ da, db
 
 
 def rnn_forward(
     x: Array, h0: Array, Wx: Array, Wh: Array, b: Array, act: Activation | str = "tanh"
-) -> tuple[Array, list]:
+) -> tuple[Array, SequenceCache]:
     """Run a vanilla RNN over a sequence.
 
-    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a cache (one entry per step).
+    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) (a read-only view of the cached
+    states) and a :class:`SequenceCache`.
     """
     act = get_activation(act) if isinstance(act, str) else act
-    return _hidden_state_forward(rnn_step_forward, x, h0, Wx, Wh, b, act)
+    return _hidden_state_forward("rnn", _rnn_core_forward, x, h0, Wx, Wh, b, act)
 
 
-def _hidden_state_forward(step_forward, x: Array, h0: Array, *weights) -> tuple[Array, list]:
+def _hidden_state_forward(
+    cell: str, core_forward, x: Array, h0: Array, Wx: Array, Wh: Array, b: Array, *args
+) -> tuple[Array, SequenceCache]:
     """The forward loop shared by cells whose only state is h (RNN, GRU):
-    ``prev_h, cache = step_forward(x_t, prev_h, *weights)`` for t = 0..T-1.
+    ``h_t, step = core_forward(x_t W_x + b, h_{t-1}, W_h, *args)`` for t = 1..T.
 
-    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and one cache per step.
+    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a :class:`SequenceCache`.
     """
     N, T, _ = x.shape
-    h = np.empty((N, T, h0.shape[1]))
-    caches = []
-    prev_h = h0
     with np.errstate(all="ignore"):
+        xt, ax = _input_part(x, Wx, b)
+        hs = _hidden_states(T, N, h0)
+        steps = []
         for t in range(T):
-            prev_h, cache = step_forward(x[:, t], prev_h, *weights)
-            h[:, t] = prev_h
-            caches.append(cache)
-    return h, caches
+            hs[t + 1], step = core_forward(ax[t], hs[t], Wh, *args)
+            steps.append(step)
+    cache = SequenceCache(cell, xt, Wx, Wh, hs, steps)
+    return _read_only(cache.batch_major(hs[1:])), cache
 
 
-def rnn_backward(dh: Array, caches: list) -> BPTTGrads:
+def _read_only(a: Array) -> Array:
+    a.flags.writeable = False  # a view of the cache: writing to it would corrupt BPTT
+    return a
+
+
+def rnn_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     """Backpropagation through time for :func:`rnn_forward`.
 
     ``dh`` (N, T, H) is the upstream gradient on every hidden state (zeros where the loss does
     not read h_t). Returns :class:`BPTTGrads` with the total ∂L/∂h_t in ``.dh``.
     """
-    _, _, Wx, Wh = caches[0][:4]
-    return _hidden_state_bptt(rnn_step_backward, dh, caches, Wx, Wh)
+    with np.errstate(all="ignore"):
+        da, dh_total, dh0 = _hidden_state_bptt(_rnn_core_backward, dh, cache)
+        dWh = cache.rows(cache.hs[:-1]).T @ cache.rows(da)
+        return _sequence_grads(cache, da, dh0, dWh, dh_total)
 
 
-def _hidden_state_bptt(step_backward, dh: Array, caches: list, Wx: Array, Wh: Array) -> BPTTGrads:
+def _hidden_state_bptt(core_backward, dh: Array, cache: SequenceCache):
     """The BPTT loop shared by cells whose only state is h (RNN, GRU), as in cs231n:
-    ``for t in reversed(range(T))``, carrying ``dprev_h`` and accumulating the weight gradients.
+    ``for t in reversed(range(T))``, carrying ``dprev_h``.
 
-    ``step_backward(dnext_h, cache) -> (dx, dprev_h, dWx, dWh, db)``; ``Wx`` (D, G), ``Wh``
-    (H, G) give the shapes, G = H (RNN) or 3H (GRU).
+    ``core_backward(dnext_h, step, Wh, da) -> dprev_h`` fills ``da`` with ∂L/∂a_t; ``dh``
+    (N, T, H) is the upstream gradient.
+    Returns ``da`` (T, N, G) every step's pre-activation gradient, the total ``dh`` (T, N, H)
+    and ∂L/∂h_0 (N, H).
     """
     N, T, H = dh.shape
-    dx = np.empty((N, T, Wx.shape[0]))
-    dh_total = np.empty_like(dh)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(Wx.shape[1])
+    da = np.empty((T, N, cache.Wh.shape[1]))
+    dh_total = np.empty((T, N, H))
     dprev_h = np.zeros((N, H))
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
-            dh_total[:, t] = dh[:, t] + dprev_h
-            dx[:, t], dprev_h, dWx_t, dWh_t, db_t = step_backward(dh_total[:, t], caches[t])
-            dWx += dWx_t
-            dWh += dWh_t
-            db += db_t
-    return BPTTGrads(dx, dprev_h, dWx, dWh, db, dh_total)
+            np.add(dh[:, t], dprev_h, out=dh_total[t])
+            dprev_h = core_backward(dh_total[t], cache.steps[t], cache.Wh, da[t])
+    return da, dh_total, dprev_h
+
+
+def _sequence_grads(
+    cache: SequenceCache, da: Array, dh0: Array, dWh: Array, dh_total: Array, **lstm
+) -> BPTTGrads:
+    """Assemble :class:`BPTTGrads`: the input-side gradients of all T steps in one product
+    each (:func:`_input_grads` with T·N rows), the rest given; ``da`` (T, N, G)."""
+    dx, dWx, db = _input_grads(cache.rows(da), cache.x, cache.Wx)
+    extra = {k: cache.batch_major(v) if v.ndim == 3 else v for k, v in lstm.items()}
+    return BPTTGrads(cache.batch_major(dx), dh0, dWx, dWh, db, cache.batch_major(dh_total), **extra)
 
 
 # ------------------------------------------------------------------------------ LSTM
+
+
+class LSTMStep(NamedTuple):
+    """The recurrent core's cache for one LSTM step: h_{t-1}, c_{t-1} (N, H), the sigmoid
+    gates ``ifo`` = [i, f, o] (N, 3H), the candidate g and tanh(c_t) (N, H)."""
+
+    prev_h: Array
+    prev_c: Array
+    ifo: Array
+    g: Array
+    tanh_c: Array
+
+    @property
+    def i(self) -> Array:
+        H = self.g.shape[1]
+        return self.ifo[:, 0 * H : 1 * H]
+
+    @property
+    def f(self) -> Array:
+        H = self.g.shape[1]
+        return self.ifo[:, 1 * H : 2 * H]
+
+    @property
+    def o(self) -> Array:
+        H = self.g.shape[1]
+        return self.ifo[:, 2 * H : 3 * H]
+
+
+def _lstm_core_forward(ax: Array, prev_h: Array, prev_c: Array, Wh: Array) -> tuple:
+    """One LSTM step from ``ax`` (N, 4H) = x_t W_x + b: returns (h_t, c_t, LSTMStep)."""
+    H = prev_h.shape[1]
+    a = ax + prev_h @ Wh
+    ifo = sigmoid(a[:, : 3 * H])
+    i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
+    g = np.tanh(a[:, 3 * H :])
+    next_c = f * prev_c + i * g
+    tanh_c = np.tanh(next_c)
+    return o * tanh_c, next_c, LSTMStep(prev_h, prev_c, ifo, g, tanh_c)
+
+
+def _lstm_core_backward(
+    dnext_h: Array, dnext_c: Array, step: LSTMStep, Wh: Array, da: Array
+) -> tuple[Array, Array, Array]:
+    """Fills ``da`` (N, 4H) with ∂L/∂a_t, block by gate; returns (dprev_h, dprev_c, dc) with
+    dc the total ∂L/∂c_t."""
+    _, prev_c, ifo, g, tanh_c = step
+    H = g.shape[1]
+    o = ifo[:, 2 * H :]
+    dc = dnext_h * o
+    dc *= 1.0 - tanh_c * tanh_c
+    dc += dnext_c
+    # da_{i,f,o} = (dc g, dc c_{t-1}, dnext_h tanh c_t) ⊙ σ'(a) with σ' = ifo (1 - ifo).
+    np.multiply(dc, g, out=da[:, :H])
+    np.multiply(dc, prev_c, out=da[:, H : 2 * H])
+    np.multiply(dnext_h, tanh_c, out=da[:, 2 * H : 3 * H])
+    da[:, : 3 * H] *= ifo * (1.0 - ifo)
+    np.multiply(dc, ifo[:, :H], out=da[:, 3 * H :])
+    da[:, 3 * H :] *= 1.0 - g * g
+    return da @ Wh.T, dc * ifo[:, H : 2 * H], dc
 
 
 def lstm_step_forward(
@@ -243,32 +405,10 @@ def lstm_step_forward(
     -------
     next_h, next_c : (N, H), with :math:`c_t = f\odot c_{t-1} + i\odot g` and
         :math:`h_t = o\odot\tanh(c_t)`.
-    cache : for :func:`lstm_step_backward`; the gates are ``cache[3:7]`` = (i, f, o, g).
+    cache : ``(x, Wx, Wh, LSTMStep)`` for :func:`lstm_step_backward`.
     """
-    H = prev_h.shape[1]
-    a = x @ Wx + prev_h @ Wh + b
-    ifo = sigmoid(a[:, : 3 * H])
-    i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
-    g = np.tanh(a[:, 3 * H :])
-    next_c = f * prev_c + i * g
-    tanh_c = np.tanh(next_c)
-    next_h = o * tanh_c
-    return next_h, next_c, (x, prev_h, prev_c, i, f, o, g, tanh_c, Wx, Wh)
-
-
-def _lstm_step_backward(dnext_h: Array, dnext_c: Array, cache: tuple):
-    x, prev_h, prev_c, i, f, o, g, tanh_c, Wx, Wh = cache
-    dc = dnext_c + dnext_h * o * (1.0 - tanh_c * tanh_c)
-    da = np.concatenate(
-        [
-            (dc * g) * i * (1.0 - i),
-            (dc * prev_c) * f * (1.0 - f),
-            (dnext_h * tanh_c) * o * (1.0 - o),
-            (dc * i) * (1.0 - g * g),
-        ],
-        axis=1,
-    )
-    return da @ Wx.T, da @ Wh.T, dc * f, x.T @ da, prev_h.T @ da, da.sum(axis=0), dc
+    next_h, next_c, step = _lstm_core_forward(x @ Wx + b, prev_h, prev_c, Wh)
+    return next_h, next_c, (x, Wx, Wh, step)
 
 
 def lstm_step_backward(
@@ -279,61 +419,103 @@ def lstm_step_backward(
     With the total cell gradient :math:`dc = dnext\_c + dnext\_h\odot o\odot(1-\tanh^2 c_t)`:
     :math:`dprev\_c = dc\odot f` (the cell path), and the gate pre-activation gradients
     :math:`da_i = dc\,g\,i(1-i)`, :math:`da_f = dc\,c_{t-1} f(1-f)`,
-    :math:`da_o = dnext\_h\tanh(c_t)\,o(1-o)`, :math:`da_g = dc\,i\,(1-g^2)`.
+    :math:`da_o = dnext\_h\tanh(c_t)\,o(1-o)`, :math:`da_g = dc\,i\,(1-g^2)`; then
+    :math:`dprev\_h = da\,W_h^\top` and :math:`dW_h = h_{t-1}^\top da`.
 
     Returns ``(dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,))``.
     """
-    return _lstm_step_backward(dnext_h, dnext_c, cache)[:6]
+    x, Wx, Wh, step = cache
+    da = np.empty((dnext_h.shape[0], 4 * dnext_h.shape[1]))
+    dprev_h, dprev_c, _ = _lstm_core_backward(dnext_h, dnext_c, step, Wh, da)
+    dx, dWx, db = _input_grads(da, x, Wx)
+    return dx, dprev_h, dprev_c, dWx, step.prev_h.T @ da, db
 
 
 def lstm_forward(
     x: Array, h0: Array, Wx: Array, Wh: Array, b: Array, c0: Array | None = None
-) -> tuple[Array, list]:
+) -> tuple[Array, SequenceCache]:
     """Run an LSTM over a sequence: ``x`` (N, T, D), ``h0`` (N, H), ``c0`` (N, H) or ``None``
-    (zeros) -> ``h`` (N, T, H) and a cache (one entry per step)."""
+    (zeros) -> ``h`` (N, T, H) (a read-only view of the cached states) and a
+    :class:`SequenceCache`."""
     N, T, _ = x.shape
-    H = h0.shape[1]
-    h = np.empty((N, T, H))
-    prev_h, prev_c = h0, np.zeros((N, H)) if c0 is None else c0
-    caches = []
+    prev_c = np.zeros_like(h0) if c0 is None else c0
     with np.errstate(all="ignore"):
+        xt, ax = _input_part(x, Wx, b)
+        hs = _hidden_states(T, N, h0)
+        steps = []
         for t in range(T):
-            prev_h, prev_c, cache = lstm_step_forward(x[:, t], prev_h, prev_c, Wx, Wh, b)
-            h[:, t] = prev_h
-            caches.append(cache)
-    return h, caches
+            hs[t + 1], prev_c, step = _lstm_core_forward(ax[t], hs[t], prev_c, Wh)
+            steps.append(step)
+    cache = SequenceCache("lstm", xt, Wx, Wh, hs, steps)
+    return _read_only(cache.batch_major(hs[1:])), cache
 
 
-def lstm_backward(dh: Array, caches: list) -> BPTTGrads:
+def lstm_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     """Backpropagation through time for :func:`lstm_forward`.
 
     ``dh`` (N, T, H) upstream gradient on every hidden state. Returns :class:`BPTTGrads` with
     the total ∂L/∂h_t in ``.dh``, the total ∂L/∂c_t in ``.dc`` and ``.dc0``.
     """
     N, T, H = dh.shape
-    Wx, Wh = caches[0][8], caches[0][9]
-    dx = np.empty((N, T, Wx.shape[0]))
-    dh_total, dc_total = np.empty_like(dh), np.empty_like(dh)
-    dWx, dWh, db = np.zeros_like(Wx), np.zeros_like(Wh), np.zeros(4 * H)
+    da = np.empty((T, N, 4 * H))
+    dh_total, dc_total = np.empty((T, N, H)), np.empty((T, N, H))
     dprev_h, dprev_c = np.zeros((N, H)), np.zeros((N, H))
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
-            dh_total[:, t] = dh[:, t] + dprev_h
-            dx[:, t], dprev_h, dprev_c, dWx_t, dWh_t, db_t, dc_total[:, t] = _lstm_step_backward(
-                dh_total[:, t], dprev_c, caches[t]
+            np.add(dh[:, t], dprev_h, out=dh_total[t])
+            dprev_h, dprev_c, dc_total[t] = _lstm_core_backward(
+                dh_total[t], dprev_c, cache.steps[t], cache.Wh, da[t]
             )
-            dWx += dWx_t
-            dWh += dWh_t
-            db += db_t
-    return BPTTGrads(dx, dprev_h, dWx, dWh, db, dh_total, dprev_c, dc_total)
+        dWh = cache.rows(cache.hs[:-1]).T @ cache.rows(da)
+        return _sequence_grads(cache, da, dprev_h, dWh, dh_total, dc0=dprev_c, dc=dc_total)
 
 
-def forget_gates(caches: list) -> Array:
-    """The LSTM forget gates f_t of a forward pass, shape (N, T, H)."""
-    return np.stack([cache[4] for cache in caches], axis=1)
+def forget_gates(steps: list) -> Array:
+    """The LSTM forget gates f_t of a forward pass (``SequenceCache.steps``), shape (N, T, H)."""
+    return np.stack([step.f for step in steps], axis=1)
 
 
 # ------------------------------------------------------------------------------ GRU
+
+
+class GRUStep(NamedTuple):
+    """The recurrent core's cache for one GRU step: h_{t-1}, the gates r, z, the candidate g
+    and r ⊙ h_{t-1}, each (N, H)."""
+
+    prev_h: Array
+    r: Array
+    z: Array
+    g: Array
+    reset_h: Array
+
+
+def _gru_core_forward(ax: Array, prev_h: Array, Wh: Array) -> tuple:
+    """One GRU step from ``ax`` (N, 3H) = x_t W_x + b: returns (h_t, GRUStep)."""
+    H = prev_h.shape[1]
+    rz = sigmoid(ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H])
+    r, z = rz[:, :H], rz[:, H:]
+    reset_h = r * prev_h
+    g = np.tanh(ax[:, 2 * H :] + reset_h @ Wh[:, 2 * H :])
+    return z * prev_h + (1.0 - z) * g, GRUStep(prev_h, r, z, g, reset_h)
+
+
+def _gru_core_backward(dnext_h: Array, step: GRUStep, Wh: Array, da: Array) -> Array:
+    """Fills ``da`` (N, 3H) with ∂L/∂a_t, blocks r, z, g; returns dprev_h (N, H)."""
+    prev_h, r, z, g, _ = step
+    H = prev_h.shape[1]
+    da_g = da[:, 2 * H :]
+    np.multiply(dnext_h * (1.0 - z), 1.0 - g * g, out=da_g)
+    dreset_h = da_g @ Wh[:, 2 * H :].T
+    np.multiply(dreset_h * prev_h, r * (1.0 - r), out=da[:, :H])
+    np.multiply(dnext_h * (prev_h - g), z * (1.0 - z), out=da[:, H : 2 * H])
+    return dnext_h * z + dreset_h * r + da[:, : 2 * H] @ Wh[:, : 2 * H].T
+
+
+def _gru_dWh(prev_h: Array, reset_h: Array, da: Array) -> Array:
+    r""":math:`dW_h = [h_{t-1}^\top da_{rz},\ (r\odot h_{t-1})^\top da_g]`; rows (M, ·) with
+    M = N for a step, T·N for a sequence."""
+    H = prev_h.shape[1]
+    return np.concatenate([prev_h.T @ da[:, : 2 * H], reset_h.T @ da[:, 2 * H :]], axis=1)
 
 
 def gru_step_forward(
@@ -349,16 +531,10 @@ def gru_step_forward(
     -------
     next_h : (N, H) :math:`= z\odot h_{t-1} + (1-z)\odot g` with the candidate
         :math:`g = \tanh(x W_{xg} + (r\odot h_{t-1}) W_{hg} + b_g)`.
-    cache : for :func:`gru_step_backward`.
+    cache : ``(x, Wx, Wh, GRUStep)`` for :func:`gru_step_backward`.
     """
-    H = prev_h.shape[1]
-    ax = x @ Wx + b
-    rz = sigmoid(ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H])
-    r, z = rz[:, :H], rz[:, H:]
-    reset_h = r * prev_h
-    g = np.tanh(ax[:, 2 * H :] + reset_h @ Wh[:, 2 * H :])
-    next_h = z * prev_h + (1.0 - z) * g
-    return next_h, (x, prev_h, r, z, g, reset_h, Wx, Wh)
+    next_h, step = _gru_core_forward(x @ Wx + b, prev_h, Wh)
+    return next_h, (x, Wx, Wh, step)
 
 
 def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array, Array, Array]:
@@ -370,38 +546,29 @@ def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array
 
     Returns ``(dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (3H,))``.
     """
-    x, prev_h, r, z, g, reset_h, Wx, Wh = cache
-    H = prev_h.shape[1]
-    da_g = dnext_h * (1.0 - z) * (1.0 - g * g)
-    dreset_h = da_g @ Wh[:, 2 * H :].T
-    da_rz = np.concatenate(
-        [dreset_h * prev_h * r * (1.0 - r), dnext_h * (prev_h - g) * z * (1.0 - z)], axis=1
-    )
-    dprev_h = dnext_h * z + dreset_h * r + da_rz @ Wh[:, : 2 * H].T
-    dWh = np.concatenate([prev_h.T @ da_rz, reset_h.T @ da_g], axis=1)
-    da = np.concatenate([da_rz, da_g], axis=1)
-    return da @ Wx.T, dprev_h, x.T @ da, dWh, da.sum(axis=0)
+    x, Wx, Wh, step = cache
+    da = np.empty((dnext_h.shape[0], 3 * dnext_h.shape[1]))
+    dprev_h = _gru_core_backward(dnext_h, step, Wh, da)
+    dx, dWx, db = _input_grads(da, x, Wx)
+    return dx, dprev_h, dWx, _gru_dWh(step.prev_h, step.reset_h, da), db
 
 
-def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Array, list]:
-    """Run a GRU over a sequence: ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H), cache."""
-    return _hidden_state_forward(gru_step_forward, x, h0, Wx, Wh, b)
+def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Array, SequenceCache]:
+    """Run a GRU over a sequence: ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) (a
+    read-only view of the cached states) and a :class:`SequenceCache`."""
+    return _hidden_state_forward("gru", _gru_core_forward, x, h0, Wx, Wh, b)
 
 
-def gru_backward(dh: Array, caches: list) -> BPTTGrads:
+def gru_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     """Backpropagation through time for :func:`gru_forward`; ``dh`` (N, T, H) upstream."""
-    return _hidden_state_bptt(gru_step_backward, dh, caches, caches[0][6], caches[0][7])
+    with np.errstate(all="ignore"):
+        da, dh_total, dh0 = _hidden_state_bptt(_gru_core_backward, dh, cache)
+        reset_h = np.stack([step.reset_h for step in cache.steps])
+        dWh = _gru_dWh(cache.rows(cache.hs[:-1]), cache.rows(reset_h), cache.rows(da))
+        return _sequence_grads(cache, da, dh0, dWh, dh_total)
 
 
 # ------------------------------------------------------------------------------ any cell
-
-
-@dataclass(frozen=True, eq=False)
-class SequenceCache:
-    """Cache of :func:`sequence_forward`: the cell name and its per-step caches."""
-
-    cell: str
-    steps: list
 
 
 def sequence_forward(
@@ -419,14 +586,12 @@ def sequence_forward(
     """
     Wx, Wh, b = params["Wx"], params["Wh"], params["b"]
     if cell == "rnn":
-        h, steps = rnn_forward(x, h0, Wx, Wh, b, activation)
-    elif cell == "lstm":
-        h, steps = lstm_forward(x, h0, Wx, Wh, b, c0)
-    elif cell == "gru":
-        h, steps = gru_forward(x, h0, Wx, Wh, b)
-    else:
-        raise ValueError(f"unknown cell {cell!r}; choose one of {CELLS}")
-    return h, SequenceCache(cell, steps)
+        return rnn_forward(x, h0, Wx, Wh, b, activation)
+    if cell == "lstm":
+        return lstm_forward(x, h0, Wx, Wh, b, c0)
+    if cell == "gru":
+        return gru_forward(x, h0, Wx, Wh, b)
+    raise ValueError(f"unknown cell {cell!r}; choose one of {CELLS}")
 
 
 def sequence_backward(cell: str, dh: Array, cache: SequenceCache) -> BPTTGrads:
@@ -434,7 +599,7 @@ def sequence_backward(cell: str, dh: Array, cache: SequenceCache) -> BPTTGrads:
     backward: dict[str, Any] = {"rnn": rnn_backward, "lstm": lstm_backward, "gru": gru_backward}
     if cell != cache.cell:
         raise ValueError(f"cache is from a {cache.cell!r} forward pass, not {cell!r}")
-    return backward[cell](dh, cache.steps)
+    return backward[cell](dh, cache)
 
 
 # ------------------------------------------------------------------------------ parameters
