@@ -8,8 +8,10 @@ from itertools import pairwise
 import numpy as np
 
 from bench import Report, timed
-from gradviz.mlp import MLPConfig
-from gradviz.probe import ProbeConfig, probe, probe_batch
+from gradviz import diagnostics, meanfield
+from gradviz.initializers import get_initializer
+from gradviz.mlp import MLPConfig, make_activation
+from gradviz.probe import ProbeConfig, hidden_sigma_w2, one_pass, probe, probe_batch
 from gradviz.train import TrainConfig, single_threaded_blas, train
 
 DEPTH, WIDTH, BATCH = 50, 256, 256
@@ -42,6 +44,30 @@ def bare_loop(X: np.ndarray, depth: int, width: int) -> float:
     return total
 
 
+def probe_parts(cfg: ProbeConfig, repeat: int = 5) -> dict[str, float]:
+    """Fastest of ``repeat`` timings of each part of :func:`gradviz.probe.probe`, for the
+    breakdown rows (the rest of the probe is pandas frames and bookkeeping)."""
+    net = cfg.network
+    params, cache, grads, X, _ = one_pass(cfg)
+    act = make_activation(net.activation, net.act_params)
+    sw2, sb2 = hidden_sigma_w2(net), net.sigma_b**2
+    var_w1 = get_initializer(net.init, **dict(net.init_params)).variance(net.in_dim, net.width)
+    q1 = var_w1 * float(np.mean(np.sum(X * X, axis=1))) + sb2
+    parts = {
+        "forward + backward (draws included)": lambda: one_pass(cfg),
+        "per-layer statistics": lambda: diagnostics.layer_stats(params, cache, grads, net),
+        "mean-field prediction per layer": lambda: meanfield.predict_layers(
+            act, net.depth, q1, sw2, sb2
+        ),
+        "mean-field depth scale": lambda: meanfield.depth_scale(sw2, sb2, act),
+    }
+    with single_threaded_blas():
+        return {
+            name: min(timed(fn, repeat=1, warmup=0) for _ in range(repeat))
+            for name, fn in parts.items()
+        }
+
+
 def run(report: Report) -> None:
     cfg = ProbeConfig(mlp=MLPConfig(depth=DEPTH, width=WIDTH), batch=BATCH)
     X, _ = probe_batch(cfg)
@@ -55,6 +81,8 @@ def run(report: Report) -> None:
     report.time(f"bare numpy loop, depth {DEPTH}, width {WIDTH}, batch {BATCH}", t_bare)
     report.time("probe: forward + backward + per-layer stats + mean-field", t_core)
     report.ratio("probe / bare numpy loop", t_core / t_bare, 1.5)
+    for name, seconds in probe_parts(cfg).items():
+        report.time(f"  of which {name}", seconds)
     t_full = timed(lambda: probe(cfg), repeat=3)
     report.time("probe with histograms and symmetry count", t_full)
 

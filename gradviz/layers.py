@@ -16,7 +16,7 @@ from gradviz.activations import Activation
 Array = np.ndarray
 
 
-def affine_forward(x: Array, w: Array, b: Array) -> tuple[Array, tuple]:
+def affine_forward(x: Array, w: Array, b: Array, out: Array | None = None) -> tuple[Array, tuple]:
     r"""Fully connected layer :math:`\text{out} = x W + b`.
 
     Parameters
@@ -24,16 +24,20 @@ def affine_forward(x: Array, w: Array, b: Array) -> tuple[Array, tuple]:
     x : (N, D) inputs.
     w : (D, M) weights.
     b : (M,) biases.
+    out : optional (N, M) array to write the result into (same numbers; see :func:`gradviz.mlp.
+        forward`, which keeps every layer in one block).
 
     Returns
     -------
     out : (N, M).
     cache : ``(x, w)`` for :func:`affine_backward`.
     """
-    return x @ w + b, (x, w)
+    return np.add(np.matmul(x, w, out=out), b, out=out), (x, w)
 
 
-def affine_backward(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
+def affine_backward(
+    dout: Array, cache: tuple, dx_out: Array | None = None, dw_out: Array | None = None
+) -> tuple[Array, Array, Array]:
     r"""Backward pass of :func:`affine_forward`.
 
     .. math:: dx = dout\,W^\top,\quad dW = x^\top dout,\quad db = \textstyle\sum_n dout_n
@@ -42,13 +46,14 @@ def affine_backward(dout: Array, cache: tuple) -> tuple[Array, Array, Array]:
     ----------
     dout : (N, M) upstream gradient.
     cache : ``(x, w)`` from the forward pass.
+    dx_out, dw_out : optional (N, D) and (D, M) arrays to write ``dx`` and ``dw`` into.
 
     Returns
     -------
     dx : (N, D), dw : (D, M), db : (M,).
     """
     x, w = cache
-    return dout @ w.T, x.T @ dout, dout.sum(axis=0)
+    return np.matmul(dout, w.T, out=dx_out), np.matmul(x.T, dout, out=dw_out), dout.sum(axis=0)
 
 
 def activation_forward(z: Array, act: Activation) -> tuple[Array, tuple]:
@@ -71,10 +76,14 @@ def activation_forward(z: Array, act: Activation) -> tuple[Array, tuple]:
     return out, (z, slope)
 
 
-def activation_backward(dout: Array, cache: tuple) -> Array:
-    r"""Backward pass of :func:`activation_forward`: :math:`dz = dout \odot f'(z)`."""
+def activation_backward(dout: Array, cache: tuple, out: Array | None = None) -> Array:
+    r"""Backward pass of :func:`activation_forward`: :math:`dz = dout \odot f'(z)`.
+
+    ``dout`` (N, M) upstream gradient; ``cache`` from the forward pass; ``out`` an optional
+    (N, M) array to write ``dz`` into. Returns ``dz`` (N, M).
+    """
     _, slope = cache
-    return dout * slope
+    return np.multiply(dout, slope, out=out)
 
 
 def batchnorm_forward(

@@ -30,6 +30,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from functools import cache
 
 import numpy as np
 import pandas as pd
@@ -47,21 +48,63 @@ Q_MAX = 1e12  # a variance beyond this is reported as diverging (q* = ∞)
 Q_MIN = 1e-8
 
 
-def _panel_nodes(sqrt_q: Array) -> tuple[Array, Array]:
-    """Quadrature nodes ``x`` (B, K) and weights (B, K) for :math:`\\int_0^\\infty g(x)dx`
-    on dyadic panels that reach :math:`12\\sqrt q` for every batch entry."""
-    scale = np.minimum(sqrt_q, 1.0)
-    first = np.exp2(np.floor(np.log2(scale)) - _FINE)  # a power of two: 1 is a panel edge
-    n_panels = int(np.ceil(np.max(np.log2(_TAIL_SIGMAS * sqrt_q / first)))) + 1
-    n_panels = max(n_panels, 2)
-    k = np.arange(n_panels)
-    right = first[:, None] * np.exp2(k)[None, :]  # (B, P)
-    left = np.concatenate([np.zeros((len(sqrt_q), 1)), right[:, :-1]], axis=1)
+@cache
+def _unit_panels(n_panels: int) -> tuple[Array, Array]:
+    """Gauss–Legendre nodes and weights, each (12 ``n_panels``,), on the dyadic panels
+    ``[0, 1], [1, 2], [2, 4], ...``: :func:`_panel_nodes`' panels for a first panel of width 1.
+
+    Every first width is a power of two and scaling by one is exact in float64, so
+    ``first * nodes`` are the very nodes that building the panels at that width gives. Memoised
+    on the panel count (a few dozen arrays at most), so a call costs two multiplications.
+    """
+    right = np.exp2(np.arange(n_panels))
+    left = np.concatenate([[0.0], right[:-1]])
     half = (right - left) / 2
     mid = (right + left) / 2
-    x = mid[:, :, None] + half[:, :, None] * _GL_NODES[None, None, :]
-    w = half[:, :, None] * _GL_WEIGHTS[None, None, :]
-    return x.reshape(len(sqrt_q), -1), w.reshape(len(sqrt_q), -1)
+    x = (mid[:, None] + half[:, None] * _GL_NODES[None, :]).ravel()
+    w = (half[:, None] * _GL_WEIGHTS[None, :]).ravel()
+    x.flags.writeable = w.flags.writeable = False
+    return x, w
+
+
+def _panel_nodes(sqrt_q: Array) -> tuple[Array, Array]:
+    """Quadrature nodes ``x`` (B, K) and weights (B, K) for :math:`\\int_0^\\infty g(x)dx`
+    on dyadic panels that reach :math:`12\\sqrt q` for every batch entry.
+
+    The first panel is :math:`2^{\\lfloor\\log_2 \\min(\\sqrt q, 1)\\rfloor - 6}` wide and
+    the panels double until they pass :math:`12\\sqrt q`. Both base-2 logarithms are read off
+    the float's exponent (``frexp``), which is exact where a rounded ``log2`` could land on the
+    wrong side of an integer.
+    """
+    # y = m 2^e with m in [1/2, 1): floor(log2 y) = e - 1, and ceil(log2 y) = e unless m = 1/2.
+    mantissa, exponent = np.frexp(np.minimum(sqrt_q, 1.0))
+    first = np.ldexp(1.0, exponent - 1 - _FINE)  # a power of two: 1 is a panel edge
+    mantissa, exponent = np.frexp(np.max(_TAIL_SIGMAS * sqrt_q / first))
+    x, w = _unit_panels(max(int(exponent) - int(mantissa == 0.5) + 1, 2))
+    first = first[:, None]
+    return first * x, first * w
+
+
+def _positive_expectation(g, q: Array) -> Array:
+    r""":math:`E[g(z)]`, :math:`z \sim N(0, q)`, for (B,) finite variances q > 0: the panel
+    quadrature of the module doc, :math:`\sum_k w_k\,N(x_k; 0, q)\,(g(x_k) + g(-x_k))`."""
+    x, w = _panel_nodes(np.sqrt(q))
+    q = q[:, None]
+    density = np.exp(-(x * x) / (2 * q)) / np.sqrt(2 * np.pi * q)
+    return np.sum(w * density * (g(x) + g(-x)), axis=1)
+
+
+def _expectation_at(g, q: float) -> float:
+    """:func:`_positive_expectation` for one variance, with its scalars as Python floats: the
+    same numbers at less than half the cost, for the layer-by-layer recursions."""
+    sqrt_q = math.sqrt(q)  # the logarithms as in _panel_nodes
+    mantissa, exponent = math.frexp(min(sqrt_q, 1.0))
+    first = math.ldexp(1.0, exponent - 1 - _FINE)
+    mantissa, exponent = math.frexp(_TAIL_SIGMAS * sqrt_q / first)
+    x, w = _unit_panels(max(exponent - (mantissa == 0.5) + 1, 2))
+    x, w = first * x, first * w
+    density = np.exp(-(x * x) / (2 * q)) / math.sqrt(2 * math.pi * q)
+    return float(np.sum(w * density * (g(x) + g(-x))))
 
 
 def gaussian_expectation(g, q: Array | float) -> Array:
@@ -76,19 +119,18 @@ def gaussian_expectation(g, q: Array | float) -> Array:
     -------
     Array of shape ``np.shape(q)``.
     """
-    q_arr = np.atleast_1d(np.asarray(q, dtype=float))
-    out = np.full(q_arr.shape, np.nan)
+    q_arr = np.asarray(q, dtype=float)
     with np.errstate(all="ignore"):
+        if q_arr.size == 1 and 0.0 < q_arr.item() < math.inf:  # one variance: the recursions
+            return np.full(q_arr.shape, _expectation_at(g, q_arr.item()))
+        q_arr = np.atleast_1d(q_arr)
+        out = np.full(q_arr.shape, np.nan)
         zero = q_arr == 0
         if zero.any():
             out[zero] = g(np.zeros(1))[0]
         ok = np.isfinite(q_arr) & (q_arr > 0)
         if ok.any():
-            qs = q_arr[ok]
-            sqrt_q = np.sqrt(qs)
-            x, w = _panel_nodes(sqrt_q)
-            density = np.exp(-(x * x) / (2 * qs[:, None])) / np.sqrt(2 * np.pi * qs[:, None])
-            out[ok] = np.sum(w * density * (g(x) + g(-x)), axis=1)
+            out[ok] = _positive_expectation(g, q_arr[ok])
     return out.reshape(np.shape(q))
 
 

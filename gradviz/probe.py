@@ -36,6 +36,7 @@ from gradviz.train import LOSS, SPEED, TrainResult, single_threaded_blas
 
 Array = np.ndarray
 
+ACT_MEAN = diagnostics.ACT_MEAN
 ACT_STD = diagnostics.ACT_STD
 GRAD_H_NORM = diagnostics.GRAD_H_NORM
 MEASURED = "measured"
@@ -130,14 +131,21 @@ def distinct_units(h: Array) -> int:
     return len({col.tobytes() for col in np.ascontiguousarray(cols)})
 
 
-def _layer_summary(arrays: list[Array]) -> Array:
+def _layer_summary(arrays: list[Array], settled: Array | None = None) -> Array:
     """(K,) one value per layer that :func:`find_breakdown` reads the same way as the layer:
-    NaN if any entry is NaN, else inf if any is infinite, else max |entry| (0 if all are 0)."""
-    out = np.empty(len(arrays))
+    NaN if any entry is NaN, else inf if any is infinite, else max |entry| (0 if all are 0).
+
+    settled : optional (K,) bool, layers already known to hold only finite entries and a
+        non-zero one (from their statistics); they get 1.0 without being read again.
+
+    max |entry| = max(max, -min): two reductions, without an array of absolute values (both
+    propagate NaN).
+    """
+    out = np.ones(len(arrays))
     for k, a in enumerate(arrays):
-        with np.errstate(all="ignore"):
-            m = float(np.max(np.abs(a)))
-        out[k] = m  # np.max propagates NaN; inf stays inf
+        if settled is None or not settled[k]:
+            top, bottom = float(np.max(a)), float(np.min(a))
+            out[k] = math.nan if math.isnan(top) else max(0.0, top, -bottom)
     return out
 
 
@@ -271,10 +279,21 @@ def _probe(cfg: ProbeConfig, histograms: bool) -> ProbeResult:
     params, cache, grads, X, loss = one_pass(cfg)
     stats = diagnostics.layer_stats(params, cache, grads, net)
 
-    hidden = stats[stats["layer"] <= net.depth]
-    act_std = hidden.loc[hidden["metric"] == ACT_STD, "value"].to_numpy(dtype=float, copy=True)
-    grad_norm = hidden.loc[hidden["metric"] == GRAD_H_NORM, "value"].to_numpy(
-        dtype=float, copy=True
+    hidden = stats["layer"].to_numpy() <= net.depth
+    metric, value = stats["metric"].to_numpy(), stats["value"].to_numpy(dtype=float)
+    act_mean, act_std, grad_norm = (
+        value[hidden & (metric == name)] for name in (ACT_MEAN, ACT_STD, GRAD_H_NORM)
+    )
+    # find_breakdown asks three things of a layer: a NaN? an inf? all zero? The statistics
+    # answer them for most layers without reading the layer again: a finite mean rules out NaN
+    # and inf entries and a non-zero mean or std rules out all-zero; a finite non-zero norm
+    # rules out all three.
+    act_settled = np.isfinite(act_mean) & ((act_mean != 0) | (act_std > 0))
+    grad_settled = np.isfinite(grad_norm) & (grad_norm > 0)
+    forward_breakdown = find_breakdown(_layer_summary(cache.h[1:], act_settled))
+    back = find_breakdown(_layer_summary(grads["dh"][::-1], grad_settled[::-1]))
+    backward_breakdown = (
+        back if back.ok else Breakdown(net.depth - 1 - back.index, back.kind, back.where)
     )
     # A sum of squares overflows once entries pass ~1e154: redo those layers scaled.
     for k in np.flatnonzero(np.isinf(act_std)):
@@ -303,10 +322,6 @@ def _probe(cfg: ProbeConfig, histograms: bool) -> ProbeResult:
         ]
         scale = meanfield.depth_scale(sw2, sb2, act)
 
-    back = find_breakdown(_layer_summary(grads["dh"][::-1]))
-    backward_breakdown = (
-        back if back.ok else Breakdown(net.depth - 1 - back.index, back.kind, back.where)
-    )
     if histograms:
         chosen = hist_layers(net.depth)
         hist = pd.concat(
@@ -326,7 +341,7 @@ def _probe(cfg: ProbeConfig, histograms: bool) -> ProbeResult:
         curves=pd.concat(frames, ignore_index=True),
         histograms=hist,
         distinct=distinct,
-        forward_breakdown=find_breakdown(_layer_summary(cache.h[1:])),
+        forward_breakdown=forward_breakdown,
         backward_breakdown=backward_breakdown,
         depth_scale=scale,
         sigma_w2=sw2,

@@ -1,6 +1,7 @@
 """Per-layer statistics: the schema, and each metric against a direct computation."""
 
 import numpy as np
+import pytest
 
 from gradviz import diagnostics as d
 from gradviz.losses import loss_forward
@@ -64,3 +65,27 @@ def test_batchnorm_bias_gradient_is_the_beta_gradient():
     df = d.layer_stats(params, cache, grads, cfg)
     assert np.isclose(_value(df, 1, d.BIAS_GRAD_NORM), np.linalg.norm(grads["beta1"]))
     assert np.isclose(_value(df, 3, d.BIAS_GRAD_NORM), np.linalg.norm(grads["b3"]))
+
+
+@pytest.mark.parametrize("shift", [0.0, 0.5, -3e5])
+def test_mean_and_std_are_numpys_numbers(shift):
+    x = np.random.default_rng(0).normal(shift, 0.01, size=(33, 17))
+    scratch = np.empty_like(x)
+    assert d.mean_and_std(x, scratch) == (float(np.mean(x)), float(np.std(x)))
+    assert d.mean_and_std(x) == (float(np.mean(x)), float(np.std(x)))
+    assert d.mean_and_std(np.full((4, 4), 0.3)) == (pytest.approx(0.3), 0.0)
+
+
+@pytest.mark.parametrize(
+    "slope",
+    [
+        np.full((6, 4), 0.9),  # nothing small: the one-reduction path
+        np.full((6, 4), -0.9),  # all of one sign, negative
+        np.array([[0.5, -0.5, 0.0, 1e-3]] * 6),  # mixed signs, a dead unit, saturated ones
+        np.array([[0.5, np.nan, 0.2, 0.0]] * 6),  # NaN takes the full computation
+    ],
+)
+def test_saturated_and_dead_match_the_masks(slope):
+    saturated, dead = d.saturated_and_dead(slope, 0.01)
+    assert saturated == 100.0 * np.mean(np.abs(slope) < 0.01)
+    assert dead == 100.0 * np.mean(np.all(slope == 0, axis=0))

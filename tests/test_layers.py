@@ -76,3 +76,20 @@ def test_affine_shapes(n, d, m):
     out, cache = affine_forward(rng.normal(size=(n, d)), rng.normal(size=(d, m)), np.zeros(m))
     dx, dw, db = affine_backward(np.ones((n, m)), cache)
     assert out.shape == (n, m) and dx.shape == (n, d) and dw.shape == (d, m) and db.shape == (m,)
+
+
+def test_out_arrays_receive_the_same_numbers(rng):
+    x, w, b = rng.normal(size=(5, 4)), rng.normal(size=(4, 3)), rng.normal(size=3)
+    dout = rng.normal(size=(5, 3))
+    out = np.empty((2, 5, 3))  # a layer's array may be a view of a larger block
+    result, cache = affine_forward(x, w, b, out=out[1])
+    assert result.base is out and np.array_equal(out[1], x @ w + b)
+    dx_out, dw_out = np.empty((5, 4)), np.empty((4, 3))
+    dx, dw, db = affine_backward(dout, cache, dx_out=dx_out, dw_out=dw_out)
+    assert dx is dx_out and dw is dw_out
+    expected = affine_backward(dout, cache)
+    assert all(np.array_equal(a, e) for a, e in zip((dx, dw, db), expected, strict=True))
+    _, act_cache = activation_forward(x, get_activation("tanh"))
+    dz_out = np.empty_like(x)
+    assert activation_backward(x, act_cache, out=dz_out) is dz_out
+    assert np.array_equal(dz_out, activation_backward(x, act_cache))

@@ -199,3 +199,28 @@ def test_gaussian_moments_over_sixteen_decades_of_variance(log10_q):
     assert mf.gaussian_expectation(lambda x: x * x, q) == pytest.approx(q, rel=1e-12)
     assert mf.gaussian_expectation(lambda x: x**4, q) == pytest.approx(3 * q * q, rel=1e-12)
     assert mf.gaussian_expectation(np.ones_like, q) == pytest.approx(1.0, rel=1e-13)
+
+
+def test_the_scalar_path_gives_the_batched_paths_numbers():
+    # One variance (the layer-by-layer recursions) takes a path with Python-float scalars; it
+    # must equal the array path exactly. A batch shares one panel count (its widest entry's),
+    # so it agrees only to rounding.
+    q = np.array([1e-300, 3e-9, 0.0625, 0.3, 1.0, 1.0 - 2**-52, 4.0, 7.0, 1e4, 1e12])
+    for g in (lambda x: TANH.fn(x) ** 2, lambda x: TANH.grad(x) ** 2, RELU.fn):
+        singles = np.array([mf.gaussian_expectation(g, v) for v in q])
+        arrays = np.array([mf._positive_expectation(g, np.array([v]))[0] for v in q])
+        assert np.array_equal(singles, arrays)
+        assert np.allclose(mf.gaussian_expectation(g, q), singles, rtol=1e-12, atol=0)
+        assert mf.gaussian_expectation(g, q[:1]).shape == (1,)
+        assert mf.gaussian_expectation(g, 0.3).shape == ()
+
+
+def test_panels_start_on_a_power_of_two_and_reach_twelve_sigma():
+    for sqrt_q in (2.0**-20, 0.1, 0.25, 1.0 - 2**-53, 1.0, 3.0, 1e6):
+        x, w = mf._panel_nodes(np.array([sqrt_q]))
+        first = 2.0 ** (math.floor(math.log2(min(sqrt_q, 1.0))) - 6)
+        reach = float(w.sum())  # Gauss-Legendre weights add up to each panel's length
+        assert 0 < x.min() < first  # the first panel is [0, first]
+        assert 12 * sqrt_q <= reach * (1 + 1e-12) and reach < 24 * sqrt_q + 2 * first
+        doublings = math.log2(reach / first)  # panels [0, a], [a, 2a], [2a, 4a], ...
+        assert doublings == pytest.approx(round(doublings), abs=1e-9)

@@ -73,6 +73,30 @@ def test_dh_and_dz_follow_the_chain_rule():
     assert np.allclose(grads["dh"][0], grads["dz"][1] @ params["W2"].T)
 
 
+@pytest.mark.parametrize("residual", [False, True])
+def test_layers_stored_in_blocks_equal_a_plain_loop(residual):
+    # forward/backward write every layer into one block per quantity (views); an independent
+    # loop over fresh arrays must give the very same numbers, layer by layer.
+    cfg = MLPConfig(depth=5, width=7, activation="tanh", sigma_b=0.3, residual=residual, seed=4)
+    params = init_params(cfg)
+    X = np.random.default_rng(0).normal(size=(9, 2))
+    dscores = np.random.default_rng(1).normal(size=(9, 1))
+    _, cache = forward(params, X, cfg)
+    grads = backward(dscores, cache)
+    hs = [X]
+    for layer in range(1, 6):
+        out = np.tanh(hs[-1] @ params[f"W{layer}"] + params[f"b{layer}"])
+        hs.append(hs[-1] + out if cfg.is_residual(layer) else out)
+    dh = dscores @ params["W6"].T
+    for layer in range(5, 0, -1):
+        assert np.array_equal(cache.h[layer], hs[layer])
+        assert np.array_equal(grads["dh"][layer - 1], dh)
+        dz = dh * cache.slope[layer - 1]
+        assert np.array_equal(grads["dz"][layer - 1], dz)
+        assert np.array_equal(grads[f"W{layer}"], hs[layer - 1].T @ dz)
+        dh = dz @ params[f"W{layer}"].T + (dh if cfg.is_residual(layer) else 0.0)
+
+
 @given(
     st.integers(1, 6),
     st.integers(1, 12),

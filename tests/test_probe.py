@@ -7,7 +7,7 @@ import pytest
 
 from gradviz import probe
 from gradviz.mlp import MLPConfig
-from gradviz.numerics import format_sci
+from gradviz.numerics import find_breakdown, format_sci
 from gradviz.train import TrainConfig, train
 
 
@@ -122,6 +122,32 @@ def test_overflow_is_located_and_never_warns():
     assert not bwd.ok
     text = probe.explain_layers(result)
     assert fwd.message("the activations", offset=1) in text
+
+
+@pytest.mark.parametrize(
+    "net",
+    [
+        {"init": "scaled", "init_params": (("sigma_w", 1e4),), "activation": "relu"},  # inf
+        {"init": "scaled", "init_params": (("sigma_w", 1e4),), "activation": "elu"},  # NaN
+        {"init": "scaled", "init_params": (("sigma_w", 1e-3),), "activation": "linear"},  # to 0
+        {"init": "zeros", "activation": "relu"},  # all zero from the start: no underflow
+        {"init": "xavier_normal", "activation": "tanh"},  # nothing breaks
+    ],
+)
+def test_breakdowns_match_reading_every_layer(net):
+    # The probe reads a layer again only when its statistics leave the answer open.
+    config = cfg(batch=16, depth=120, width=16, **net)
+    result = probe.probe(config, histograms=False)
+    _, cache, grads, _, _ = probe.one_pass(config)
+    with np.errstate(all="ignore"):
+        forward = find_breakdown(np.array([np.max(np.abs(h)) for h in cache.h[1:]]))
+        back = find_breakdown(np.array([np.max(np.abs(g)) for g in grads["dh"][::-1]]))
+    assert result.forward_breakdown == forward
+    expected_index = back.index if back.ok else 120 - 1 - back.index
+    assert (result.backward_breakdown.index, result.backward_breakdown.kind) == (
+        expected_index,
+        back.kind,
+    )
 
 
 def test_scaled_norm_survives_entries_whose_squares_overflow():
