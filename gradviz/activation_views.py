@@ -9,11 +9,7 @@ sends the cached specs. Activations are passed as ``specs``, a hashable
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-
-import altair as alt
 import numpy as np
-import pandas as pd
 
 from gradviz import activation_notes as notes
 from gradviz.activations import Activation, get_activation
@@ -22,32 +18,17 @@ from gradviz.charts import drawable_on_log
 from gradviz.curves import activation_curves, peak_points, properties_table, saturation_zones
 from gradviz.products import peak_slope_products, uniform_products
 from gradviz.saturation import slope_distribution, slope_vs_scale
+from gradviz.views import View, spec
 from gradviz.zigzag import compare_paths
 
 Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 SCALES = np.geomspace(0.1, 10.0, 25)
 
 
-@dataclass(frozen=True)
-class View:
-    """What a tab shows: Vega-Lite ``charts`` (dicts, side by side), the ``text`` below them, an
-    optional ``caption`` (e.g. how many points a log axis dropped) and a ``table``."""
-
-    charts: tuple[dict, ...] = ()
-    text: str = ""
-    caption: str = ""
-    table: pd.DataFrame | None = field(default=None, compare=False)
-
-
 def build(specs: Specs) -> dict[str, Activation]:
     """``{legend label: Activation}``, e.g. ``{"leaky ReLU(α=0.01)": ...}``."""
     acts = (get_activation(name, **dict(params)) for name, params in specs)
     return {str(act): act for act in acts}
-
-
-def spec(chart: alt.TopLevelMixin) -> dict:
-    """The chart as a validated Vega-Lite spec with its data inline."""
-    return chart.to_dict()
 
 
 def curves_view(specs: Specs, x_max: float, threshold: float) -> View:

@@ -3,49 +3,26 @@
 import streamlit as st
 
 from gradviz import chain as ch
+from gradviz import chain_views as views
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
-from gradviz.charts import chain as charts
 from gradviz.initializers import NAMES as INIT_NAMES
-from ui import page_header, show_breakdowns, show_chart, sources
+from ui import page_header, show_breakdowns, sources
+from ui.views import show, show_side_by_side
 
 st.set_page_config(page_title="Deep chain · gradviz", page_icon="⛓️", layout="wide")
 
-SOURCES = ("random draw", "seed 003 explosion")
 KIND_BY_LABEL = {label: kind for kind, label in lc.KIND_LABELS.items()}
 LAST_EDITS, TABLE_ERROR, TABLE_GEN = "_chain_last_edits", "_chain_table_error", "_chain_table_gen"
 LAST_CHAIN = "_chain_last_chain"
 
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def chain_view(length, act, source, init, seed, sigma_b, weight, x, y, edits):
-    if source == SOURCES[1]:
-        w, b = ch.exploding_chain(length, weight, x, act)
-    else:
-        w, b = ch.draw_chain(length, init, seed, sigma_b)
-    w, b = ch.apply_overrides(w, b, {j: (wj, bj) for j, wj, bj in edits})
-    result = ch.analyze_chain(w, b, x, y, act)
-    frames = ch.gradient_frame(result), ch.waterfall_frame(result), ch.layer_table(result)
-    return result, *frames
-
-
-@st.cache_data(show_spinner=False, max_entries=32)
-def linear_view(kind, n, radius, spread, coupling, steps, seed):
-    result = lc.analyze_linear_chain(kind, n, radius, spread, coupling, steps, seed)
-    return result, lc.power_frame(result)
-
-
-@st.cache_data(show_spinner="Computing the Jacobian spectra…", max_entries=16)
-def spectra_view(act, ratio, sigma_b2, depth, width, seed):
-    sigma_crit, q_star = sp.critical_point(act, sigma_b2)
-    q_in = sp.input_variance(q_star)
-    spectra = [
-        sp.jacobian_spectrum(w, act, ratio * sigma_crit, sigma_b2, depth, width, seed, q_in)
-        for w in sp.WEIGHTS
-    ]
-    hist, dropped = sp.histogram_frame(spectra)
-    return sigma_crit, q_star, spectra, hist, dropped, sp.depth_frame(spectra)
+# One cached call per tab: engine results, chart specs and text together (see chain_views).
+chain_view = st.cache_data(show_spinner=False, max_entries=32)(views.chain_view)
+linear_view = st.cache_data(show_spinner=False, max_entries=32)(views.linear_view)
+spectra_view = st.cache_data(show_spinner="Computing the Jacobian spectra…", max_entries=16)(
+    views.spectra_view
+)
 
 
 def apply_table_edits():
@@ -73,7 +50,7 @@ def chain_tab():
     c1, c2, c3 = st.columns(3)
     length = c1.slider("Layers L", 2, ch.MAX_LENGTH, 4, key="length", bind="query-params")
     act = c1.selectbox("Activation f", ACT_NAMES, key="act", bind="query-params")
-    source = c2.radio("Weights and biases", SOURCES, key="source", bind="query-params")
+    source = c2.radio("Weights and biases", views.SOURCES, key="source", bind="query-params")
     init = c2.selectbox(
         "Init of each w_j (random draw)",
         INIT_NAMES,
@@ -111,29 +88,16 @@ def chain_tab():
         st.error(st.session_state.pop(TABLE_ERROR))
 
     flat = tuple(sorted((j, wj, bj) for j, (wj, bj) in edits.items()))
-    result, grad_df, fall_df, table = chain_view(
-        length, act, source, init, int(seed), sigma_b, weight, x, y, flat
-    )
-    show_breakdowns(
-        [
-            ("z_j in the forward pass", result.forward_breakdown),
-            ("the float64 backward pass", result.direct_breakdown),
-        ],
-        offset=1,
-    )
-    st.latex(ch.formula_latex(result))
-    left, right = st.columns(2)
-    with left:
-        show_chart(charts.make_gradient_chart(grad_df), key="chart_grad")
-    with right:
-        show_chart(charts.make_waterfall_chart(fall_df), key="chart_waterfall")
-    st.markdown(ch.summary_markdown(result, explosion=source == SOURCES[1]))
+    view = chain_view(length, act, source, init, int(seed), sigma_b, weight, x, y, flat)
+    show_breakdowns(view.breakdowns, offset=1)
+    st.latex(view.formula)
+    show(view.gradients, keys=("chart_grad", "chart_waterfall"))
 
-    st.session_state[LAST_CHAIN] = (result.cache.w, result.cache.b, edits)
+    st.session_state[LAST_CHAIN] = (view.w, view.b, edits)
     st.caption("Edit w or b in the table; every other column is computed.")
-    disabled = [c for c in table.columns if c not in ("w", "b")]
+    disabled = [c for c in view.table.columns if c not in ("w", "b")]
     height = min(300, 35 * (length + 1) + 3)  # no empty rows under a short chain
-    st.data_editor(table, key=editor_key(), disabled=disabled, height=height)
+    st.data_editor(view.table, key=editor_key(), disabled=disabled, height=height)
 
 
 def linear_tab():
@@ -162,10 +126,9 @@ def linear_tab():
     )
     steps = c3.slider("Powers t up to", 1, 500, 100, key="steps", bind="query-params")
     mseed = c1.number_input("Seed", 0, 10_000, 0, key="mseed", bind="query-params")
-    result, frame = linear_view(kind, n, radius, spread, coupling, steps, int(mseed))
-    show_breakdowns([("‖W^t x‖", result.breakdown)])
-    show_chart(charts.make_power_chart(frame), key="chart_powers")
-    st.markdown(lc.summary_markdown(result))
+    view = linear_view(kind, n, radius, spread, coupling, steps, int(mseed))
+    show_breakdowns(view.breakdowns)
+    show(view.powers, keys=("chart_powers",))
 
 
 def spectra_tab():
@@ -180,18 +143,10 @@ def spectra_tab():
         "Width n", (16, 32, 64, 128, 256), 128, key="width", bind="query-params"
     )
     jseed = c3.number_input("Seed", 0, 10_000, 0, key="jseed", bind="query-params")
-    sigma_crit, q_star, spectra, hist, dropped, depth_df = spectra_view(
-        act, ratio, sigma_b2, depth, width, int(jseed)
-    )
-    show_breakdowns([(f"J with {s.weights} weights", s.breakdown) for s in spectra], offset=1)
-    left, right = st.columns(2)
-    with left:
-        show_chart(charts.make_spectrum_histogram(hist), key="chart_hist")
-        if dropped:
-            st.caption(f"{dropped} singular values below float64 resolution are not drawn.")
-    with right:
-        show_chart(charts.make_spectrum_depth_chart(depth_df), key="chart_depth")
-    st.markdown(sp.summary_markdown(spectra, sigma_crit, q_star, ratio))
+    view = spectra_view(act, ratio, sigma_b2, depth, width, int(jseed))
+    show_breakdowns(view.breakdowns, offset=1)
+    show_side_by_side((view.histogram, view.by_depth), keys=("chart_hist", "chart_depth"))
+    st.markdown(view.text)
 
 
 link = page_header(

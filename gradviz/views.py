@@ -1,0 +1,73 @@
+"""What a page shows, as plain data: the building blocks of the ``*_views`` modules.
+
+A page's tab is computed by one pure function in ``gradviz/<topic>_views.py``: it runs the
+engine, builds the Altair charts and turns them into Vega-Lite specs (plain dicts with their data
+inline), and writes the "what you are seeing" text with the computed numbers. The page caches
+that call with ``st.cache_data``, so a warm rerun neither recomputes nor re-validates a chart: it
+only sends the cached specs. The page keeps the layout (columns, order, widget keys).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+import altair as alt
+import pandas as pd
+
+from gradviz.charts import drawable_on_log
+from gradviz.numerics import Breakdown
+
+Breakdowns = tuple[tuple[str, Breakdown], ...]
+"""``((quantity, Breakdown), ...)``: what left float64 range and where, e.g. ``("the gradient",
+Breakdown(...))``; the page warns once per broken quantity."""
+
+Metrics = tuple[tuple[str, str], ...]
+"""``((label, formatted value), ...)``, shown as a row of ``st.metric``."""
+
+
+@dataclass(frozen=True)
+class View:
+    """What one part of a tab shows: Vega-Lite ``charts`` (dicts, side by side unless the page
+    stacks them), the ``text`` below them, an optional ``caption`` (e.g. how many points a log
+    axis dropped), a ``table`` (the page draws it: a dataframe or an editor), and an ``info``
+    notice (e.g. why a chart could not be drawn)."""
+
+    charts: tuple[dict, ...] = ()
+    text: str = ""
+    caption: str = ""
+    table: pd.DataFrame | None = field(default=None, compare=False)
+    info: str = ""
+
+
+def spec(chart: alt.TopLevelMixin) -> dict:
+    """The chart as a validated Vega-Lite spec with its data inline, drawn as ``st.altair_chart``
+    would draw the chart itself.
+
+    ``to_dict`` adds the active Altair theme's ``config`` (the default theme: 300 x 300 px views,
+    which sizes facet panels); ``st.altair_chart`` swaps the default theme for "none", so a chart
+    without a ``configure_*`` of its own leaves without one.
+    """
+    out = chart.to_dict()
+    if chart.config is alt.Undefined:
+        out.pop("config", None)
+    return out
+
+
+def log_chart(
+    df: pd.DataFrame,
+    column: str,
+    build: Callable[..., alt.TopLevelMixin],
+    *args,
+    dropped_note: str = "{dropped} of {rows} points are 0, inf or NaN and are not drawn.",
+    **kwargs,
+) -> View:
+    """``build(rows of df drawable on a log axis, *args, **kwargs)`` as a one-chart
+    :class:`View`.
+
+    A log axis cannot show 0, inf or NaN in ``column``; when it drops rows, the view's caption
+    says how many: ``dropped_note`` formatted with ``dropped`` and ``rows`` (all rows of df).
+    """
+    drawable, dropped = drawable_on_log(df, column)
+    caption = dropped_note.format(dropped=dropped, rows=len(df)) if dropped else ""
+    return View((spec(build(drawable, *args, **kwargs)),), caption=caption)

@@ -1,0 +1,155 @@
+"""The Initialization page's views: the probe's numbers reach the text, metrics and charts."""
+
+import pytest
+
+from gradviz import initialization_views as views
+from gradviz import meanfield, probe
+from gradviz.activations import get_activation
+from gradviz.mlp import MLPConfig
+from gradviz.numerics import format_sci
+from gradviz.train import TrainConfig, train
+from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
+
+INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
+
+
+def net(init="xavier_normal", act="tanh", depth=10, width=64, sigma_b=0.0, **values):
+    return views.network(init, act, depth, width, sigma_b, 0, {**INIT_VALUES, **values})
+
+
+def charts_of(*parts):
+    return [chart for part in parts for chart in part.charts]
+
+
+def test_a_network_carries_only_its_own_initializer_parameter():
+    assert net("orthogonal", gain=2.0).init_params == (("gain", 2.0),)
+    assert net("scaled", sigma_w=3.0).init_params == (("sigma_w", 3.0),)
+    assert net("he_normal").init_params == ()
+    mlp = net("constant", "relu", 5, 8, 0.1, c=-1.0).mlp
+    assert mlp == MLPConfig(
+        5, 8, activation="relu", init="constant", init_params=(("c", -1.0),), sigma_b=0.1
+    )
+
+
+def test_presets_set_display_labels():
+    assert views.preset_values("zero + sigmoid") == {
+        "init": "zeros",
+        "act": "sigmoid",
+        "batch": views.ODD_BATCH,
+    }
+    assert views.preset_values("He + ReLU") == {"init": "He/Kaiming normal", "act": "ReLU"}
+    assert views.preset_values("custom") == {}
+
+
+def test_layers_view_quotes_the_probe():
+    result = views.probe_network(net(), 256)
+    view = views.layers_view(result)
+    expected = probe.probe(probe.ProbeConfig(mlp=MLPConfig(depth=10, width=64), batch=256))
+    ratio = format_sci(expected.grad_ratio_first_to_last)
+    chi1 = format_sci(expected.depth_scale.chi1, 3)
+    assert view.metrics[:2] == (("‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", ratio), ("χ₁ (mean-field)", chi1))
+    assert view.metrics[2][1] == expected.depth_scale.phase
+    assert view.text.startswith("**What you are seeing.** ")
+    assert f"The gradient at layer 1 is **{ratio}** of the gradient at layer 10" in view.text
+    assert [b for _, b in view.breakdowns] == [
+        expected.forward_breakdown,
+        expected.backward_breakdown,
+    ]
+    for chart in charts_of(*view.curves):
+        assert {"layer", "source", "value"} <= spec_fields(chart)
+        assert_small_with_tooltips(chart)
+    assert all(not part.caption for part in view.curves)
+    (bars,) = view.symmetry.charts
+    assert mark_types(bars) == {"bar"} and {"layer", "distinct", "width"} <= spec_fields(bars)
+    assert view.zero_init == views.View()  # Xavier init: no zero-init claims to test
+
+
+def test_layers_view_marks_the_overflow_and_counts_what_the_log_axis_drops():
+    result = views.probe_network(net("scaled", "relu", depth=100, sigma_w=10000.0), 256)
+    view = views.layers_view(result)
+    brk = result.forward_breakdown
+    assert not brk.ok and ("the activations", brk) in view.breakdowns
+    assert brk.message("the activations", offset=1) in view.text
+    activation_std = view.curves[0].charts[0]
+    rules = [enc["x"]["datum"] for mark, enc in marks(activation_std) if mark == "rule"]
+    assert rules == [brk.index + 1]
+    assert "value(s) that are 0, inf or NaN are not drawn on the log axis." in (
+        view.curves[0].caption + view.curves[1].caption
+    )
+
+
+def test_zero_init_view_tests_seed_001_or_says_why_not():
+    zero = views.layers_view(views.probe_network(net("zeros", "sigmoid", depth=5), 255))
+    assert zero.zero_init.text.startswith("**Zero / constant initialization.** ")
+    assert "W6 at step 1, W5 at step 2, W4 at step 3" in zero.zero_init.text
+    wide = views.zero_init_view(views.probe_network(net("constant", width=512), 256).config)
+    work = probe.multiply_adds(
+        probe.ProbeConfig(mlp=MLPConfig(depth=10, width=512, init="constant"), batch=256), 11
+    )
+    assert work > views.MAX_WORK
+    assert f"take {format_sci(float(work))} multiply-adds" in wide.info
+    assert not wide.text and not wide.charts
+
+
+def test_histograms_view_quotes_glorot_and_bengio():
+    result = views.probe_network(net(width=128), 128)
+    gb = probe.glorot_bengio(128, 128, 0)
+    view = views.histograms_view(result, gb)
+    (grid,) = view.layers.charts
+    assert {"layer", "quantity", "bin_start", "bin_end", "fraction"} <= spec_fields(grid)
+    assert len(view.glorot_bengio.charts) == 2
+    for chart in view.glorot_bengio.charts:
+        assert {"init", "layer", "bin_mid", "fraction"} <= spec_fields(chart)
+        assert_small_with_tooltips(chart)
+    summary = gb[1]
+    g = summary[summary.init == "standard U[±1/√n]"]["grad_std"].to_numpy()
+    assert f"{format_sci(g[-1])} → {format_sci(g[0])}" in view.glorot_bengio.text
+
+
+def test_phase_view_places_the_network_and_quotes_chi1():
+    result = views.probe_network(net("he_normal", sigma_b=0.2), 256)
+    args = views.phase_diagram_args(result)
+    assert args == ("tanh", pytest.approx(0.04), 64, pytest.approx(2.0))
+    view = views.phase_view(result, views.phase_diagram(*args))
+    phase, depth = view.charts
+    assert {"sigma_w2_lo", "sigma_b2_lo", "log10_chi1", "name"} <= spec_fields(phase)
+    assert {"sigma_w2", "trainable_depth"} <= spec_fields(depth)
+    assert "rule" in mark_types(depth)
+    scale = meanfield.depth_scale(2.0, 0.04, get_activation("tanh"))
+    assert f"χ₁ = {format_sci(scale.chi1, 3)}" in view.text
+    assert f"trainable depth ≈ 6ξ = {format_sci(scale.trainable_depth)}" in view.text
+
+
+def test_a_constant_network_has_no_place_on_the_phase_diagram():
+    result = views.probe_network(net("constant"), 256)
+    assert views.phase_diagram_args(result)[3] is None
+    view = views.phase_view(result, views.phase_diagram(*views.phase_diagram_args(result)))
+    assert "A constant initialization is not zero-mean" in view.text
+
+
+def test_training_view_compares_two_networks_and_reports_progress():
+    fractions = []
+    a, b = net(depth=4, width=16), net("he_normal", depth=4, width=16)
+    view = views.training_view(a, b, "moons", 20, 0.1, fractions.append)
+    assert "**A: Xavier/Glorot normal**" in view.text and "**B: He/Kaiming normal**" in view.text
+    for init in ("xavier_normal", "he_normal"):
+        cfg = TrainConfig(mlp=MLPConfig(depth=4, width=16, init=init), n=201, steps=20, lr=0.1)
+        assert f"final loss {format_sci(train(cfg).final_loss, 3)}" in view.text
+    loss, speed = view.curves.charts
+    assert {"step", "loss", "init"} <= spec_fields(loss)
+    assert {"step", "layer", "init", "value"} <= spec_fields(speed)
+    for decision in view.decisions:
+        (chart,) = decision.charts
+        assert {"x1", "x2", "p"} <= spec_fields(chart) and not decision.info
+    assert fractions == sorted(fractions) and fractions[-1] == pytest.approx(1.0)
+    assert any(f < 0.5 for f in fractions) and any(f > 0.5 for f in fractions)
+
+
+def test_training_view_says_when_a_network_s_output_is_nan_everywhere():
+    blown = net("scaled", "linear", depth=10, width=16, sigma_w=10000.0)
+    view = views.training_view(blown, net("he_normal", depth=4, width=8), "moons", 10, 1.0)
+    assert view.decisions[0].info == (
+        "A: free scale σ_w/√n: the network's output is NaN everywhere."
+    )
+    assert not view.decisions[0].charts and len(view.decisions[1].charts) == 1
+    assert "diverged" in view.text

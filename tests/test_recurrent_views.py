@@ -1,0 +1,89 @@
+"""The RNN / LSTM page's views: the engine's numbers reach the metrics, text, table and charts."""
+
+import pytest
+
+from gradviz import recurrent_views as views
+from gradviz.numerics import format_sci
+from gradviz.recurrent_lab import (
+    BOUND_LABEL,
+    CLIP_LABELS,
+    LongRangeConfig,
+    ThroughTimeConfig,
+    cliff_trajectories,
+    compare_long_range,
+    gradient_through_time,
+)
+from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
+
+DEFAULT = (100, 32, "tanh", 0.9, "orthogonal", 1.0, 1.0, 0)
+
+
+def test_through_time_view_quotes_pascanu_s_numbers():
+    view = views.through_time_view(*DEFAULT)
+    result = gradient_through_time(ThroughTimeConfig())
+    assert [value for _, value in view.metrics] == [
+        format_sci(result.sigma_max),
+        format_sci(result.inverse_gamma),
+        format_sci(result.gamma * result.sigma_max),
+        "yes",
+    ]
+    assert view.text.startswith("**What you are seeing**\n\n")
+    assert f"σ_max = {format_sci(result.sigma_max)}" in view.text
+    assert format_sci(result.ratio_at(BOUND_LABEL, 100)) in view.text
+    assert all(b.ok for _, b in view.breakdowns)
+    for part in (*view.cells, view.states):
+        (chart,) = part.charts
+        assert_small_with_tooltips(chart)
+        assert not part.caption
+    assert {"distance", "t", "series", "grad_norm"} <= spec_fields(view.cells[0].charts[0])
+    assert {"t", "series", "state_norm"} <= spec_fields(view.states.charts[0])
+
+
+def test_relu_overflow_is_carried_to_the_warning_the_marks_and_the_captions():
+    view = views.through_time_view(1000, 32, "relu", 5.0, "orthogonal", 1.0, 1.0, 0)
+    result = gradient_through_time(ThroughTimeConfig(length=1000, activation="relu", radius=5.0))
+    assert view.breakdowns == result.breakdowns
+    ((quantity, breakdown),) = [(q, b) for q, b in view.breakdowns if not b.ok]
+    assert f"at time step {breakdown.index}" in breakdown.message(quantity)
+    (states,) = view.states.charts
+    assert "rule" in mark_types(states)
+    marked = [enc for mark, enc in marks(states) if mark == "rule"]
+    assert marked and spec_fields(marked[0]) >= {"t", "event"}
+    captions = [part.caption for part in (*view.cells, view.states)]
+    assert any(c.endswith("points are 0, inf or NaN and are not drawn.") for c in captions)
+
+
+def test_cliff_view_compares_the_clipping_modes():
+    view = views.cliff_view(1.0, 0.01, 5.0, -2.0)
+    run = cliff_trajectories(1.0, 0.01, (5.0, -2.0), steps=60)
+    summary = run.summary.set_index("method")
+    for method in CLIP_LABELS.values():
+        assert f"final loss {format_sci(summary.loc[method, 'final_loss'])}" in view.text
+    surface, loss = view.panels
+    assert {"w_lo", "w_hi", "b_lo", "b_hi", "log10_loss", "w", "b", "method"} <= spec_fields(
+        surface.charts[0]
+    )
+    assert {"step", "loss", "method"} <= spec_fields(loss.charts[0])
+    assert_small_with_tooltips(surface.charts[0])
+    outside = int((~(run.paths.w.between(0.0, 12.0) & run.paths.b.between(-8.0, 2.0))).sum())
+    assert outside > 0
+    assert surface.caption == f"{outside} path points lie outside the window."
+
+
+def test_long_range_view_names_the_columns_and_follows_the_training():
+    fractions = []
+    view = views.long_range_view(5, 100, "norm", 1.0, 0, lambda f, text=None: fractions.append(f))
+    result = compare_long_range(LongRangeConfig(length=5, iters=100))
+    assert list(view.table.columns) == [
+        views.RESULT_COLUMNS.get(c, c) for c in result.results.columns
+    ]
+    assert set(views.SCI_COLUMNS) <= set(view.table.columns)
+    for row in result.results.itertuples():
+        assert f"**{row.cell}:** test MSE {format_sci(row.mse)}" in view.text
+    loss, gradients = view.curves
+    assert {"iteration", "value", "cell", "metric"} <= spec_fields(loss.charts[0])
+    loss_rows = next(iter(loss.charts[0]["datasets"].values()))
+    assert {row["metric"] for row in loss_rows} == {"train MSE"}
+    grad_rows = next(iter(gradients.charts[0]["datasets"].values()))
+    assert {row["metric"] for row in grad_rows} == {"‖∂L/∂h_1‖", "‖∂L/∂h_T‖"}
+    assert fractions and fractions[-1] == pytest.approx(1.0)
