@@ -9,10 +9,11 @@ import numpy as np
 
 from bench import Report, timed
 from gradviz import diagnostics, meanfield
+from gradviz.blas import single_threaded_blas
 from gradviz.initializers import get_initializer
 from gradviz.mlp import MLPConfig, make_activation
 from gradviz.probe import ProbeConfig, hidden_sigma_w2, one_pass, probe, probe_batch
-from gradviz.train import TrainConfig, single_threaded_blas, train
+from gradviz.train import TrainConfig, train
 
 DEPTH, WIDTH, BATCH = 50, 256, 256
 

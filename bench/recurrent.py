@@ -15,6 +15,7 @@ import time
 import numpy as np
 
 from bench import Report, timed
+from gradviz.blas import single_threaded_blas
 from gradviz.recurrent_lab import (
     LongRangeConfig,
     ThroughTimeConfig,
@@ -22,7 +23,6 @@ from gradviz.recurrent_lab import (
     gradient_through_time,
 )
 from gradviz.rnn import GATES, init_params, sequence_backward, sequence_forward, sigmoid
-from gradviz.train import single_threaded_blas
 
 T, H, B, D = 200, 128, 32, 64
 

@@ -21,8 +21,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gradviz.blas import single_threaded_blas
 from gradviz.numerics import Breakdown, find_breakdown, format_sci, norm, safe_log10
-from gradviz.train import single_threaded_blas
 
 Array = np.ndarray
 

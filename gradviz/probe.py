@@ -27,12 +27,13 @@ import numpy as np
 import pandas as pd
 
 from gradviz import diagnostics, losses, meanfield
+from gradviz.blas import single_threaded_blas
 from gradviz.datasets import make_dataset
 from gradviz.initializers import get_initializer
 from gradviz.mlp import MLPConfig, backward, forward, init_params, make_activation, param_grads
 from gradviz.numerics import Breakdown, find_breakdown, format_sci
 from gradviz.optim import Optimizer
-from gradviz.train import LOSS, SPEED, TrainResult, single_threaded_blas
+from gradviz.train import LOSS, SPEED, TrainResult
 
 Array = np.ndarray
 
@@ -267,7 +268,7 @@ def probe(cfg: ProbeConfig, histograms: bool = True) -> ProbeResult:
     """Run one forward/backward pass at initialization and summarise it (see the module doc).
 
     ``histograms=False`` skips the histograms and the symmetry count (for timing the core).
-    BLAS runs single-threaded for this thread (:func:`gradviz.train.single_threaded_blas`): the
+    BLAS runs single-threaded (:func:`gradviz.blas.single_threaded_blas`): the
     products and norms are small, and a contended thread pool made them 5-10x slower.
     """
     with single_threaded_blas():

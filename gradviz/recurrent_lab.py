@@ -29,6 +29,7 @@ import pandas as pd
 
 from gradviz.activations import default_properties
 from gradviz.activations import label as activation_label
+from gradviz.blas import single_threaded_blas
 
 # ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
 # beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
@@ -45,7 +46,6 @@ from gradviz.rnn import (
     sigmoid,
     spectral_radius,
 )
-from gradviz.train import single_threaded_blas
 
 Array = np.ndarray
 Progress = Callable[[float, str], None]

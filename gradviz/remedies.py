@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from gradviz import activations, rnn
+from gradviz import activations, parallel, rnn
 from gradviz import train as tr
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward
@@ -359,18 +359,12 @@ def compare(
 ) -> Comparison:
     """Train every run of :func:`plan` (same data, seed and steps) and :func:`tabulate` them.
 
-    ``progress(fraction)`` is called as the runs advance (for ``st.progress``).
+    The runs train side by side on the machine's cores (:func:`gradviz.parallel.train_many`);
+    ``progress(fraction)`` is called as they advance (for ``st.progress``), from this thread.
     """
     plans = plan(problem, remedies, options, together)
-    results: dict[str, tr.TrainResult] = {}
-    for i, (label, cfg) in enumerate(plans):
-
-        def sub(fraction: float, i: int = i) -> None:
-            if progress is not None:
-                progress((i + fraction) / len(plans))
-
-        results[label] = tr.train(cfg, progress=sub)
-    return tabulate(results)
+    results = parallel.train_many([cfg for _, cfg in plans], progress)
+    return tabulate({label: result for (label, _), result in zip(plans, results, strict=True)})
 
 
 def tabulate(results: dict[str, tr.TrainResult]) -> Comparison:
@@ -490,9 +484,8 @@ def dying_relu(
     Leaky ReLU (slope α) and ELU (slope αe^z) keep a non-zero slope, so they cannot die this
     way (ELU's slope only underflows to 0 for z below about -745).
     """
-    frames, finals = [], []
-    for i, name in enumerate(activations_):
-        cfg = tr.TrainConfig(
+    cfgs = [
+        tr.TrainConfig(
             mlp=MLPConfig(depth=depth, width=width, activation=name, init="he_normal", seed=seed),
             dataset="moons",
             n=128,
@@ -501,12 +494,10 @@ def dying_relu(
             optimizer=optimizer,
             lr=lr,
         )
-
-        def sub(fraction: float, i: int = i) -> None:
-            if progress is not None:
-                progress((i + fraction) / len(activations_))
-
-        result = tr.train(cfg, progress=sub)
+        for name in activations_
+    ]
+    frames, finals = [], []
+    for name, result in zip(activations_, parallel.train_many(cfgs, progress), strict=True):
         dead = result.layer_metric(tr.DEAD_FRACTION)
         bias = result.layer_metric(tr.BIAS_MEAN)[:, :depth]
         frames.append(
@@ -578,9 +569,8 @@ def activation_shootout(
     grad_ratio (first/last hidden layer at step 0), dead_fraction (mean over layers at the end),
     mean_output (E[f(z)], z ~ N(0,1)) and zero_centred.
     """
-    rows = []
-    for i, (name, init, bn) in enumerate(SHOOTOUT):
-        cfg = tr.TrainConfig(
+    cfgs = [
+        tr.TrainConfig(
             mlp=MLPConfig(depth, width, activation=name, init=init, batchnorm=bn, seed=seed),
             dataset="moons",
             n=100,
@@ -588,12 +578,10 @@ def activation_shootout(
             steps=steps,
             lr=lr,
         )
-
-        def sub(fraction: float, i: int = i) -> None:
-            if progress is not None:
-                progress((i + fraction) / len(SHOOTOUT))
-
-        result = tr.train(cfg, progress=sub)
+        for name, init, bn in SHOOTOUT
+    ]
+    rows = []
+    for (name, init, bn), result in zip(SHOOTOUT, parallel.train_many(cfgs, progress), strict=True):
         props = activations.default_properties(name)
         dead = result.layer_metric(tr.DEAD_FRACTION)
         rows.append(

@@ -137,7 +137,9 @@ def _input_part(x: Array, Wx: Array, b: Array) -> tuple[Array, Array]:
     ``ax`` (T, N, G) = x_t W_x + b."""
     N, T, D = x.shape
     xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
-    return xt, (xt @ Wx + b).reshape(T, N, -1)
+    ax = xt @ Wx
+    ax += b  # in place: at T·N rows a second (T·N, G) array costs more than the product
+    return xt, ax.reshape(T, N, -1)
 
 
 def _input_grads(da: Array, x: Array, Wx: Array) -> tuple[Array, Array, Array]:
@@ -196,7 +198,8 @@ class RNNStep(NamedTuple):
 
 def _rnn_core_forward(ax: Array, prev_h: Array, Wh: Array, act: Activation) -> tuple:
     """h_t = φ(ax + h_{t-1} W_h) with ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep)."""
-    z = ax + prev_h @ Wh
+    z = prev_h @ Wh
+    z += ax
     next_h = act.fn(z)
     # Keep only what the backward pass needs: BPTT holds every step's cache at once.
     from_output = _SLOPE_FROM_OUTPUT.get(act.name) if not act.params else None
@@ -362,7 +365,8 @@ class LSTMStep(NamedTuple):
 def _lstm_core_forward(ax: Array, prev_h: Array, prev_c: Array, Wh: Array) -> tuple:
     """One LSTM step from ``ax`` (N, 4H) = x_t W_x + b: returns (h_t, c_t, LSTMStep)."""
     H = prev_h.shape[1]
-    a = ax + prev_h @ Wh
+    a = prev_h @ Wh
+    a += ax
     ifo = sigmoid(a[:, : 3 * H])
     i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
     g = np.tanh(a[:, 3 * H :])

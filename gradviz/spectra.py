@@ -27,9 +27,9 @@ import pandas as pd
 
 from gradviz import meanfield
 from gradviz.activations import get_activation
+from gradviz.blas import single_threaded_blas
 from gradviz.mlp import MLPConfig, forward, init_params
 from gradviz.numerics import Breakdown, find_breakdown, format_sci
-from gradviz.train import single_threaded_blas
 
 Array = np.ndarray
 

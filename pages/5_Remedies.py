@@ -1,7 +1,10 @@
 """Remedies: every fix side by side on the same failing network, with live symptom diagnosis."""
 
+from contextlib import suppress
+
 import streamlit as st
 
+from gradviz import parallel
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.activations import label
@@ -20,16 +23,33 @@ link = page_header(
 )
 
 
+class NotTrained(Exception):
+    """``trained(cfg)`` has no cached run of ``cfg`` (Streamlit never caches an exception)."""
+
+
 @st.cache_data(show_spinner=False, max_entries=64)
-def trained(cfg: tr.TrainConfig, name: str) -> tr.TrainResult:
-    """One run, cached on its config: toggling a remedy trains only the new run."""
-    with progress_bar(f"Training {name}…") as progress:
-        return tr.train(cfg, progress)
+def trained(cfg: tr.TrainConfig, _result: tr.TrainResult | None = None) -> tr.TrainResult:
+    """The cache of single runs: ``trained(cfg)`` looks one up, ``trained(cfg, result)`` stores
+    it (``_result`` is not hashed). Toggling a remedy then trains only the new run."""
+    if _result is None:
+        raise NotTrained
+    return _result
 
 
 @st.cache_data(show_spinner=False, max_entries=4)  # ~12 MB each: keep Cloud's 1 GB in mind
 def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
-    return rm.tabulate({name: trained(cfg, name) for name, cfg in plans})
+    """Every run of ``plans``: cached ones from :func:`trained`, the others trained side by
+    side on the machine's cores."""
+    runs = {}
+    for _, cfg in plans:
+        with suppress(NotTrained):
+            runs[cfg] = trained(cfg)
+    todo = list(dict.fromkeys(cfg for _, cfg in plans if cfg not in runs))
+    if todo:
+        with progress_bar(f"Training {len(todo)} run{'s' if len(todo) > 1 else ''}…") as progress:
+            fresh = parallel.train_many(todo, progress)
+        runs.update((cfg, trained(cfg, result)) for cfg, result in zip(todo, fresh, strict=True))
+    return rm.tabulate({name: runs[cfg] for name, cfg in plans})
 
 
 @st.cache_data(show_spinner=False, max_entries=16)

@@ -1,7 +1,9 @@
 """AppTest of the Remedies page, used the way a person would."""
 
 import pytest
+import streamlit as st
 
+from gradviz import parallel
 from gradviz import remedies as rm
 from gradviz.numerics import format_sci
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
@@ -16,6 +18,12 @@ KEYS = {
 }  # fmt: skip
 # A small problem keeps the number checks quick; the defaults are checked in test_remedies.
 SMALL = {"depth": "6", "width": "16", "steps": "50"}
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_the_helpers_afterwards():
+    yield
+    parallel.stop_helpers()  # train_many's helper processes (tested in test_train)
 
 
 def text(at) -> str:
@@ -81,3 +89,22 @@ def test_a_malformed_link_shows_the_notice_and_keeps_defaults():
     notice = " ".join(w.value for w in at.warning)
     assert "sigma_w" in notice and "bogus" in notice
     assert at.slider(key="sigma_w").value == 4.0
+
+
+def test_changing_the_remedies_trains_only_the_new_runs(monkeypatch):
+    st.cache_data.clear()
+    calls, train_many = [], parallel.train_many
+
+    def recording(cfgs, progress=None, workers=None):
+        calls.append(list(cfgs))
+        return train_many(cfgs, progress, workers)
+
+    monkeypatch.setattr(parallel, "train_many", recording)
+    at = open_page(PAGE, {**SMALL, "seed": "3"}, timeout=300)
+    assert [len(c) for c in calls] == [7]  # baseline, 5 remedies, all together: one batch
+    at.checkbox(key="together").uncheck().run()
+    assert len(calls) == 1  # every single run is cached
+    at.multiselect(key="remedies").select("clip").run()
+    assert not at.exception
+    assert len(calls) == 2 and [cfg.clip for cfg in calls[1]] == ["norm"]  # only the new run
+    assert "**clip by norm 1**" in text(at)

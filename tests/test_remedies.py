@@ -2,17 +2,25 @@
 and the gated-cell comparison; every number the page quotes comes from these functions."""
 
 import math
+import threading
 
 import numpy as np
 import pandas as pd
 import pytest
 
+from gradviz import parallel
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 
 SMALL = rm.Problem(depth=6, width=16, steps=40)
+
+
+@pytest.fixture(scope="module", autouse=True)
+def stop_the_helpers_afterwards():
+    yield
+    parallel.stop_helpers()  # train_many's helper processes (tested in test_train)
 
 
 @pytest.fixture(scope="module")
@@ -89,6 +97,23 @@ def test_a_single_remedy_without_together_gives_two_runs():
     assert c.runs == ("baseline", "batch norm")
     assert set(c.curves["run"]) == set(c.runs)
     assert c.speed["layer"].max() == 6
+
+
+def test_compare_trains_side_by_side_with_the_results_of_one_by_one_training():
+    seen, threads = [], set()
+
+    def progress(fraction):
+        seen.append(fraction)
+        threads.add(threading.get_ident())
+
+    c = rm.compare(SMALL, rm.DEFAULT_REMEDIES, together=True, progress=progress)
+    one_by_one = rm.tabulate(
+        {name: tr.train(cfg) for name, cfg in rm.plan(SMALL, rm.DEFAULT_REMEDIES, together=True)}
+    )
+    assert c.curves.equals(one_by_one.curves) and c.speed.equals(one_by_one.speed)
+    assert c.summary.equals(one_by_one.summary) and c.symptoms.equals(one_by_one.symptoms)
+    assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 5
+    assert threads == {threading.get_ident()}  # a Streamlit progress bar needs the script thread
 
 
 def _fake(loss, updates=None, node=None, events=(), diverged=None):
