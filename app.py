@@ -1,31 +1,14 @@
 """Landing page: what a gradient is made of, a live product-of-factors calculator, and links."""
 
-from pathlib import Path
-
 import streamlit as st
 
 from gradviz.charts import drawable_on_log, regime
 from gradviz.charts.landing import STABLE_BAND, make_chain_chart
 from gradviz.numerics import format_sci
 from gradviz.products import chain_product, depth_to_reach
-from ui import page_header, show_breakdowns, sources
+from ui import PAGES, page_header, setup_page, show_breakdowns, sources
 
-st.set_page_config(page_title="gradviz", page_icon="📉", layout="wide")
-
-PAGES_DIR = Path(__file__).parent / "pages"
-# One line per page file; a page that does not exist (yet) is simply not listed.
-WHAT_YOU_WILL_SEE = {
-    "1_Activations.py": "f and f′ of 14 activations, where they saturate, what depth does to "
-    "their best slope, why products of random factors vanish, and why zero-centred outputs help.",
-    "2_Initialization.py": "How the scale of the initial weights decides, layer by layer, whether "
-    "activations and gradients vanish or explode; symmetric init; the mean-field phase diagram.",
-    "3_Deep_chain.py": "One neuron per layer (Nielsen's chain: early layers learn far slower, "
-    "w = 100 makes every factor 25), a linear chain of matrices, and Jacobian spectra.",
-    "4_RNN_LSTM.py": "Backpropagation through time: how the gradient reaching step t vanishes or "
-    "explodes in a vanilla RNN, what the LSTM's cell path and clipping change, long-range memory.",
-    "5_Remedies.py": "A deep sigmoid network that barely learns, and what each remedy changes: "
-    "ReLU, init, batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
-}
+setup_page(__file__)
 
 
 @st.cache_data(show_spinner=False)
@@ -37,22 +20,6 @@ def compute_chain(factor: float, depth: int):
     chain = chain_product(factor, depth)
     drawable, dropped = drawable_on_log(chain.frame, "product")
     return chain, make_chain_chart(drawable, factor).to_dict(), dropped
-
-
-def page_files() -> list[Path]:
-    """Every page under ``pages/``, in Streamlit's order (numeric prefix, then name)."""
-
-    def order(path: Path):
-        prefix = path.stem.split("_", 1)[0]
-        return (int(prefix) if prefix.isdigit() else 10**9, path.name)
-
-    return sorted((p for p in PAGES_DIR.glob("*.py") if not p.name.startswith("_")), key=order)
-
-
-def page_label(path: Path) -> str:
-    """``pages/3_Deep_chain.py`` -> ``Deep chain`` (Streamlit's own rule)."""
-    stem = path.stem.split("_", 1)[1] if path.stem.split("_", 1)[0].isdigit() else path.stem
-    return stem.replace("_", " ")
 
 
 link = page_header(
@@ -117,10 +84,9 @@ else:
 st.markdown(story)
 
 st.subheader("Explore")
-for path in page_files():
-    st.page_link(f"pages/{path.name}", label=page_label(path), icon="➡️")
-    if path.name in WHAT_YOU_WILL_SEE:
-        st.caption(WHAT_YOU_WILL_SEE[path.name])
+for page in PAGES[1:]:
+    st.page_link(page.path, label=page.label, icon=page.icon)
+    st.caption(page.summary)
 
 sources(
     "- The chain of factors and the numbers 0.25^10 and 2^10: seed 001; sigmoid's largest slope "

@@ -40,7 +40,9 @@ def page_rerun_times(page: str, repeat: int = 5, query: dict | None = None) -> t
     streamlit.logger.set_log_level("error")  # after Streamlit has read its config (level: info)
     st.cache_data.clear()
     st.cache_resource.clear()
-    at = AppTest.from_file(str(ROOT / page), default_timeout=300)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=300)
+    if page != "app.py":
+        at.switch_page(page)  # as `streamlit run app.py` runs it, so page links resolve
     if query:
         at.query_params.update(query)
     start = time.perf_counter()

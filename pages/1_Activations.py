@@ -6,9 +6,9 @@ from gradviz import activation_notes as notes
 from gradviz import activation_views as views
 from gradviz.activations import NAMES, REGISTRY, label
 from gradviz.zigzag import POSITIVE_INPUTS
-from ui import page_header, sources
+from ui import page_header, setup_page, sources
 
-st.set_page_config(page_title="Activations · gradviz", page_icon="〰️", layout="wide")
+setup_page(__file__)
 
 # One cached call per tab: engine results, chart specs and text together (see activation_views).
 curves_view = st.cache_data(show_spinner=False)(views.curves_view)

@@ -9,10 +9,10 @@ from gradviz.activations import label as act_label
 from gradviz.datasets import DATASETS
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.initializers import REGISTRY as INITS
-from ui import page_header, progress_bar, show_breakdowns, sources
+from ui import page_header, progress_bar, setup_page, show_breakdowns, sources
 from ui.views import show, show_metrics, show_side_by_side
 
-st.set_page_config(page_title="Initialization · gradviz", page_icon="🎲", layout="wide")
+setup_page(__file__)
 
 # Select widgets write their option into the URL, so the options are the display labels.
 INIT_BY_LABEL = {INITS[n].label: n for n in INIT_NAMES}

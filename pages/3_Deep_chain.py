@@ -8,10 +8,10 @@ from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.initializers import NAMES as INIT_NAMES
-from ui import page_header, show_breakdowns, sources
+from ui import page_header, setup_page, show_breakdowns, sources
 from ui.views import show, show_side_by_side
 
-st.set_page_config(page_title="Deep chain · gradviz", page_icon="⛓️", layout="wide")
+setup_page(__file__)
 
 KIND_BY_LABEL = {label: kind for kind, label in lc.KIND_LABELS.items()}
 LAST_EDITS, TABLE_ERROR, TABLE_GEN = "_chain_last_edits", "_chain_table_error", "_chain_table_gen"

@@ -7,10 +7,10 @@ from gradviz.optim import CLIPPING
 from gradviz.recurrent_lab import B_RANGE, W_RANGE
 from gradviz.recurrent_text import sources_text
 from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS
-from ui import page_header, progress_bar, show_breakdowns, sources
+from ui import page_header, progress_bar, setup_page, show_breakdowns, sources
 from ui.views import show, show_metrics, show_side_by_side
 
-st.set_page_config(page_title="RNN / LSTM", page_icon="🔁", layout="wide")
+setup_page(__file__)
 link = page_header(
     "RNN / LSTM: gradients through time",
     "Backpropagation through time unrolls a recurrent net into a deep one with **shared** "

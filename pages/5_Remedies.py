@@ -10,9 +10,9 @@ from gradviz import train as tr
 from gradviz.activations import label
 from gradviz.charts import make_speed_chart
 from gradviz.charts import remedies as charts
-from ui import page_header, progress_bar, show_chart, sources
+from ui import page_header, progress_bar, setup_page, show_chart, sources
 
-st.set_page_config(page_title="Remedies", page_icon="🩹", layout="wide")
+setup_page(__file__)
 link = page_header(
     "Remedies",
     "A deep sigmoid network with too-large weights barely learns: its first layers get almost "

@@ -32,7 +32,9 @@ WIDGET_KINDS = (
 def open_page(page: str, query: dict | None = None, timeout: float = 60) -> AppTest:
     """Run ``page`` (``"app.py"`` or ``"pages/1_Activations.py"``) once, optionally from a link
     with the query parameters ``query``, and check it rendered without an exception."""
-    at = AppTest.from_file(str(ROOT / page), default_timeout=timeout)
+    at = AppTest.from_file(str(ROOT / "app.py"), default_timeout=timeout)
+    if page != "app.py":
+        at.switch_page(page)  # run it as `streamlit run app.py` does, so page links resolve
     if query:
         at.query_params.update(query)
     at.run()

@@ -1,10 +1,9 @@
 """AppTest of the landing page: calculator, seed numbers, links to every page, bad links."""
 
-from pathlib import Path
-
 from gradviz.numerics import format_sci
 from gradviz.products import chain_product, depth_to_reach
 from tests.apptest_kit import ROOT, all_chart_fields, exercise_every_control, open_page, texts
+from ui import PAGES
 
 PAGE = "app.py"
 KEYS = {"factor", "depth"}
@@ -65,11 +64,23 @@ def test_malformed_link_shows_notice_and_falls_back():
 def test_links_to_every_page_that_exists():
     at = open_page(PAGE)
     files = sorted(p for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_"))
-    links = at.get("page_link")
+    links = at.main.get("page_link")
     assert len(links) == len(files) >= 1
     labels = {link.proto.label for link in links}
-    for path in files:
-        assert Path(path).stem.split("_", 1)[1].replace("_", " ") in labels
-    assert "Activations" in labels
+    assert {"Activations", "Initialization", "Deep chain", "RNN & LSTM", "Remedies"} == labels
     captions = " ".join(c.value for c in at.caption)
     assert "saturate" in captions  # the Activations page's "what you will see"
+
+
+def test_every_page_file_is_in_the_registry_and_the_sidebar_says_home_not_app():
+    files = {"app.py"} | {
+        f"pages/{p.name}" for p in (ROOT / "pages").glob("*.py") if not p.name.startswith("_")
+    }
+    assert {page.path for page in PAGES} == files
+    for page in PAGES:
+        at = open_page(page.path)
+        sidebar = [link.proto.label for link in at.sidebar.get("page_link")]
+        assert sidebar == [p.label for p in PAGES]
+        assert sidebar[0] == "Home"
+    config = (ROOT / ".streamlit" / "config.toml").read_text()
+    assert "showSidebarNavigation = false" in config  # else Streamlit adds its own "app" list

@@ -10,6 +10,8 @@ from __future__ import annotations
 import math
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
 
 import altair as alt
 import streamlit as st
@@ -17,13 +19,86 @@ import streamlit as st
 from gradviz.numerics import Breakdown
 
 __all__ = [
+    "PAGES",
     "LinkState",
+    "PageInfo",
     "page_header",
     "progress_bar",
+    "setup_page",
     "show_breakdowns",
     "show_chart",
     "sources",
 ]
+
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page: its file relative to ``app.py``, its label and icon in the sidebar and the
+    browser tab, and the landing page's one-line "what you will see"."""
+
+    path: str
+    label: str
+    icon: str
+    summary: str = ""
+
+
+# The app's pages in sidebar order. Streamlit's own sidebar would label the landing page "app"
+# (after its file), so .streamlit/config.toml hides it and setup_page draws this one instead.
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("app.py", "Home", "📉"),
+    PageInfo(
+        "pages/1_Activations.py",
+        "Activations",
+        "〰️",
+        "f and f′ of 14 activations, where they saturate, what depth does to their best slope, "
+        "why products of random factors vanish, and why zero-centred outputs help.",
+    ),
+    PageInfo(
+        "pages/2_Initialization.py",
+        "Initialization",
+        "🎲",
+        "How the scale of the initial weights decides, layer by layer, whether activations and "
+        "gradients vanish or explode; symmetric init; the mean-field phase diagram.",
+    ),
+    PageInfo(
+        "pages/3_Deep_chain.py",
+        "Deep chain",
+        "⛓️",
+        "One neuron per layer (Nielsen's chain: early layers learn far slower, w = 100 makes "
+        "every factor 25), a linear chain of matrices, and Jacobian spectra.",
+    ),
+    PageInfo(
+        "pages/4_RNN_LSTM.py",
+        "RNN & LSTM",
+        "🔁",
+        "Backpropagation through time: how the gradient reaching step t vanishes or explodes in "
+        "a vanilla RNN, what the LSTM's cell path and clipping change, long-range memory.",
+    ),
+    PageInfo(
+        "pages/5_Remedies.py",
+        "Remedies",
+        "🩹",
+        "A deep sigmoid network that barely learns, and what each remedy changes: ReLU, init, "
+        "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
+    ),
+)
+
+
+def setup_page(file: str) -> PageInfo:
+    """First call of every page, with its ``__file__``: the browser tab's title and icon, the
+    wide layout, and the sidebar's links to every page (:data:`PAGES`)."""
+    path = Path(file).resolve().relative_to(ROOT).as_posix()
+    page = next(p for p in PAGES if p.path == path)
+    title = "gradviz" if page.path == "app.py" else f"{page.label} · gradviz"
+    st.set_page_config(page_title=title, page_icon=page.icon, layout="wide")
+    with st.sidebar:
+        for other in PAGES:
+            st.page_link(other.path, label=other.label, icon=other.icon)
+        st.divider()
+    return page
 
 
 class LinkState:
