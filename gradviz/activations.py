@@ -107,12 +107,18 @@ class ActivationSpec:
 # input: no exp of a large positive number is ever formed.
 
 
-def _sigmoid(x: Array) -> Array:
+def _sigmoid(x: Array, out: Array | None = None) -> Array:
     # 1/(1 + e^{-x}): within 1.2 ulp of the exact value wherever that is a normal float64
     # (measured against extended precision), and 4 array passes. Below x = -709.78, e^{-x}
     # overflows to inf and the result is 0 (the exact value is subnormal, < 1e-308).
+    # ``out``: an array of x's shape to compute in (the LSTM writes its gates into one block).
     with np.errstate(over="ignore"):
-        return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+        if out is None:  # also takes scalars, which have no buffer to compute in
+            return 1.0 / (1.0 + np.exp(-np.asarray(x, dtype=float)))
+        np.negative(x, out=out)
+        np.exp(out, out=out)
+        out += 1.0
+        return np.reciprocal(out, out=out)
 
 
 def _sigmoid_grad(x: Array) -> Array:

@@ -330,3 +330,11 @@ def test_exploding_relu_rnn_overflows_to_inf_without_warnings(rng):
     assert not np.all(np.isfinite(h))
     grads = sequence_backward("rnn", np.ones_like(h), cache)
     assert grads.dh.shape == h.shape
+
+
+def test_sigmoid_into_a_buffer_is_the_same_sigmoid(rng):
+    """The LSTM writes its gates into one block with ``out=``: same numbers, bit for bit."""
+    x = rng.normal(scale=30.0, size=(4, 6))
+    buffer = np.empty_like(x)
+    assert sigmoid(x, out=buffer) is buffer
+    assert np.array_equal(buffer, sigmoid(x))
