@@ -166,7 +166,8 @@ class SequenceCache:
     hs: Array
     steps: list
 
-    def rows(self, a: Array) -> Array:
+    @staticmethod
+    def rows(a: Array) -> Array:
         """A time-major stack (T, N, K) as (T·N, K) rows, matching :attr:`x`."""
         return a.reshape(-1, a.shape[-1])
 
@@ -176,11 +177,12 @@ class SequenceCache:
         return a.reshape(T, N, -1).transpose(1, 0, 2)
 
 
-def _hidden_states(T: int, N: int, h0: Array) -> Array:
-    """An empty time-major (T + 1, N, H) stack of hidden states with ``hs[0] = h0``."""
-    hs = np.empty((T + 1, N, h0.shape[1]))
-    hs[0] = h0
-    return hs
+def _states(T: int, first: Array) -> Array:
+    """A time-major (T + 1, N, H) stack of states (h or c) for steps 0..T, with ``[0] = first``
+    (N, H) and the rest to be written by the sequence loop."""
+    states = np.empty((T + 1, *first.shape))
+    states[0] = first
+    return states
 
 
 # ------------------------------------------------------------------------------ vanilla RNN
@@ -274,10 +276,10 @@ def _hidden_state_forward(
 
     ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a :class:`SequenceCache`.
     """
-    N, T, _ = x.shape
+    T = x.shape[1]
     with np.errstate(all="ignore"):
         xt, ax = _input_part(x, Wx, b)
-        hs = _hidden_states(T, N, h0)
+        hs = _states(T, h0)
         steps = []
         for t in range(T):
             hs[t + 1], step = core_forward(ax[t], hs[t], Wh, *args)
@@ -455,11 +457,11 @@ def lstm_forward(
     :class:`SequenceCache`."""
     N, T, _ = x.shape
     H = h0.shape[1]
-    cs = _hidden_states(T, N, np.zeros_like(h0) if c0 is None else c0)  # c_0 .. c_T
+    cs = _states(T, np.zeros_like(h0) if c0 is None else c0)  # c_0 .. c_T
     ifo, g, tanh_c = np.empty((T, N, 3 * H)), np.empty((T, N, H)), np.empty((T, N, H))
     with np.errstate(all="ignore"):
         xt, ax = _input_part(x, Wx, b)
-        hs = _hidden_states(T, N, h0)
+        hs = _states(T, h0)
         steps = []
         for t in range(T):
             out = (ifo[t], g[t], cs[t + 1], tanh_c[t], hs[t + 1])
