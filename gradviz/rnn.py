@@ -198,11 +198,20 @@ class RNNStep(NamedTuple):
     slope: Callable[[Array], Array]
 
 
-def _rnn_core_forward(ax: Array, prev_h: Array, Wh: Array, act: Activation) -> tuple:
-    """h_t = φ(ax + h_{t-1} W_h) with ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep)."""
+def _rnn_core_forward(
+    ax: Array, prev_h: Array, Wh: Array, act: Activation, out: Array | None = None
+) -> tuple:
+    """h_t = φ(ax + h_{t-1} W_h) with ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep).
+
+    ``out``: optional (N, H) array to keep h_t in (the sequence loop's row of its block of
+    states), so that a step leaves no array of its own behind (see :func:`_lstm_core_forward`).
+    """
     z = prev_h @ Wh
     z += ax
     next_h = act.fn(z)
+    if out is not None:
+        out[...] = next_h
+        next_h = out
     # Keep only what the backward pass needs: BPTT holds every step's cache at once.
     from_output = _SLOPE_FROM_OUTPUT.get(act.name) if not act.params else None
     if from_output is not None:
@@ -272,7 +281,8 @@ def _hidden_state_forward(
     cell: str, core_forward, x: Array, h0: Array, Wx: Array, Wh: Array, b: Array, *args
 ) -> tuple[Array, SequenceCache]:
     """The forward loop shared by cells whose only state is h (RNN, GRU):
-    ``h_t, step = core_forward(x_t W_x + b, h_{t-1}, W_h, *args)`` for t = 1..T.
+    ``core_forward(x_t W_x + b, h_{t-1}, W_h, *args, out=h_t)`` for t = 1..T, writing h_t
+    into the time-major block of states.
 
     ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a :class:`SequenceCache`.
     """
@@ -282,7 +292,7 @@ def _hidden_state_forward(
         hs = _states(T, h0)
         steps = []
         for t in range(T):
-            hs[t + 1], step = core_forward(ax[t], hs[t], Wh, *args)
+            step = core_forward(ax[t], hs[t], Wh, *args, out=hs[t + 1])[1]
             steps.append(step)
     cache = SequenceCache(cell, xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
@@ -509,14 +519,17 @@ class GRUStep(NamedTuple):
     reset_h: Array
 
 
-def _gru_core_forward(ax: Array, prev_h: Array, Wh: Array) -> tuple:
-    """One GRU step from ``ax`` (N, 3H) = x_t W_x + b: returns (h_t, GRUStep)."""
+def _gru_core_forward(ax: Array, prev_h: Array, Wh: Array, out: Array | None = None) -> tuple:
+    """One GRU step from ``ax`` (N, 3H) = x_t W_x + b: returns (h_t, GRUStep); ``out`` an
+    optional (N, H) array to write h_t into."""
     H = prev_h.shape[1]
     rz = sigmoid(ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H])
     r, z = rz[:, :H], rz[:, H:]
     reset_h = r * prev_h
     g = np.tanh(ax[:, 2 * H :] + reset_h @ Wh[:, 2 * H :])
-    return z * prev_h + (1.0 - z) * g, GRUStep(prev_h, r, z, g, reset_h)
+    next_h = np.multiply(z, prev_h, out=out)
+    next_h += (1.0 - z) * g
+    return next_h, GRUStep(prev_h, r, z, g, reset_h)
 
 
 def _gru_core_backward(dnext_h: Array, step: GRUStep, Wh: Array, da: Array) -> Array:
