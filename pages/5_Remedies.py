@@ -6,11 +6,12 @@ import streamlit as st
 
 from gradviz import parallel
 from gradviz import remedies as rm
+from gradviz import remedies_views as views
 from gradviz import train as tr
 from gradviz.activations import label
-from gradviz.charts import make_speed_chart
-from gradviz.charts import remedies as charts
-from ui import page_header, progress_bar, setup_page, show_chart, sources
+from gradviz.views import View
+from ui import page_header, progress_bar, setup_page, sources
+from ui.views import show
 
 setup_page(__file__)
 link = page_header(
@@ -52,46 +53,39 @@ def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
     return rm.tabulate({name: runs[cfg] for name, cfg in plans})
 
 
+# Each tab's view (charts and text) is cached on top of the runs, so a warm rerun only sends
+# cached specs. A nested cache replays the progress bar of the training it wraps.
 @st.cache_data(show_spinner=False, max_entries=16)
-def comparison_charts(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> dict:
-    """Vega-Lite specs of the comparison's charts, and what their log axes left out."""
-    result = comparison(plans)
-    curves, ends, dropped_loss = rm.loss_frames(result)
-    ratios, left_out = rm.ratio_frame(result)
-    return {
-        "loss": charts.make_loss_chart(curves, ends).to_dict(),
-        "accuracy": charts.make_accuracy_chart(rm.accuracy_frame(result)).to_dict(),
-        "ratio": charts.make_ratio_chart(ratios).to_dict(),
-        "ablation": charts.make_ablation_chart(rm.ablation_matrix(result)).to_dict(),
-        "symptoms": charts.make_symptom_chart(result.symptoms).to_dict(),
-        "dropped_loss": dropped_loss,
-        "ratio_left_out": left_out,
-        "text": rm.comparison_text(result),
-    }
+def comparison_view(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> views.ComparisonView:
+    return views.comparison_view(comparison(plans))
 
 
 @st.cache_data(show_spinner=False, max_entries=32)
-def speed_chart(plans: tuple[tuple[str, tr.TrainConfig], ...], run: str) -> tuple[dict, int]:
-    speed, dropped = rm.speed_frame(comparison(plans), run)
-    title = f"{run}: per-layer speed of learning"
-    return make_speed_chart(speed, title=title).to_dict(), dropped
+def speed_view(plans: tuple[tuple[str, tr.TrainConfig], ...], run: str) -> View:
+    return views.speed_view(comparison(plans), run)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def dying(depth: int, lr: float, optimizer: str):
+def dying(depth: int, lr: float, optimizer: str) -> rm.DyingReLU:
     with progress_bar("Training ReLU, leaky ReLU and ELU…") as progress:
         return rm.dying_relu(depth=depth, lr=lr, optimizer=optimizer, progress=progress)
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def shootout(depth: int):
-    with progress_bar("Training six activation/init pairs…") as progress:
-        return rm.activation_shootout(depth=depth, progress=progress)
+def dying_view(depth: int, lr: float, optimizer: str) -> View:
+    return views.dying_view(dying(depth, lr, optimizer))
 
 
 @st.cache_data(show_spinner=False, max_entries=16)
-def gated(length: int, radius: float, forget_bias: float):
-    return rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias)
+def advice_view(depth: int) -> views.AdviceView:
+    with progress_bar("Training six activation/init pairs…") as progress:
+        runs = rm.activation_shootout(depth=depth, progress=progress)
+    return views.advice_view(runs, dying(6, 0.1, "adam"))
+
+
+@st.cache_data(show_spinner=False, max_entries=16)
+def gated_view(length: int, radius: float, forget_bias: float) -> View:
+    return views.gated_view(rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias))
 
 
 LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
@@ -163,93 +157,53 @@ with tabs[0]:
                     "Smaller lr: factor", [0.01, 0.1, 0.5], 0.1, key="r_lrf", bind="query-params"
                 ),
             )
-        problem = rm.Problem(
-            depth=depth,
-            width=width,
-            activation=act,
-            init=init,
-            sigma_w=sigma_w,
-            lr=lr,
-            steps=steps,
-            seed=int(seed),
-        )
-        plans = rm.plan(problem, tuple(chosen), options, together)
-        plans = tuple(plans)
-        result, specs = comparison(plans), comparison_charts(plans)
+        problem = rm.Problem(depth, width, act, init, sigma_w, lr, steps, seed=int(seed))
+        plans = tuple(rm.plan(problem, tuple(chosen), options, together))
+        result, view = comparison(plans), comparison_view(plans)
 
-        show_chart(specs["loss"])
-        if specs["dropped_loss"]:
-            st.caption(
-                f"{specs['dropped_loss']} loss values were inf, NaN or 0 and are not drawn "
-                "(log axis)."
-            )
+        show(view.loss)
         left, right = st.columns(2)
         with left:
-            st.markdown("**Final accuracy**")
-            show_chart(specs["accuracy"])
+            st.markdown(views.ACCURACY_TITLE)
+            show(view.accuracy)
         with right:
-            st.markdown("**Gradient ratio, first to last hidden layer (step 0)**")
-            show_chart(specs["ratio"])
-            if specs["ratio_left_out"]:
-                st.caption(
-                    f"Not drawn (ratio 0, inf or NaN): {', '.join(specs['ratio_left_out'])}."
-                )
+            st.markdown(views.RATIO_TITLE)
+            show(view.ratio)
         speed_run = st.selectbox(
-            "Speed of learning of", result.runs, key="speed_run", bind="query-params"
+            "Speed of learning of", view.runs, key="speed_run", bind="query-params"
         )
-        speed_spec, dropped = speed_chart(plans, speed_run)
-        show_chart(speed_spec)
-        if dropped:
-            st.caption(f"{dropped} values were 0, inf or NaN and are not drawn (log axis).")
-        st.markdown("**What you are seeing**\n\n" + specs["text"])
-        st.markdown("**Ablation matrix**: every configuration, every summary number.")
-        show_chart(specs["ablation"])
+        show(speed_view(plans, speed_run))
+        st.markdown(view.text)
+        st.markdown(views.ABLATION_TITLE)
+        show(view.ablation)
 
-        st.subheader("Symptoms of exploding gradients (seed 003), evaluated live")
-        show_chart(specs["symptoms"])
-        worst = result.summary.sort_values("symptoms", ascending=False, kind="stable")["run"]
+        st.subheader(views.SYMPTOMS_TITLE)
+        show(view.symptoms)
         s1, s2 = st.columns(2)
-        sick = s1.selectbox(
-            "Diagnose",
-            result.runs,
-            list(result.runs).index(worst.iloc[0]),
-            key="sick",
-            bind="query-params",
-        )
+        sick = s1.selectbox("Diagnose", view.runs, view.sickest, key="sick", bind="query-params")
         cured = s2.selectbox(
-            "Against", result.runs, len(result.runs) - 1, key="cured", bind="query-params"
+            "Against", view.runs, len(view.runs) - 1, key="cured", bind="query-params"
         )
         st.markdown(rm.symptom_text(result, sick, cured))
 
 with tabs[1]:
     if tabs[1].open:
-        st.markdown(
-            "A large update can push a ReLU unit's pre-activation below zero for "
-            "every input. Its slope is then 0 everywhere and it never learns again. "
-            "Leaky ReLU and ELU keep a slope for negative inputs."
-        )
+        st.markdown(views.DYING_INTRO)
         d1, d2, d3 = st.columns(3)
         dr_lr = d1.select_slider("Learning rate", LRS, 0.1, key="dr_lr", bind="query-params")
         dr_opt = d2.radio("Optimizer", ["adam", "sgd"], key="dr_opt", bind="query-params")
         dr_depth = d3.slider("Depth", 2, 30, 6, key="dr_depth", bind="query-params")
-        dead = dying(dr_depth, dr_lr, dr_opt)
-        left, right = st.columns(2)
-        with left:
-            show_chart(charts.make_dead_chart(dead.over_time))
-        with right:
-            show_chart(charts.make_bias_chart(dead.over_time))
-        st.markdown("**What you are seeing**\n\n" + rm.dying_text(dead))
+        show(dying_view(dr_depth, dr_lr, dr_opt))
 
 with tabs[2]:
     if tabs[2].open:
         adv_depth = st.slider(
             "Depth of every network", 2, 30, 10, key="adv_depth", bind="query-params"
         )
-        runs = shootout(adv_depth)
-        dead = dying(6, 0.1, "adam")
-        show_chart(charts.make_shootout_chart(runs))
-        for advice, evidence in rm.activation_advice(runs, dead):
-            st.markdown(f"**{advice}** {evidence}")
+        view = advice_view(adv_depth)
+        show(view.shootout)
+        for advice in view.advice:
+            st.markdown(advice)
 
 with tabs[3]:
     if tabs[3].open:
@@ -261,22 +215,7 @@ with tabs[3]:
         fbias = g3.slider(
             "LSTM forget-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_fb", bind="query-params"
         )
-        frame = gated(length, radius, fbias)
-        drawable, dropped = rm.drawable_ratios(frame)
-        show_chart(charts.make_gated_chart(drawable))
-        if dropped:
-            st.caption(f"{dropped} ratios were 0, inf or NaN and are not drawn (log axis).")
-        st.markdown("**What you are seeing**\n\n" + rm.gated_text(frame))
+        show(gated_view(length, radius, fbias))
 
-sources(
-    "- Nielsen, *Neural Networks and Deep Learning*, ch. 5 (speed of learning ‖∂C/∂b_l‖).\n"
-    "- Seed 003: symptoms of exploding gradients and remedies; seed 002/004: dying ReLU and "
-    "how to choose an activation.\n"
-    "- Ioffe & Szegedy 2015 (batch norm); He et al. 2016 (residual); Pascanu et al. 2013 "
-    "(clipping); Hochreiter & Schmidhuber 1997 (LSTM).\n"
-    f"- Symptom thresholds: converged below {rm.CONVERGED_FRACTION:.0%} of the chance-level "
-    f"loss; a jump is a rise above {rm.JUMP:.0%}; unstable above {rm.UNSTABLE_FRACTION:.0%} "
-    f"jumping updates; wild above an update:data ratio of {rm.WILD_UPDATE_RATIO:g}; gradients "
-    f"above 1 in at least {rm.ABOVE_ONE_FRACTION:.0%} of the steps."
-)
+sources(views.SOURCES)
 link.report()

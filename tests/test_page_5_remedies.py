@@ -20,12 +20,6 @@ KEYS = {
 SMALL = {"depth": "6", "width": "16", "steps": "50"}
 
 
-@pytest.fixture(scope="module", autouse=True)
-def stop_the_helpers_afterwards():
-    yield
-    parallel.stop_helpers()  # train_many's helper processes (tested in test_train)
-
-
 def text(at) -> str:
     return "\n".join(m.value for m in at.markdown)
 

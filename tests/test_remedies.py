@@ -8,19 +8,12 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from gradviz import parallel
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 
 SMALL = rm.Problem(depth=6, width=16, steps=40)
-
-
-@pytest.fixture(scope="module", autouse=True)
-def stop_the_helpers_afterwards():
-    yield
-    parallel.stop_helpers()  # train_many's helper processes (tested in test_train)
 
 
 @pytest.fixture(scope="module")

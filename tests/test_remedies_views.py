@@ -1,0 +1,148 @@
+"""The Remedies page's views: the engine's numbers reach the charts, captions and text."""
+
+import math
+
+import pandas as pd
+import pytest
+
+from gradviz import remedies as rm
+from gradviz import remedies_views as views
+from gradviz.numerics import format_sci
+from tests.chart_checks import assert_small_with_tooltips, mark_types, rows, spec_fields
+
+SMALL = rm.Problem(depth=6, width=16, steps=50)
+
+
+@pytest.fixture(scope="module")
+def comparison():
+    return rm.compare(SMALL, rm.DEFAULT_REMEDIES, rm.RemedyOptions(), together=True)
+
+
+@pytest.fixture(scope="module")
+def dying():
+    return rm.dying_relu(depth=4, steps=40)
+
+
+def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
+    view = views.comparison_view(comparison)
+    assert view.runs == comparison.runs and len(view.runs) == 7
+    for part in (view.loss, view.accuracy, view.ratio, view.ablation, view.symptoms):
+        (chart,) = part.charts
+        assert_small_with_tooltips(chart)
+    assert {"step", "loss", "run", "event"} <= spec_fields(view.loss.charts[0])
+    curves, ends, _ = rm.loss_frames(comparison)
+    assert rows(view.loss.charts[0]) == len(curves) + len(ends)
+    assert {"run", "final_accuracy", "status"} <= spec_fields(view.accuracy.charts[0])
+    assert {"run", "log_ratio"} <= spec_fields(view.ratio.charts[0])
+    assert "bar" in mark_types(view.accuracy.charts[0]) & mark_types(view.ratio.charts[0])
+    assert {"run", "metric", "score", "text"} <= spec_fields(view.ablation.charts[0])
+    assert {"rect", "text"} <= mark_types(view.ablation.charts[0])
+    assert {"run", "symptom", "present"} <= spec_fields(view.symptoms.charts[0])
+    base = comparison.row(rm.BASELINE)
+    assert view.text.startswith(views.WHAT_YOU_SEE)
+    assert f"final accuracy {base['final_accuracy']:.0%}" in view.text
+    assert f"{format_sci(base['grad_ratio'])} times as fast as layer 6" in view.text
+    assert view.text.endswith(rm.comparison_text(comparison))
+
+
+def test_the_sickest_run_is_the_default_to_diagnose(comparison):
+    view = views.comparison_view(comparison)
+    counts = comparison.summary.set_index("run")["symptoms"]
+    assert counts[view.runs[view.sickest]] == counts.max()
+    assert view.sickest == list(counts).index(counts.max())  # the first of equals
+
+
+def test_a_diverging_run_is_captioned_under_the_loss_and_the_ratio():
+    result = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
+    relu = result.results["ReLU"]
+    assert relu.diverged
+    view = views.comparison_view(result)
+    _, _, dropped = rm.loss_frames(result)
+    assert dropped > 0
+    assert view.loss.caption == (
+        f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis)."
+    )
+    events = {row.get("event") for data in view.loss.charts[0]["datasets"].values() for row in data}
+    assert f"diverged at step {relu.diverged_step}" in events
+    assert f"**ReLU** diverged at step {relu.diverged_step}" in view.text
+    _, left_out = rm.ratio_frame(result)
+    assert view.ratio.caption == (
+        f"Not drawn (ratio 0, inf or NaN): {', '.join(left_out)}." if left_out else ""
+    )
+    _, speed_dropped = rm.speed_frame(result, "ReLU")
+    assert views.speed_view(result, "ReLU").caption == (
+        f"{speed_dropped} values were 0, inf or NaN and are not drawn (log axis)."
+        if speed_dropped
+        else ""
+    )
+
+
+def test_speed_view_draws_the_chosen_run_s_layers(comparison):
+    run = rm.BASELINE
+    view = views.speed_view(comparison, run)
+    (chart,) = view.charts
+    assert_small_with_tooltips(chart)
+    assert {"step", "layer", "value"} <= spec_fields(chart)
+    assert chart["title"] == f"{run}: per-layer speed of learning"
+    speed, dropped = rm.speed_frame(comparison, run)
+    assert rows(chart) == len(speed) and not dropped and not view.caption
+    layers = {row["layer"] for row in next(iter(chart["datasets"].values()))}
+    assert layers == set(speed["layer"]) == set(range(1, 7))  # depth 6: every layer
+
+
+def test_dying_view_counts_the_dead_units(dying):
+    view = views.dying_view(dying)
+    dead, bias = view.charts
+    assert {"step", "dead_fraction", "activation"} <= spec_fields(dead)
+    assert {"step", "mean_bias", "activation"} <= spec_fields(bias)
+    for chart in view.charts:
+        assert_small_with_tooltips(chart)
+    for row in dying.final.itertuples():
+        assert f"**{row.activation}**" in view.text
+        if math.isnan(row.diverged_step):
+            assert f"{row.dead_units} of {row.units} hidden units dead" in view.text
+    assert view.text == views.WHAT_YOU_SEE + rm.dying_text(dying)
+
+
+def test_advice_view_ties_every_advice_to_the_runs(dying):
+    shootout = rm.activation_shootout(depth=3, steps=40)
+    view = views.advice_view(shootout, dying)
+    (chart,) = view.shootout.charts
+    assert_small_with_tooltips(chart)
+    assert {"run", "final_accuracy", "zero_centred"} <= spec_fields(chart)
+    advice = rm.activation_advice(shootout, dying)
+    assert view.advice == tuple(f"**{head}** {evidence}" for head, evidence in advice)
+    relu = shootout.set_index("run").loc["ReLU (He)"]
+    assert f"ReLU with He init reached {relu['final_accuracy']:.0%}" in view.advice[0]
+
+
+def test_gated_view_quotes_what_each_cell_keeps_at_the_longest_distance():
+    gated = rm.gated_cells(length=40)
+    view = views.gated_view(gated)
+    (chart,) = view.charts
+    assert_small_with_tooltips(chart)
+    assert {"distance", "ratio", "cell"} <= spec_fields(chart)
+    assert not view.caption and rows(chart) == len(gated)
+    far = gated[gated["distance"] == 39].set_index("cell")["ratio"]
+    for cell, ratio in far.items():
+        assert f"**{cell}** keeps {format_sci(float(ratio))}" in view.text
+    assert view.text.startswith(views.WHAT_YOU_SEE + "Of the gradient that reaches the last step")
+
+
+def test_gated_view_says_how_many_ratios_a_log_axis_drops():
+    gated = rm.gated_cells(length=20)
+    broken = pd.concat(
+        [
+            gated,
+            pd.DataFrame({"cell": ["GRU", "GRU"], "distance": [0, 1], "ratio": [0.0, math.inf]}),
+        ],
+        ignore_index=True,
+    )
+    view = views.gated_view(broken)
+    assert view.caption == "2 ratios were 0, inf or NaN and are not drawn (log axis)."
+    assert rows(view.charts[0]) == len(gated)
+
+
+def test_sources_name_the_symptom_thresholds():
+    assert f"update:data ratio of {rm.WILD_UPDATE_RATIO:g}" in views.SOURCES
+    assert f"{rm.CONVERGED_FRACTION:.0%} of the chance-level loss" in views.SOURCES
