@@ -34,7 +34,7 @@ Records are long-form DataFrames built once at the end from numpy arrays:
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 
 import numpy as np
@@ -45,7 +45,7 @@ from gradviz.blas import single_threaded_blas
 from gradviz.datasets import DATASETS, make_dataset
 from gradviz.diagnostics import bias_key, dead_fraction
 from gradviz.mlp import MLPConfig, backward, forward, init_params, param_grads, predict_scores
-from gradviz.numerics import norm
+from gradviz.numerics import norms
 from gradviz.optim import CLIPPING, OPTIMIZERS, Optimizer, clip
 
 Array = np.ndarray
@@ -214,13 +214,13 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
                 for k, g in pen_grads.items():
                     grads[k] = grads[k] + g
 
-            p_norms = dict(zip(params, _norms(params.values()), strict=True))
+            p_norms = dict(zip(params, norms(params.values()), strict=True))
             w_norms = np.array([p_norms[k] for k in weight_keys])
             param_norm = math.sqrt(sum(v * v for v in p_norms.values()))
             b_grad = [grads[k] for k in bias_keys]
             scalars[LOSS][t] = loss
             scalars[ACCURACY][t] = losses.accuracy(cfg.loss, scores, yb)
-            g_norms = dict(zip(grads, _norms(grads.values()), strict=True))
+            g_norms = dict(zip(grads, norms(grads.values()), strict=True))
             scalars[GRAD_NORM][t] = math.sqrt(sum(v * v for v in g_norms.values()))
             scalars[WEIGHTS_NORM][t] = math.sqrt(float(np.dot(w_norms, w_norms)))
             scalars[MIN_NODE_GRAD][t] = min(float(np.abs(g).min()) for g in b_grad[:depth])
@@ -228,9 +228,7 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             per_layer[WEIGHT_NORM][t] = w_norms
             per_layer[BIAS_MEAN][t] = [params[k].sum() / params[k].size for k in bias_keys]
             # a positive minimum slope means no dead unit, 4x cheaper to check than a count
-            per_layer[DEAD_FRACTION][t, :depth] = [
-                0.0 if s.min() > 0 else dead_fraction(s) for s in cache.slope
-            ]
+            per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in cache.slope]
 
             for quantity, ok in (
                 ("loss", np.isfinite(loss)),
@@ -248,7 +246,7 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
                 break
 
             updates = opt.step(params, clip(grads, cfg.clip, cfg.clip_threshold))
-            all_u = dict(zip(updates, _norms(updates.values()), strict=True))
+            all_u = dict(zip(updates, norms(updates.values()), strict=True))
             per_layer[UPDATE_DATA][t] = np.array([all_u[k] for k in weight_keys]) / w_norms
             all_norm = math.sqrt(sum(v * v for v in all_u.values()))
             # numpy division: 0/0 = NaN and x/0 = inf as data (all-zero init), not an exception
@@ -282,21 +280,6 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
         data=pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "label": y}),
         final_params=params,
     )
-
-
-def _norms(arrays: Iterable[Array]) -> list[float]:
-    """:func:`gradviz.numerics.norm` of each array, bit for bit, for the training loop.
-
-    The same dot product as ``norm``'s fast path, without its per-call ``np.errstate`` (the
-    caller is already inside one): a 20-layer step takes 126 norms. Only squares outside the
-    normal float range go through ``norm`` itself.
-    """
-    result = []
-    for array in arrays:
-        flat = array.ravel()
-        squares = float(np.dot(flat, flat))
-        result.append(math.sqrt(squares) if 1e-290 < squares < 1e300 else norm(array))
-    return result
 
 
 def _history_frame(scalars: dict[str, Array], steps_run: int) -> pd.DataFrame:

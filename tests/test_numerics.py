@@ -2,10 +2,10 @@
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradviz.numerics import find_breakdown, format_sci, norm, safe_log10
+from gradviz.numerics import find_breakdown, format_sci, norm, norms, safe_log10
 
 
 def test_breakdown_kinds_and_messages():
@@ -51,3 +51,18 @@ def test_format_sci():
     assert format_sci(3.2e-9) == "3.2e-09"
     assert format_sci(0.0) == "0" and format_sci(np.inf) == "inf"
     assert format_sci(1024.0) == "1.02e+03" or format_sci(1024.0) == "1024"
+
+
+@settings(max_examples=60)
+@given(
+    st.lists(
+        st.floats(allow_nan=True, allow_infinity=True) | st.sampled_from([0.0, 1e-170, 1e160]),
+        min_size=0,
+        max_size=20,
+    )
+)
+def test_norms_equal_norm_bit_for_bit(values):
+    array = np.array(values, dtype=float)
+    fast = norms([array])[0]
+    exact = norm(array)
+    assert fast == exact or (np.isnan(fast) and np.isnan(exact))
