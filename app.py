@@ -6,12 +6,12 @@ from gradviz.charts import drawable_on_log, regime
 from gradviz.charts.landing import STABLE_BAND, make_chain_chart
 from gradviz.numerics import format_sci
 from gradviz.products import chain_product, depth_to_reach
-from ui import PAGES, page_header, setup_page, show_breakdowns, sources
+from ui import PAGES, cached, page_header, setup_page, show_breakdowns, sources
 
 setup_page(__file__)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def compute_chain(factor: float, depth: int):
     """The product over layers, its log-chart spec and how many layers the log axis dropped.
 

@@ -7,8 +7,11 @@ measured here, never by timed unit tests. Figures print as rows of
 
 from __future__ import annotations
 
+import json
 import os
 import statistics
+import subprocess
+import sys
 import time
 import warnings
 from collections.abc import Callable
@@ -54,6 +57,42 @@ def page_rerun_times(page: str, repeat: int = 5, query: dict | None = None) -> t
     return cold, warm
 
 
+_COLD_RUN = """
+import json, resource, sys, time, warnings
+warnings.filterwarnings("ignore")
+import streamlit.logger
+streamlit.logger.set_log_level("error")
+from streamlit.testing.v1 import AppTest
+page, query = sys.argv[1], json.loads(sys.argv[2])
+at = AppTest.from_file("app.py", default_timeout=600)
+if page != "app.py":
+    at.switch_page(page)
+at.query_params.update(query)
+start = time.perf_counter()
+at.run()
+seconds = time.perf_counter() - start
+peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+print(json.dumps([seconds, peak, [e.value for e in at.exception]]))
+"""
+
+
+def cold_run_in_fresh_process(page: str, query: dict) -> tuple[float, float]:
+    """(seconds, peak bytes) of one cold AppTest run of ``page`` opened from the link ``query``,
+    in a fresh Python process: its peak resident memory stands for the app server's (the same
+    imports, one visitor). Raises if the page showed an exception."""
+    out = subprocess.run(
+        [sys.executable, "-c", _COLD_RUN, page, json.dumps(query)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    seconds, peak, exceptions = json.loads(out.stdout.strip().splitlines()[-1])
+    if exceptions:
+        raise RuntimeError(f"{page} {query}: {exceptions}")
+    return seconds, peak
+
+
 @dataclass
 class Report:
     """Collects and prints benchmark rows as they are measured."""
@@ -68,6 +107,19 @@ class Report:
     def ratio(self, name: str, ratio: float, target: float | None = None) -> None:
         verdict = "" if target is None else ("ok" if ratio <= target else "SLOW")
         self._row(name, f"{ratio:.2f}x", "" if target is None else f"<= {target:.2f}x", verdict)
+
+    def bytes(self, name: str, peak: float, target: float | None = None) -> None:
+        verdict = "" if target is None else ("ok" if peak <= target else "OVER")
+        target_text = "" if target is None else f"<= {target / 1e6:.0f} MB"
+        self._row(name, f"{peak / 1e6:.0f} MB", target_text, verdict)
+
+    def worst_case(
+        self, name: str, page: str, query: dict, seconds: float, peak_bytes: float
+    ) -> None:
+        """A tab at its worst-case link, cold, in a fresh process: time and peak memory rows."""
+        took, peak = cold_run_in_fresh_process(page, query)
+        self.time(f"{name}: worst case, cold", took, seconds)
+        self.bytes(f"{name}: worst case, process peak memory", peak, peak_bytes)
 
     def value(self, name: str, text: str) -> None:
         self._row(name, text, "", "")
@@ -84,7 +136,7 @@ class Report:
 
     @property
     def slow(self) -> list[str]:
-        return [r[0] for r in self.rows if r[3] == "SLOW"]
+        return [r[0] for r in self.rows if r[3] in ("SLOW", "OVER")]
 
 
 def _ms(seconds: float) -> str:

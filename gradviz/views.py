@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
+from gradviz.budget import TAB_SECONDS
 from gradviz.charts import drawable_on_log
 from gradviz.numerics import Breakdown
 
@@ -71,3 +72,31 @@ def log_chart(
     drawable, dropped = drawable_on_log(df, column)
     caption = dropped_note.format(dropped=dropped, rows=len(df)) if dropped else ""
     return View((spec(build(drawable, *args, **kwargs)),), caption=caption)
+
+
+def duration(seconds: float) -> str:
+    """A rough, readable duration: "about 40 s", "about 4 min", "about 3 h"."""
+    if seconds < 90:
+        return f"about {max(1, round(seconds))} s"
+    if seconds < 90 * 60:
+        return f"about {round(seconds / 60)} min"
+    return f"about {seconds / 3600:.2g} h"
+
+
+def cut_short(done: int, asked: int, unit: str, rest_seconds: float, verb: str = "ran") -> str:
+    """What a computation cut to the time budget did, e.g. "Trained 180 of the 1000 steps asked
+    for: the rest would take about 4 min on this server.\""""
+    return (
+        f"{verb.capitalize()} {done:,} of the {asked:,} {unit} asked for: the rest would take "
+        f"{duration(rest_seconds)} on this server."
+    )
+
+
+def refused(what: str, seconds: float, largest: str) -> str:
+    """Why a computation over budget did not run, and the largest setting that fits, e.g.
+    "Not computed: depth 100 at width 512 would take about 40 s on this server (the budget is
+    5 s). The largest that fits: depth 12.\""""
+    return (
+        f"Not computed: {what} would take {duration(seconds)} on this server (the budget is "
+        f"{TAB_SECONDS:g} s). The largest that fits: {largest}."
+    )

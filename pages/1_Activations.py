@@ -6,17 +6,17 @@ from gradviz import activation_notes as notes
 from gradviz import activation_views as views
 from gradviz.activations import NAMES, REGISTRY, label
 from gradviz.zigzag import POSITIVE_INPUTS
-from ui import page_header, setup_page, sources
+from ui import cached, page_header, setup_page, sources
 
 setup_page(__file__)
 
 # One cached call per tab: engine results, chart specs and text together (see activation_views).
-curves_view = st.cache_data(show_spinner=False)(views.curves_view)
-properties_view = st.cache_data(show_spinner=False)(views.properties_view)
-depth_view = st.cache_data(show_spinner=False)(views.depth_view)
-saturation_view = st.cache_data(show_spinner=False)(views.saturation_view)
-products_view = st.cache_data(show_spinner=False)(views.products_view)
-zigzag_view = st.cache_data(show_spinner=False)(views.zigzag_view)
+curves_view = cached(views.curves_view)
+properties_view = cached(views.properties_view)
+depth_view = cached(views.depth_view)
+saturation_view = cached(views.saturation_view)
+products_view = cached(views.products_view)
+zigzag_view = cached(views.zigzag_view)
 
 
 def show(view: views.View) -> None:

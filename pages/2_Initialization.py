@@ -9,7 +9,7 @@ from gradviz.activations import label as act_label
 from gradviz.datasets import DATASETS
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.initializers import REGISTRY as INITS
-from ui import page_header, progress_bar, setup_page, show_breakdowns, sources
+from ui import cached, page_header, progress_bar, setup_page, show_breakdowns, sources
 from ui.views import show, show_metrics, show_side_by_side
 
 setup_page(__file__)
@@ -47,28 +47,28 @@ def to_custom():
 # The probe of a network is shared by three tabs; each tab's view (charts and text) is cached on
 # top of it, so a warm rerun only sends cached specs. A nested cache shows no spinner of its own,
 # so the views carry the probe's.
-probed = st.cache_data(show_spinner=False, max_entries=32)(views.probe_network)
-glorot_bengio = st.cache_data(show_spinner=False, max_entries=16)(probe.glorot_bengio)
-phase_diagram = st.cache_data(show_spinner=False, max_entries=16)(views.phase_diagram)
+probed = cached(views.probe_network, max_entries=32)
+glorot_bengio = cached(probe.glorot_bengio, max_entries=16)
+phase_diagram = cached(views.phase_diagram, max_entries=16)
 
 
-@st.cache_data(show_spinner="Probing the network…", max_entries=32)
+@cached(show_spinner="Probing the network…", max_entries=32)
 def layers_view(net, batch):
     return views.layers_view(probed(net, batch))
 
 
-@st.cache_data(show_spinner="Probing the network…", max_entries=16)
+@cached(show_spinner="Probing the network…", max_entries=16)
 def histograms_view(net, batch):
     return views.histograms_view(probed(net, batch), glorot_bengio(net.width, batch, net.seed))
 
 
-@st.cache_data(show_spinner="Probing the network…", max_entries=16)
+@cached(show_spinner="Probing the network…", max_entries=16)
 def phase_view(net, batch):
     result = probed(net, batch)
     return views.phase_view(result, phase_diagram(*views.phase_diagram_args(result)))
 
 
-@st.cache_data(show_spinner=False, max_entries=8)
+@cached(max_entries=8)
 def training_view(net_a, net_b, data, steps, lr):
     """Both networks trained, with a progress bar on a miss (a hit replays it)."""
     with progress_bar(f"Training 2 networks for {steps} steps…") as progress:

@@ -8,7 +8,7 @@ from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.initializers import NAMES as INIT_NAMES
-from ui import page_header, setup_page, show_breakdowns, sources
+from ui import cached, page_header, setup_page, show_breakdowns, sources
 from ui.views import show, show_side_by_side
 
 setup_page(__file__)
@@ -18,10 +18,10 @@ LAST_EDITS, TABLE_ERROR, TABLE_GEN = "_chain_last_edits", "_chain_table_error", 
 LAST_CHAIN = "_chain_last_chain"
 
 # One cached call per tab: engine results, chart specs and text together (see chain_views).
-chain_view = st.cache_data(show_spinner=False, max_entries=32)(views.chain_view)
-linear_view = st.cache_data(show_spinner=False, max_entries=32)(views.linear_view)
-spectra_view = st.cache_data(show_spinner="Computing the Jacobian spectra…", max_entries=16)(
-    views.spectra_view
+chain_view = cached(views.chain_view, max_entries=32)
+linear_view = cached(views.linear_view, max_entries=32)
+spectra_view = cached(
+    views.spectra_view, show_spinner="Computing the Jacobian spectra…", max_entries=16
 )
 
 

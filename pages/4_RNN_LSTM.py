@@ -7,7 +7,7 @@ from gradviz.optim import CLIPPING
 from gradviz.recurrent_lab import B_RANGE, W_RANGE
 from gradviz.recurrent_text import sources_text
 from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS
-from ui import page_header, progress_bar, setup_page, show_breakdowns, sources
+from ui import cached, page_header, progress_bar, setup_page, show_breakdowns, sources
 from ui.views import show, show_metrics, show_side_by_side
 
 setup_page(__file__)
@@ -25,11 +25,11 @@ link = page_header(
 seed = st.number_input("Seed", 0, 999, 0, key="seed", bind="query-params")
 
 # One cached call per tab: engine results, chart specs and text together (see recurrent_views).
-through_time_view = st.cache_data(show_spinner=False)(views.through_time_view)
-cliff_view = st.cache_data(show_spinner=False)(views.cliff_view)
+through_time_view = cached(views.through_time_view)
+cliff_view = cached(views.cliff_view)
 
 
-@st.cache_data(show_spinner=False)
+@cached
 def long_range_view(length, iters, clip_mode, theta, seed):
     """The three trainings, with a progress bar on a miss (a hit replays it)."""
     with progress_bar("training RNN, LSTM and GRU on the same data…") as progress:

@@ -10,7 +10,7 @@ from gradviz import remedies_views as views
 from gradviz import train as tr
 from gradviz.activations import label
 from gradviz.views import View
-from ui import page_header, progress_bar, setup_page, sources
+from ui import cached, page_header, progress_bar, setup_page, sources
 from ui.views import show
 
 setup_page(__file__)
@@ -28,7 +28,7 @@ class NotTrained(Exception):
     """``trained(cfg)`` has no cached run of ``cfg`` (Streamlit never caches an exception)."""
 
 
-@st.cache_data(show_spinner=False, max_entries=64)
+@cached(max_entries=64)
 def trained(cfg: tr.TrainConfig, _result: tr.TrainResult | None = None) -> tr.TrainResult:
     """The cache of single runs: ``trained(cfg)`` looks one up, ``trained(cfg, result)`` stores
     it (``_result`` is not hashed). Toggling a remedy then trains only the new run."""
@@ -37,7 +37,7 @@ def trained(cfg: tr.TrainConfig, _result: tr.TrainResult | None = None) -> tr.Tr
     return _result
 
 
-@st.cache_data(show_spinner=False, max_entries=4)  # ~12 MB each: keep Cloud's 1 GB in mind
+@cached(max_entries=4)  # ~12 MB each: keep Cloud's 1 GB in mind
 def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
     """Every run of ``plans``: cached ones from :func:`trained`, the others trained side by
     side on the machine's cores."""
@@ -55,35 +55,35 @@ def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
 
 # Each tab's view (charts and text) is cached on top of the runs, so a warm rerun only sends
 # cached specs. A nested cache replays the progress bar of the training it wraps.
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(max_entries=16)
 def comparison_view(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> views.ComparisonView:
     return views.comparison_view(comparison(plans))
 
 
-@st.cache_data(show_spinner=False, max_entries=32)
+@cached(max_entries=32)
 def speed_view(plans: tuple[tuple[str, tr.TrainConfig], ...], run: str) -> View:
     return views.speed_view(comparison(plans), run)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(max_entries=16)
 def dying(depth: int, lr: float, optimizer: str) -> rm.DyingReLU:
     with progress_bar("Training ReLU, leaky ReLU and ELU…") as progress:
         return rm.dying_relu(depth=depth, lr=lr, optimizer=optimizer, progress=progress)
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(max_entries=16)
 def dying_view(depth: int, lr: float, optimizer: str) -> View:
     return views.dying_view(dying(depth, lr, optimizer))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(max_entries=16)
 def advice_view(depth: int) -> views.AdviceView:
     with progress_bar("Training six activation/init pairs…") as progress:
         runs = rm.activation_shootout(depth=depth, progress=progress)
     return views.advice_view(runs, dying(6, 0.1, "adam"))
 
 
-@st.cache_data(show_spinner=False, max_entries=16)
+@cached(max_entries=16)
 def gated_view(length: int, radius: float, forget_bias: float) -> View:
     return views.gated_view(rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias))
 

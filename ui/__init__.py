@@ -7,7 +7,12 @@ call into ``gradviz``, then chart builders from ``gradviz.charts``.
 
 from __future__ import annotations
 
+import functools
+import inspect
 import math
+import pickle
+import threading
+from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -16,12 +21,14 @@ from pathlib import Path
 import altair as alt
 import streamlit as st
 
+from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
 
 __all__ = [
     "PAGES",
     "LinkState",
     "PageInfo",
+    "cached",
     "page_header",
     "progress_bar",
     "setup_page",
@@ -85,6 +92,77 @@ PAGES: tuple[PageInfo, ...] = (
         "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
     ),
 )
+
+
+class _CacheBytes:
+    """Every entry of every :func:`cached` function, least recently used first, with its size.
+
+    ``st.cache_data`` bounds a cache by entry count only, and one entry can weigh anything from
+    a kilobyte (a chart spec) to 12 MB (a training comparison). This keeps the total of all of
+    them under :data:`~gradviz.budget.CACHE_BYTES` across every page and visitor, by clearing the
+    least recently used entries of whichever function holds them.
+    """
+
+    def __init__(self, limit: float) -> None:
+        self.limit = limit
+        self.total = 0
+        self._entries: OrderedDict[tuple[str, bytes], tuple[int, dict]] = OrderedDict()
+        self._functions: dict[str, Callable] = {}
+        self._lock = threading.Lock()
+
+    def register(self, name: str, cached_fn: Callable) -> None:
+        """The latest ``st.cache_data`` wrapper of function ``name`` (pages redefine theirs on
+        every rerun; Streamlit keys the entries by the function, so they carry over)."""
+        self._functions[name] = cached_fn
+
+    def used(self, name: str, arguments: dict, value: object) -> None:
+        """Record a call of ``name`` with its hashed ``arguments`` that returned ``value``, then
+        evict until the total fits."""
+        key = (name, pickle.dumps(sorted(arguments.items()), protocol=5))
+        with self._lock:
+            if key in self._entries:
+                self._entries.move_to_end(key)
+                return
+            size = len(pickle.dumps(value, protocol=5))
+            self._entries[key] = (size, arguments)
+            self.total += size
+            while self.total > self.limit and len(self._entries) > 1:
+                (old_name, _), (old_size, old_arguments) = self._entries.popitem(last=False)
+                self.total -= old_size
+                self._functions[old_name].clear(**old_arguments)
+
+    def forget(self) -> None:
+        """Drop the records (after ``st.cache_data.clear()``)."""
+        with self._lock:
+            self._entries.clear()
+            self.total = 0
+
+
+CACHE = _CacheBytes(CACHE_BYTES)
+
+
+def cached(fn: Callable | None = None, *, show_spinner: bool | str = False, max_entries=None):
+    """``st.cache_data`` whose entries count towards one size bound shared by the whole app
+    (:class:`_CacheBytes`). Use it as ``cached(fn)``, ``@cached`` or ``@cached(max_entries=8)``.
+
+    Arguments whose name starts with ``_`` are not hashed, as in ``st.cache_data``.
+    """
+    if fn is None:
+        return functools.partial(cached, show_spinner=show_spinner, max_entries=max_entries)
+    cached_fn = st.cache_data(show_spinner=show_spinner, max_entries=max_entries)(fn)
+    name = f"{fn.__code__.co_filename}:{fn.__qualname__}"
+    signature = inspect.signature(fn)
+    CACHE.register(name, cached_fn)
+
+    @functools.wraps(fn)
+    def wrapper(*args, **kwargs):
+        value = cached_fn(*args, **kwargs)
+        bound = signature.bind(*args, **kwargs).arguments
+        CACHE.used(name, {k: v for k, v in bound.items() if not k.startswith("_")}, value)
+        return value
+
+    wrapper.clear = cached_fn.clear
+    return wrapper
 
 
 def setup_page(file: str) -> PageInfo:
