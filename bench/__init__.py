@@ -13,6 +13,7 @@ import statistics
 import subprocess
 import sys
 import time
+import tracemalloc
 import warnings
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -93,6 +94,20 @@ def cold_run_in_fresh_process(page: str, query: dict) -> tuple[float, float]:
     return seconds, peak
 
 
+def peak_bytes(fn: Callable[[], object]) -> float:
+    """Peak bytes allocated while ``fn()`` runs, above what was allocated before (numpy reports
+    its arrays to tracemalloc). Time it separately: tracing slows Python's allocations."""
+    tracemalloc.start()
+    try:
+        tracemalloc.reset_peak()
+        base, _ = tracemalloc.get_traced_memory()
+        fn()
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    return float(peak - base)
+
+
 @dataclass
 class Report:
     """Collects and prints benchmark rows as they are measured."""
@@ -112,6 +127,20 @@ class Report:
         verdict = "" if target is None else ("ok" if peak <= target else "OVER")
         target_text = "" if target is None else f"<= {target / 1e6:.0f} MB"
         self._row(name, f"{peak / 1e6:.0f} MB", target_text, verdict)
+
+    def model(self, name: str, cost, fn: Callable[[], object], repeat: int = 3) -> None:
+        """The cost model against the measured run of ``fn()``: fastest of ``repeat`` wall
+        times over the predicted seconds, and traced peak bytes over the predicted peak; each
+        must lie within 2x either way (``gradviz.budget``)."""
+        seconds = min(timed(fn, repeat=1, warmup=0) for _ in range(repeat))
+        peak = peak_bytes(fn)
+        for what, measured, predicted in (
+            ("time", seconds, cost.seconds),
+            ("peak memory", peak, cost.peak_bytes),
+        ):
+            ratio = measured / predicted if predicted > 0 else float("inf")
+            verdict = "ok" if 0.5 <= ratio <= 2.0 else "OFF"
+            self._row(f"{name}: measured/model {what}", f"{ratio:.2f}x", "0.5x-2x", verdict)
 
     def worst_case(
         self, name: str, page: str, query: dict, seconds: float, peak_bytes: float
@@ -136,7 +165,7 @@ class Report:
 
     @property
     def slow(self) -> list[str]:
-        return [r[0] for r in self.rows if r[3] in ("SLOW", "OVER")]
+        return [r[0] for r in self.rows if r[3] in ("SLOW", "OVER", "OFF")]
 
 
 def _ms(seconds: float) -> str:
