@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gradviz.activations import get_activation
+from gradviz.activations import EVAL_COSTS, get_activation
+from gradviz.budget import DATAFRAME, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -166,3 +167,29 @@ def compare_paths(
         target=(float(w_star[0]), float(w_star[1])),
         start=(float(w0[0]), float(w0[1])),
     )
+
+
+# ----------------------------------------------------------------------------- cost
+
+STEP_CALLS = 1.5
+"""One per-example SGD step of :func:`neuron_path` on two weights, in calls: two dot products,
+the error, two scaled vectors and a row written (about 3.5 µs, all Python overhead)."""
+SUMMARY_CALLS = 40
+"""The numpy calls of :func:`summarize_path` (masks, norms, the breakdown)."""
+
+
+def compare_paths_cost(positive: str, steps: int) -> Cost:
+    """What :func:`compare_paths` costs for ``steps`` examples: the shared draws, the chosen
+    activation and tanh on them, then per path ``steps`` SGD steps, a summary (about 30
+    passes over the path) and a DataFrame of seven columns; the two frames are concatenated
+    and filtered, so about four copies of them are alive at the end."""
+    size = 2.0 * steps
+    rows = steps + 1
+    path = Cost(
+        elementwise=30.0 * rows,
+        calls=STEP_CALLS * steps + SUMMARY_CALLS + DATAFRAME.calls,
+        peak_bytes=DATAFRAME.peak_bytes + 8.0 * 10 * rows,
+    )
+    inputs = Cost(elementwise=3.0 * size, calls=3) + EVAL_COSTS[positive].fn(size)
+    frames = Cost(calls=10 + DATAFRAME.calls, peak_bytes=4 * 2 * 7 * 8.0 * rows)
+    return inputs + EVAL_COSTS["tanh"].fn(size) + path * 2 + frames

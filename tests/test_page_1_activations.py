@@ -8,6 +8,7 @@ from gradviz.products import exact_fraction_above, uniform_products
 from gradviz.saturation import expected_slope, saturated_fraction
 from gradviz.zigzag import compare_paths
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/1_Activations.py"
 PARAM_KEYS = {"leaky_relu_alpha", "rrelu_lower", "rrelu_upper", "prelu_alpha", "elu_alpha"}
@@ -151,3 +152,12 @@ def test_empty_selection_and_swapped_rrelu_bounds_are_explained():
     assert not at.warning
     assert any("swapped" in c.value for c in at.sidebar.caption)
     assert "randomized leaky ReLU(lower=4, upper=9)" in text(at)
+
+
+TestFuzz = page_machine(PAGE).TestCase
+
+
+def test_every_control_at_its_ends_together_on_every_tab():
+    # The select box of the Zero-centred tab has no ends; every one of its options is tried
+    # by test_every_control_on_every_tab_is_reached_without_exception.
+    assert set(walk_extremes(PAGE)) == KEYS - {"pos"}
