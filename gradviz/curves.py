@@ -23,7 +23,7 @@ from gradviz.activations import (
     properties,
     properties_cost,
 )
-from gradviz.budget import DATAFRAME, Cost
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 
 Array = np.ndarray
 
@@ -175,8 +175,9 @@ def best_case_slopes(acts: Mapping[str, Activation]) -> dict[str, float]:
 
 # ----------------------------------------------------------------------------- cost
 
-SORT_PASSES = 25.0
-"""Element passes of sorting a few thousand numbers (``np.union1d`` of a grid and the kinks)."""
+SORT_PASSES = 40.0
+"""Element passes of sorting a few thousand numbers (``np.union1d`` of a grid and the kinks:
+about 100 µs for 4,001)."""
 BISECTION_UFUNCS = 6
 """Numpy calls of one bisection halving besides ``grad``: the midpoint (two), |f'| below the
 threshold (two) and the two ``np.where``."""
@@ -199,21 +200,24 @@ def saturated_intervals_cost(name: str, points: int = 4001, iterations: int = 64
 
 def activation_curves_cost(names: list[str], points: int = 301) -> Cost:
     """What :func:`activation_curves` costs: ``fn`` and ``grad`` on the grid of about
-    ``points + 9`` x per activation, a DataFrame each, and their concatenation (two copies of
-    four columns)."""
+    ``points + 9`` x per activation, a labelled DataFrame each, and their concatenation (two
+    copies of four columns; three calls per frame joined)."""
     size = points + 9
     rows = size * len(names)
-    cost = Cost(calls=10 + DATAFRAME.calls, peak_bytes=DATAFRAME.peak_bytes + 2 * 4 * 8 * rows)
+    cost = Cost(
+        calls=10 + DATAFRAME.calls + 3 * len(names),
+        peak_bytes=DATAFRAME.peak_bytes + 2 * 4 * 8 * rows,
+    )
     for name in names:
         ev = EVAL_COSTS[name]
-        cost = cost + ev.fn(size) + ev.grad(size) + DATAFRAME
+        cost = cost + ev.fn(size) + ev.grad(size) + DATAFRAME + TEXT_COLUMN
     return cost
 
 
 def saturation_zones_cost(names: list[str], points: int = 4001) -> Cost:
     """What :func:`saturation_zones` costs: :func:`saturated_intervals` per activation, then one
-    DataFrame."""
-    cost = DATAFRAME
+    labelled DataFrame."""
+    cost = DATAFRAME + TEXT_COLUMN
     for name in names:
         cost = cost + saturated_intervals_cost(name, points)
     return cost
@@ -232,7 +236,7 @@ def properties_of_cost(names: list[str]) -> Cost:
 def peak_points_cost(names: list[str]) -> Cost:
     """What :func:`peak_points` costs from a cold cache: the properties of every activation,
     ``fn`` at each peak and one DataFrame."""
-    cost = properties_of_cost(names) + DATAFRAME
+    cost = properties_of_cost(names) + DATAFRAME + TEXT_COLUMN
     for name in names:
         cost = cost + EVAL_COSTS[name].fn(1)
     return cost
@@ -241,7 +245,7 @@ def peak_points_cost(names: list[str]) -> Cost:
 def properties_table_cost(names: list[str]) -> Cost:
     """What :func:`properties_table` costs from a cold cache: the properties, a row of text
     each (about 20 Python formatting calls) and one DataFrame."""
-    return properties_of_cost(names) + Cost(calls=20 * len(names)) + DATAFRAME
+    return properties_of_cost(names) + Cost(calls=20 * len(names)) + DATAFRAME + TEXT_COLUMN
 
 
 def best_case_slopes_cost(names: list[str]) -> Cost:

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gradviz.budget import DATAFRAME, TRANSCENDENTAL, Cost
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, TRANSCENDENTAL, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -144,7 +144,7 @@ def peak_slope_products_cost(series: int, max_depth: int, points: int = 200) -> 
     lines, rows = series + 1, (series + 1) * min(points, max_depth)
     return Cost(
         elementwise=lines * 3 * (max_depth + 1) + 40 * rows,
-        calls=12 * lines + 20 + DATAFRAME.calls,
+        calls=12 * lines + 20 + DATAFRAME.calls + TEXT_COLUMN.calls,
         peak_bytes=DATAFRAME.peak_bytes + 6 * 8 * rows + 3 * 8 * (max_depth + 1),
     )
 
@@ -429,7 +429,7 @@ def uniform_products_cost(n: int, trials: int, bins: int = 60) -> Cost:
     )
     sample = Cost(
         elementwise=draws * (RANDOM_PASSES + 2 + TRANSCENDENTAL) + trials * (SORT_PASSES + 8),
-        calls=6 * blocks + 40 + 2 * DATAFRAME.calls,
+        calls=6 * blocks + 40 + 3 * DATAFRAME.calls + 2 * TEXT_COLUMN.calls,
         peak_bytes=8 * (2 * block + 3 * trials) + 2 * DATAFRAME.peak_bytes,
     )
     return sample + gamma

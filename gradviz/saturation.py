@@ -30,7 +30,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz.activations import EVAL_COSTS, Activation
-from gradviz.budget import DATAFRAME, TRANSCENDENTAL, Cost
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, TRANSCENDENTAL, Cost
 from gradviz.curves import KINKS, SORT_PASSES, saturated_intervals, saturated_intervals_cost
 
 Array = np.ndarray
@@ -223,8 +223,9 @@ def saturated_fraction_cost(name: str) -> Cost:
 
 def slope_vs_scale_cost(names: list[str], mu: float, scales: Array) -> Cost:
     """What :func:`slope_vs_scale` costs: :func:`expected_slope` and
-    :func:`saturated_fraction` for every activation at every scale, then one DataFrame."""
-    cost = DATAFRAME
+    :func:`saturated_fraction` for every activation at every scale, then one labelled
+    DataFrame."""
+    cost = DATAFRAME + TEXT_COLUMN
     for name in names:
         for s in np.asarray(scales, dtype=float):
             cost = cost + expected_slope_cost(name, mu, float(s)) + saturated_fraction_cost(name)
@@ -242,8 +243,9 @@ def slope_distribution_cost(names: list[str], mu: float, s: float, bins: int = 4
         cost = (
             cost
             + EVAL_COSTS[name].grad(nodes)
-            + Cost(elementwise=(2 * SORT_PASSES + 4) * nodes, calls=12)
+            + Cost(elementwise=(2 * SORT_PASSES + 4) * nodes, calls=15)
             + DATAFRAME
+            + TEXT_COLUMN
         )
     return Cost(
         cost.madds,

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz.activations import EVAL_COSTS, get_activation
-from gradviz.budget import DATAFRAME, Cost
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -142,26 +142,34 @@ def compare_paths(
         raise ValueError(f"positive inputs come from one of {POSITIVE_INPUTS}, got {positive!r}")
     u = np.random.default_rng(seed).standard_normal((steps, 2))
     w_star, w0 = np.asarray(target, dtype=float), np.asarray(start, dtype=float)
-    frames, summaries = [], []
+    columns: dict[str, list[Array]] = {key: [] for key in ("step", "w", "dw")}
+    labels, summaries = [], []
     for kind in (positive, "tanh"):
         path = neuron_path(get_activation(kind).fn(u), w_star, lr, w0)
         summaries.append(summarize_path(kind, path, w_star))
         with np.errstate(all="ignore"):
             delta = np.vstack([np.zeros((1, 2)), np.diff(path, axis=0)])
-            frame = pd.DataFrame(
-                {
-                    "inputs": input_label(kind),
-                    "step": np.arange(steps + 1),
-                    "w1": path[:, 0],
-                    "w2": path[:, 1],
-                    "dw1": delta[:, 0],
-                    "dw2": delta[:, 1],
-                    "same_direction": delta[:, 0] * delta[:, 1] > 0,
-                }
-            )
-        frames.append(frame[np.isfinite(path).all(axis=1) & np.isfinite(delta).all(axis=1)])
+        # Rows are dropped before the frame is built: filtering a frame with a text column
+        # costs milliseconds.
+        keep = np.isfinite(path).all(axis=1) & np.isfinite(delta).all(axis=1)
+        columns["step"].append(np.flatnonzero(keep))
+        columns["w"].append(path[keep])
+        columns["dw"].append(delta[keep])
+        labels.append(np.full(int(keep.sum()), input_label(kind)))
+    w, dw = np.concatenate(columns["w"]), np.concatenate(columns["dw"])
+    frame = pd.DataFrame(
+        {
+            "inputs": np.concatenate(labels),
+            "step": np.concatenate(columns["step"]),
+            "w1": w[:, 0],
+            "w2": w[:, 1],
+            "dw1": dw[:, 0],
+            "dw2": dw[:, 1],
+            "same_direction": dw[:, 0] * dw[:, 1] > 0,
+        }
+    )
     return ZigzagComparison(
-        frame=pd.concat(frames, ignore_index=True),
+        frame=frame,
         positive=summaries[0],
         centred=summaries[1],
         target=(float(w_star[0]), float(w_star[1])),
@@ -180,16 +188,16 @@ SUMMARY_CALLS = 40
 
 def compare_paths_cost(positive: str, steps: int) -> Cost:
     """What :func:`compare_paths` costs for ``steps`` examples: the shared draws, the chosen
-    activation and tanh on them, then per path ``steps`` SGD steps, a summary (about 30
-    passes over the path) and a DataFrame of seven columns; the two frames are concatenated
-    and filtered, so about four copies of them are alive at the end."""
+    activation and tanh on them, then per path ``steps`` SGD steps and a summary (about 40
+    passes over the path), and one labelled DataFrame of both paths (its columns and their
+    pieces alive together: about 20 numbers a row)."""
     size = 2.0 * steps
-    rows = steps + 1
-    path = Cost(
-        elementwise=30.0 * rows,
-        calls=STEP_CALLS * steps + SUMMARY_CALLS + DATAFRAME.calls,
-        peak_bytes=DATAFRAME.peak_bytes + 8.0 * 10 * rows,
-    )
+    rows = 2.0 * (steps + 1)
+    path = Cost(elementwise=40.0 * rows / 2, calls=STEP_CALLS * steps + SUMMARY_CALLS)
     inputs = Cost(elementwise=3.0 * size, calls=3) + EVAL_COSTS[positive].fn(size)
-    frames = Cost(calls=10 + DATAFRAME.calls, peak_bytes=4 * 2 * 7 * 8.0 * rows)
-    return inputs + EVAL_COSTS["tanh"].fn(size) + path * 2 + frames
+    frame = Cost(
+        elementwise=20.0 * rows,
+        calls=15 + DATAFRAME.calls + TEXT_COLUMN.calls,
+        peak_bytes=DATAFRAME.peak_bytes + 8.0 * 20 * rows,
+    )
+    return inputs + EVAL_COSTS["tanh"].fn(size) + path * 2 + frame
