@@ -670,15 +670,16 @@ EVAL_COSTS: Mapping[str, EvalCost] = {
     ),
     "silu": EvalCost(4 + _T, 10 + 2 * _T, 7 + ERRSTATE, 13 + ERRSTATE, 4),
     "softplus": EvalCost(4 + 2 * _T, 3 + _T, 7, 5 + ERRSTATE, 3),
-    "hardtanh": EvalCost(1, 4, 1, 5, 1),
+    "hardtanh": EvalCost(1, 2, 1, 5, 1),  # f': two comparisons and an and, on booleans
     "linear": EvalCost(1, 1, 2, 2, 1),
 }
 """Evaluation cost of every registry activation (the parameters do not change it)."""
 
-PROPERTY_PASSES = 40.0
+PROPERTY_PASSES = 9.0
 """Element passes :func:`properties` makes over its grid besides ``fn`` and ``grad``: |f'|, its
-maximum and the peak mask, rounding to 12 decimals (three), the distinct-value scan (up to
-twelve), the output's extremes, the moderate-x mask and the monotonicity test."""
+maximum and the peak mask, rounding to 12 decimals, the distinct-value scan, the output's
+extremes, the moderate-x mask and the monotonicity test. Most of them compare and yield
+booleans, a fraction of a pass each (measured: 3.7 ms for ReLU's 400,001 points)."""
 PROPERTY_CALLS = 60.0
 """Calls :func:`properties` makes besides its grid passes: the far points, the 101-node
 Gauss-Hermite mean and the bookkeeping."""

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gradviz.budget import DATAFRAME, TEXT_COLUMN, TRANSCENDENTAL, Cost
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -128,7 +128,7 @@ def peak_slope_products(
     products = np.stack([layer_powers(a, max_depth)[depths] for a in factors])
     return pd.DataFrame(
         {
-            "series": np.repeat(list(series), depths.size),
+            "series": np.repeat(np.array(list(series), dtype=object), depths.size),
             "depth": np.tile(depths, factors.size),
             "peak": np.repeat(factors, depths.size),
             "product": products.ravel(),
@@ -138,14 +138,15 @@ def peak_slope_products(
 
 def peak_slope_products_cost(series: int, max_depth: int, points: int = 200) -> Cost:
     """What :func:`peak_slope_products` costs for ``series`` activations plus the free factor:
-    per series a chain of ``max_depth`` products (three passes) and about 12 numpy calls; the
-    frame's four columns of ``(series + 1)·min(points, max_depth)`` rows (the labels are Python
-    objects: a pointer each, and a pass of about 30 element operations to build)."""
+    per series a chain of ``max_depth`` products (three passes) and about 8 numpy calls; the
+    frame's four columns of ``(series + 1)·min(points, max_depth)`` rows (the labels are a
+    pointer each, then Arrow's copy of the text: about 40 bytes a row, and a pass of about 30
+    element operations to build)."""
     lines, rows = series + 1, (series + 1) * min(points, max_depth)
     return Cost(
         elementwise=lines * 3 * (max_depth + 1) + 40 * rows,
-        calls=12 * lines + 20 + DATAFRAME.calls + TEXT_COLUMN.calls,
-        peak_bytes=DATAFRAME.peak_bytes + 6 * 8 * rows + 3 * 8 * (max_depth + 1),
+        calls=8 * lines + 20 + DATAFRAME.calls + TEXT_COLUMN.calls,
+        peak_bytes=DATAFRAME.peak_bytes + (6 * 8 + 40) * rows + 3 * 8 * (max_depth + 1),
     )
 
 
@@ -322,23 +323,31 @@ class UniformProducts:
 SMALLEST_SUBNORMAL_LOG10 = math.log10(np.nextafter(0.0, 1.0))
 
 
+DRAWS_PER_BLOCK = 1_000_000
+""":func:`sample_log10_products` draws about this many numbers at a time (8 MB)."""
+
+
 def sample_log10_products(n: int, trials: int, rng: np.random.Generator) -> Array:
     """``log10`` of ``trials`` products of ``n`` U(0, 1) draws, shape (trials,).
 
     Summing ``log10(u)`` instead of multiplying keeps every trial finite at any ``n``. The draws
-    are made in chunks of about a million numbers to bound memory. ``rng.random`` draws from
-    [0, 1); an exact 0 (probability 2^-53 per draw) is redrawn.
+    are made in blocks of about :data:`DRAWS_PER_BLOCK` numbers, drawn and logged in place in
+    one buffer, so memory stays at 8 MB and no block pays for fresh pages. ``rng.random`` draws
+    from [0, 1); an exact 0 (probability 2^-53 per draw) is redrawn.
     """
     if n < 1 or trials < 1:
         raise ValueError(f"need n >= 1 and trials >= 1, got n={n}, trials={trials}")
     out = np.empty(trials)
-    rows = max(1, 1_000_000 // n)
+    rows = max(1, DRAWS_PER_BLOCK // n)
+    buffer = np.empty((min(rows, trials), n))
     for start in range(0, trials, rows):
-        block = rng.random((min(rows, trials - start), n))
+        block = buffer[: min(rows, trials - start)]  # leading rows: still C-contiguous
+        rng.random(out=block)
         while not block.all():
             zero = block == 0
             block[zero] = rng.random(int(zero.sum()))
-        out[start : start + block.shape[0]] = np.log10(block).sum(axis=1)
+        np.log10(block, out=block)
+        out[start : start + block.shape[0]] = block.sum(axis=1)
     return out
 
 
@@ -394,29 +403,29 @@ def uniform_products(
     )
 
 
-DRAWS_PER_BLOCK = 1_000_000
-""":func:`sample_log10_products` draws about this many numbers at a time (8 MB)."""
-RANDOM_PASSES = 3.0
-"""Element passes one ``rng.random`` draw costs (about 2 ns measured)."""
-SORT_PASSES = 25.0
+RANDOM_PASSES = 3.5
+"""Element passes one ``rng.random`` draw costs (about 2.2 ns measured)."""
+LOG10_PASSES = 1.5
+"""Element passes of ``np.log10`` (about 1 ns measured: half of the global TRANSCENDENTAL)."""
+HISTOGRAM_PASSES = 25.0
 """Element passes per value of ``np.histogram`` with explicit edges (it sorts the values)."""
 
 
 def _fraction_iterations(n: int) -> float:
-    # The continued fraction of Q(n, x) converges in at most about 3·sqrt(n) + 5 steps for
-    # x >= n + 1 (69 at n = 500 next to x = n + 1, fewer further out).
-    return 3.0 * math.sqrt(n) + 5.0
+    # The continued fraction of Q(n, x) converges in at most about 3·sqrt(n) + 1 steps for
+    # x >= n + 1 (69 at n = 500 next to x = n + 1, fewer further out; 1 at n = 1).
+    return 3.0 * math.sqrt(n) + 1.0
 
 
 def uniform_products_cost(n: int, trials: int, bins: int = 60) -> Cost:
     """What :func:`uniform_products` costs for ``trials`` products of ``n`` U(0, 1) numbers.
 
-    Every draw is made, checked for an exact 0, logged and summed (:data:`RANDOM_PASSES` + 2 +
-    one logarithm); every trial is summed, binned (:data:`SORT_PASSES`) and compared (about 8
-    more passes). Blocks of :data:`DRAWS_PER_BLOCK` numbers bound memory: one block and its
-    logarithms are alive together with three arrays of ``trials`` numbers. The exact law adds
-    two incomplete-gamma evaluations at ``bins + 1`` points (series terms, or the continued
-    fraction's iterations of about 14 small numpy calls) and the two histogram frames.
+    Every draw is made, checked for an exact 0, logged and summed (:data:`RANDOM_PASSES` +
+    :data:`LOG10_PASSES` + 1); every trial is binned (:data:`HISTOGRAM_PASSES`) and compared
+    (about 8 more passes). Blocks of :data:`DRAWS_PER_BLOCK` numbers bound memory: one block
+    is alive with three arrays of ``trials`` numbers. The exact law adds two incomplete-gamma
+    evaluations at ``bins + 1`` points (series terms, or the continued fraction's iterations of
+    about 14 small numpy calls) and the histogram frames.
     """
     draws = n * trials
     rows = max(1, DRAWS_PER_BLOCK // n)
@@ -428,8 +437,8 @@ def uniform_products_cost(n: int, trials: int, bins: int = 60) -> Cost:
         calls=2 * (14 * _fraction_iterations(n) + 40),
     )
     sample = Cost(
-        elementwise=draws * (RANDOM_PASSES + 2 + TRANSCENDENTAL) + trials * (SORT_PASSES + 8),
+        elementwise=draws * (RANDOM_PASSES + LOG10_PASSES + 1) + trials * (HISTOGRAM_PASSES + 8),
         calls=6 * blocks + 40 + 3 * DATAFRAME.calls + 2 * TEXT_COLUMN.calls,
-        peak_bytes=8 * (2 * block + 3 * trials) + 2 * DATAFRAME.peak_bytes,
+        peak_bytes=8 * (block + 3 * trials) + 2 * DATAFRAME.peak_bytes,
     )
     return sample + gamma

@@ -155,7 +155,7 @@ def compare_paths(
         columns["step"].append(np.flatnonzero(keep))
         columns["w"].append(path[keep])
         columns["dw"].append(delta[keep])
-        labels.append(np.full(int(keep.sum()), input_label(kind)))
+        labels.append(np.full(int(keep.sum()), input_label(kind), dtype=object))
     w, dw = np.concatenate(columns["w"]), np.concatenate(columns["dw"])
     frame = pd.DataFrame(
         {
@@ -190,7 +190,7 @@ def compare_paths_cost(positive: str, steps: int) -> Cost:
     """What :func:`compare_paths` costs for ``steps`` examples: the shared draws, the chosen
     activation and tanh on them, then per path ``steps`` SGD steps and a summary (about 40
     passes over the path), and one labelled DataFrame of both paths (its columns and their
-    pieces alive together: about 20 numbers a row)."""
+    pieces alive together: about 20 numbers a row, and 100 bytes of label)."""
     size = 2.0 * steps
     rows = 2.0 * (steps + 1)
     path = Cost(elementwise=40.0 * rows / 2, calls=STEP_CALLS * steps + SUMMARY_CALLS)
@@ -198,6 +198,6 @@ def compare_paths_cost(positive: str, steps: int) -> Cost:
     frame = Cost(
         elementwise=20.0 * rows,
         calls=15 + DATAFRAME.calls + TEXT_COLUMN.calls,
-        peak_bytes=DATAFRAME.peak_bytes + 8.0 * 20 * rows,
+        peak_bytes=DATAFRAME.peak_bytes + (8.0 * 20 + 100) * rows,
     )
     return inputs + EVAL_COSTS["tanh"].fn(size) + path * 2 + frame
