@@ -614,9 +614,9 @@ POWER_PASSES = 80.0
 ``fn`` and one in ``grad``)."""
 UFUNC_CALLS = 0.3
 """One bare ufunc on a few elements, in units of :data:`~gradviz.budget.CALL_SECONDS` (about
-0.7 µs measured: loops of small evaluations, such as bisection, pay this per ufunc). Entering
-and leaving ``np.errstate`` costs as much as four (about 2.5 µs)."""
+0.7 µs measured: loops of small evaluations, such as bisection, pay this per ufunc)."""
 ERRSTATE = 4
+"""Entering and leaving ``np.errstate`` costs as much as this many ufuncs (about 2.5 µs)."""
 
 
 @dataclass(frozen=True)
@@ -654,6 +654,8 @@ class EvalCost:
 
 
 _T = TRANSCENDENTAL
+# Counted from the builders above; numbers of ufuncs include np.asarray and the errstate of
+# _sigmoid (sigmoid, GELU, SiLU, softplus's f').
 EVAL_COSTS: Mapping[str, EvalCost] = {
     # sigmoid: -x, exp, +1, 1/(...) in an errstate; f': |x|, -, exp, 1 + e, (...)^2, e/(...)
     "sigmoid": EvalCost(3 + _T, 5 + _T, 5 + ERRSTATE, 6, 3),
@@ -690,9 +692,8 @@ def properties_cost(name: str) -> Cost:
     400,001-point grid and :data:`PROPERTY_PASSES` more passes over it, with the grid, its
     slopes and values alive next to the evaluation's own arrays."""
     ev, size = EVAL_COSTS[name], float(_GRID.size)
-    work = Cost(elementwise=PROPERTY_PASSES * size, calls=PROPERTY_CALLS)
     return Cost(
-        elementwise=work.elementwise + (ev.fn_passes + ev.grad_passes) * size,
-        calls=work.calls + (ev.fn_ufuncs + ev.grad_ufuncs) * UFUNC_CALLS,
+        elementwise=(PROPERTY_PASSES + ev.fn_passes + ev.grad_passes) * size,
+        calls=PROPERTY_CALLS + (ev.fn_ufuncs + ev.grad_ufuncs) * UFUNC_CALLS,
         peak_bytes=8.0 * size * (3 + ev.arrays),
     )

@@ -24,7 +24,7 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
@@ -248,9 +248,5 @@ def slope_distribution_cost(names: list[str], mu: float, s: float, bins: int = 4
             + DATAFRAME
             + TEXT_COLUMN
         )
-    return Cost(
-        cost.madds,
-        cost.elementwise,
-        cost.calls,
-        cost.peak_bytes + 8.0 * nodes * len(names) + 8.0 * 5 * bins * len(names),
-    )
+    kept = 8.0 * len(names) * (nodes + 5 * bins)  # every slope array, then every frame
+    return replace(cost, peak_bytes=cost.peak_bytes + kept)

@@ -171,6 +171,7 @@ def test_empty_selection_and_swapped_rrelu_bounds_are_explained():
 TestFuzz = page_machine(PAGE).TestCase
 
 
+@pytest.mark.slow
 def test_every_control_at_its_ends_together_on_every_tab():
     # The select box of the Zero-centred tab has no ends; every one of its options is tried
     # by test_every_control_on_every_tab_is_reached_without_exception.
