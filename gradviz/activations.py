@@ -677,7 +677,7 @@ EVAL_COSTS: Mapping[str, EvalCost] = {
 }
 """Evaluation cost of every registry activation (the parameters do not change it)."""
 
-PROPERTY_PASSES = 9.0
+PROPERTY_PASSES = 12.0
 """Element passes :func:`properties` makes over its grid besides ``fn`` and ``grad``: |f'|, its
 maximum and the peak mask, rounding to 12 decimals, the distinct-value scan, the output's
 extremes, the moderate-x mask and the monotonicity test. Most of them compare and yield

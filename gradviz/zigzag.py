@@ -179,11 +179,12 @@ def compare_paths(
 
 # ----------------------------------------------------------------------------- cost
 
-STEP_CALLS = 1.5
+STEP_CALLS = 2.0
 """One per-example SGD step of :func:`neuron_path` on two weights, in calls: two dot products,
-the error, two scaled vectors and a row written (about 3.5 µs, all Python overhead)."""
-SUMMARY_CALLS = 40
-"""The numpy calls of :func:`summarize_path` (masks, norms, the breakdown)."""
+the error, two scaled vectors and a row written (about 5 µs, all Python overhead)."""
+SUMMARY_CALLS = 80
+"""The calls of :func:`summarize_path` in units of CALL_SECONDS (masks, norms, an errstate and
+the breakdown: about 0.2 ms)."""
 
 
 def compare_paths_cost(positive: str, steps: int) -> Cost:
