@@ -2,25 +2,14 @@
 
 import streamlit as st
 
-from gradviz.charts import drawable_on_log, regime
-from gradviz.charts.landing import STABLE_BAND, make_chain_chart
-from gradviz.numerics import format_sci
-from gradviz.products import chain_product, depth_to_reach
+from gradviz import landing_views as views
 from ui import PAGES, cached, page_header, setup_page, show_breakdowns, sources
+from ui.views import show
 
 setup_page(__file__)
 
-
-@cached
-def compute_chain(factor: float, depth: int):
-    """The product over layers, its log-chart spec and how many layers the log axis dropped.
-
-    The chart is cached as a Vega-Lite spec so a warm rerun does not rebuild or re-validate it.
-    """
-    chain = chain_product(factor, depth)
-    drawable, dropped = drawable_on_log(chain.frame, "product")
-    return chain, make_chain_chart(drawable, factor).to_dict(), dropped
-
+# One cached call: the product, its chart spec and its text (see gradviz/landing_views.py).
+calculator = cached(views.chain_view)
 
 link = page_header(
     "gradviz — why gradients vanish or explode",
@@ -47,41 +36,15 @@ with left:
         help="0.25 is the largest slope of a sigmoid; 1 is a ReLU on its active side.",
     )
     depth = st.slider("Depth L (layers)", 1, 1000, 10, key="depth", bind="query-params")
-    chain, chart_spec, dropped = compute_chain(factor, depth)
-    st.metric(f"a^L = {factor:g}^{depth}", format_sci(chain.final, 4))
-    seed_small, seed_large = chain_product(0.25, 10).final, chain_product(2.0, 10).final
-    st.markdown(
-        f"Seed numbers, computed: **0.25^10 = {seed_small!r}** and **2^10 = {seed_large:g}**."
-    )
+    view = calculator(factor, depth)
+    st.metric(*view.metric)
+    st.markdown(views.seed_numbers_text())
 with right:
-    st.vega_lite_chart(spec=chart_spec, width="stretch", key="chain_chart")
-    if dropped:
-        st.caption(
-            f"{dropped} of {len(chain.frame)} layers are not drawn: the product left float64 "
-            "range (0 or inf cannot sit on a log axis)."
-        )
-show_breakdowns([("the product", chain.breakdown)], offset=1)
+    show(view.chart, keys=("chain_chart",))
+show_breakdowns(view.breakdowns, offset=1)
 
 st.markdown("#### What you are seeing")
-kind = str(regime(factor))
-if kind == "vanishing":
-    reach = depth_to_reach(factor, 1e-6)
-    story = (
-        f"Every layer keeps {factor:g} of the signal, so after {depth} layers "
-        f"{format_sci(chain.final, 3)} of it is left. It drops below one millionth at depth "
-        f"{reach}, and below {STABLE_BAND[0]:g} (the shaded vanishing zone) at depth "
-        f"{depth_to_reach(factor, STABLE_BAND[0])}."
-    )
-elif kind == "exploding":
-    story = (
-        f"Every layer multiplies the signal by {factor:g}, so after {depth} layers it is "
-        f"{format_sci(chain.final, 3)} times larger. It passes a million at depth "
-        f"{depth_to_reach(factor, 1e6)} and leaves the stable zone at depth "
-        f"{depth_to_reach(factor, STABLE_BAND[1])}."
-    )
-else:
-    story = "A factor of exactly 1 passes the signal unchanged through any depth."
-st.markdown(story)
+st.markdown(view.text)
 
 st.subheader("Explore")
 for page in PAGES[1:]:
@@ -95,6 +58,8 @@ sources(
     "changed by more than 10×); the line's colour is the regime of the per-layer factor "
     "(below, at or above 1).\n"
     "- Powers are formed by repeated multiplication in float64, as backpropagation does; for "
-    "powers of two such as 0.25 and 2 every partial product is exact."
+    "powers of two such as 0.25 and 2 every partial product is exact. The depths quoted (below "
+    "one millionth, above a million, out of the stable zone) are where these float64 products "
+    "cross, strictly."
 )
 link.report()

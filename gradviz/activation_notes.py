@@ -8,6 +8,8 @@ can never disagree with a chart.
 
 from __future__ import annotations
 
+import math
+
 import pandas as pd
 
 from gradviz.curves import properties_of
@@ -27,6 +29,15 @@ def _zone_text(start: float, end: float, x_max: float) -> str:
     return f"{start + 0.0:.3g} < x < {end + 0.0:.3g}"
 
 
+def peak_where_text(where: str) -> str:
+    """Where the largest slope is reached, in words: a peak that is only approached at one end
+    (softplus: f' = σ(x) → 1) is named as a limit in words rather than with an ∞ sign."""
+    return {
+        "x → +∞": "no finite x: approached as x grows without bound",
+        "x → -∞": "no finite x: approached as x falls without bound",
+    }.get(where, where)
+
+
 def curves_note(peaks: pd.DataFrame, zones: pd.DataFrame, threshold: float, x_max: float) -> str:
     """One line per activation: its peak slope and where, and its saturated zones in ±x_max."""
     lines = []
@@ -40,7 +51,8 @@ def curves_note(peaks: pd.DataFrame, zones: pd.DataFrame, threshold: float, x_ma
             spans = ", ".join(_zone_text(a, b, x_max) for a, b in pairs)
             where = f"saturated for {spans} ({share:.0%} of the range shown)"
         lines.append(
-            f"- **{row.activation}**: largest slope {row.peak:.4g}, reached at {row.where}; "
+            f"- **{row.activation}**: largest slope {row.peak:.4g}, reached at "
+            f"{peak_where_text(row.where)}; "
             f"{where}."
         )
     return (
@@ -79,21 +91,33 @@ def seed_claims_note() -> str:
     )
 
 
+def _product_after(peak: float, product: float, depth: int) -> str:
+    """max|f'|^L in words, with its exact size where the float64 product left range."""
+    if math.isinf(product) or (product == 0 and peak > 0):
+        side = "overflowed to inf" if math.isinf(product) else "underflowed to 0 in float64"
+        return f"10^{depth * math.log10(peak):.1f} after {depth} layers (the product {side})"
+    return f"{format_sci(product, 3)} after {depth} layers"
+
+
+def _from_depth(reached: int, depth: int) -> str:
+    where = f"from depth {reached:,}"
+    return where if reached <= depth else f"{where}, deeper than the {depth} layers shown"
+
+
 def depth_note(products: pd.DataFrame, depth: int) -> str:
     """The best-case product of each series at ``depth``, and when it passes 1e-6 or 1e6."""
     lines = []
     at_depth = products[products["depth"] == products["depth"].max()]
     for row in at_depth.itertuples(index=False):
         if row.peak < 1:
-            when = depth_to_reach(row.peak, 1e-6)
-            fate = f"below one millionth from depth {when}"
+            fate = f"below one millionth {_from_depth(depth_to_reach(row.peak, 1e-6), depth)}"
         elif row.peak > 1:
-            fate = f"above a million from depth {depth_to_reach(row.peak, 1e6)}"
+            fate = f"above a million {_from_depth(depth_to_reach(row.peak, 1e6), depth)}"
         else:
             fate = "exactly 1 at every depth"
         lines.append(
-            f"- **{row.series}** (max|f′| = {row.peak:.4g}): {format_sci(row.product, 3)} "
-            f"after {depth} layers; {fate}."
+            f"- **{row.series}** (max|f′| = {row.peak:.4g}): "
+            f"{_product_after(row.peak, row.product, depth)}; {fate}."
         )
     return (
         "**What you are seeing.** Even if every unit sat exactly at its steepest point, the "

@@ -13,13 +13,35 @@ import numpy as np
 
 from gradviz import activation_notes as notes
 from gradviz.activations import Activation, get_activation
+from gradviz.budget import Cost
 from gradviz.charts import activations as charts
 from gradviz.charts import drawable_on_log
-from gradviz.curves import activation_curves, peak_points, properties_table, saturation_zones
-from gradviz.products import peak_slope_products, uniform_products
-from gradviz.saturation import slope_distribution, slope_vs_scale
+from gradviz.curves import (
+    activation_curves,
+    activation_curves_cost,
+    best_case_slopes,
+    best_case_slopes_cost,
+    peak_points,
+    peak_points_cost,
+    properties_table,
+    properties_table_cost,
+    saturation_zones,
+    saturation_zones_cost,
+)
+from gradviz.products import (
+    peak_slope_products,
+    peak_slope_products_cost,
+    uniform_products,
+    uniform_products_cost,
+)
+from gradviz.saturation import (
+    slope_distribution,
+    slope_distribution_cost,
+    slope_vs_scale,
+    slope_vs_scale_cost,
+)
 from gradviz.views import View, spec
-from gradviz.zigzag import compare_paths
+from gradviz.zigzag import compare_paths, compare_paths_cost
 
 Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 SCALES = np.geomspace(0.1, 10.0, 25)
@@ -53,10 +75,7 @@ def properties_view(specs: Specs) -> View:
 
 def depth_view(specs: Specs, free_factor: float, max_depth: int) -> View:
     """max|f'|^L over depth next to a free factor, on a log axis."""
-    peaks = peak_points(build(specs))
-    products = peak_slope_products(
-        dict(zip(peaks.activation, peaks.peak, strict=True)), free_factor, max_depth
-    )
+    products = peak_slope_products(best_case_slopes(build(specs)), free_factor, max_depth)
     drawable, dropped = drawable_on_log(products, "product")
     caption = (
         f"{dropped} of {len(products)} points left float64 range (0 or inf) and are not drawn."
@@ -104,3 +123,47 @@ def zigzag_view(positive: str, w1: float, w2: float, lr: float, steps: int) -> V
     result = compare_paths(positive, (w1, w2), lr, steps)
     chart = charts.make_zigzag_chart(result.frame, result.target)
     return View((spec(chart),), notes.zigzag_note(result, lr))
+
+
+# ----------------------------------------------------------------------------- cost
+# The engine's share of each view from a cold cache, from the settings alone; building the
+# chart specs adds 50-300 ms, which the worst-case rows of ``python -m bench activations``
+# measure with everything else.
+
+
+def _names(specs: Specs) -> list[str]:
+    return [name for name, _ in specs]
+
+
+def curves_view_cost(specs: Specs) -> Cost:
+    """:func:`curves_view`: curves, saturated zones and peaks (the x range changes nothing)."""
+    names = _names(specs)
+    return activation_curves_cost(names) + saturation_zones_cost(names) + peak_points_cost(names)
+
+
+def properties_view_cost(specs: Specs) -> Cost:
+    """:func:`properties_view`: the measured properties of every chosen activation."""
+    return properties_table_cost(_names(specs))
+
+
+def depth_view_cost(specs: Specs, max_depth: int) -> Cost:
+    """:func:`depth_view`: best-case slopes, then their products over depth."""
+    names = _names(specs)
+    return best_case_slopes_cost(names) + peak_slope_products_cost(len(names), max_depth)
+
+
+def saturation_view_cost(specs: Specs, mu: float, s: float) -> Cost:
+    """:func:`saturation_view`: the slope distribution at ``s`` and the 25 or 26 scales."""
+    names = _names(specs)
+    scales = np.union1d(SCALES, [s])
+    return slope_distribution_cost(names, mu, s) + slope_vs_scale_cost(names, mu, scales)
+
+
+def products_view_cost(n: int, trials: int) -> Cost:
+    """:func:`products_view`: the Monte Carlo and the exact law."""
+    return uniform_products_cost(n, trials)
+
+
+def zigzag_view_cost(positive: str, steps: int) -> Cost:
+    """:func:`zigzag_view`: the two update paths."""
+    return compare_paths_cost(positive, steps)

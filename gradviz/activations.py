@@ -21,6 +21,7 @@ from functools import cache
 
 import numpy as np
 
+from gradviz.budget import TRANSCENDENTAL, Cost
 from gradviz.registry import Param, lookup, resolve
 
 Array = np.ndarray
@@ -526,11 +527,32 @@ def _peak_where(at_peak: Array) -> str:
     return f"x = {lo + 0.0:.4g}" if lo == hi else f"{lo:.4g} ≤ x ≤ {hi:.4g}"
 
 
+def _few_distinct(values: Array, most: int) -> tuple[float, ...] | None:
+    """The distinct entries of ``values`` (no NaN), sorted, when there are at most ``most``;
+    otherwise ``None``. One pass per value found, where ``np.unique`` would sort 400,001
+    numbers (30 ms) to learn that a smooth f' takes more than four values."""
+    found: list[float] = []
+    rest = values.reshape(-1)
+    while rest.size and len(found) <= most:
+        found.append(float(rest[0]))
+        rest = rest[rest != rest[0]]
+    return tuple(sorted(found)) if len(found) <= most else None
+
+
 def gauss_hermite_normal(n: int = 101) -> tuple[Array, Array]:
     """Nodes ``z`` and weights ``w`` with :math:`\\sum_i w_i g(z_i) \\approx E[g(Z)]`,
     :math:`Z \\sim N(0,1)` (probabilists' Hermite quadrature, weights summing to 1)."""
     z, w = np.polynomial.hermite_e.hermegauss(n)
     return z, w / w.sum()
+
+
+@cache
+def _standard_normal_rule() -> tuple[Array, Array]:
+    # The 101-node rule takes an eigenvalue problem (0.3 ms, far more on a busy server);
+    # every activation's properties share it, read-only.
+    z, w = gauss_hermite_normal()
+    z.flags.writeable = w.flags.writeable = False
+    return z, w
 
 
 def properties(act: Activation) -> Properties:
@@ -541,7 +563,7 @@ def properties(act: Activation) -> Properties:
         peak = float(abs_slopes.max())
         at_peak = np.flatnonzero(abs_slopes >= peak - 1e-12)
         argmax = float(_GRID[at_peak[np.argmin(np.abs(_GRID[at_peak]))]])
-        distinct = np.unique(np.round(slopes, 12))
+        distinct = _few_distinct(np.round(slopes, 12), most=4)
         values = act.fn(_GRID)
         low_lim, low_bounded = _limit(act.fn, -1.0)
         high_lim, high_bounded = _limit(act.fn, +1.0)
@@ -559,14 +581,14 @@ def properties(act: Activation) -> Properties:
             grid_max > high_lim + 1e-12 or bool(np.any(np.abs(moderate - high_lim) < 1e-15))
         )
         far_slopes = np.abs(act.grad(np.array([-_FAR, _FAR])))
-        z, w = gauss_hermite_normal()
+        z, w = _standard_normal_rule()
         mean_out = float(np.sum(w * act.fn(z)))
     return Properties(
         name=act.name,
         max_slope=peak,
         argmax_slope=argmax,
         peak_where=_peak_where(at_peak),
-        slope_values=tuple(float(v) for v in distinct) if distinct.size <= 4 else None,
+        slope_values=distinct,
         out_low=out_low,
         out_high=out_high,
         low_attained=low_attained,
@@ -583,3 +605,95 @@ def properties(act: Activation) -> Properties:
 def default_properties(name: str) -> Properties:
     """:func:`properties` of the registry entry with default parameters (memoised)."""
     return properties(get_activation(name))
+
+
+# ----------------------------------------------------------------------------- cost
+
+POWER_PASSES = 80.0
+"""Element passes of ``x**3`` (numpy's general power, about 50 ns an element; GELU has one in
+``fn`` and one in ``grad``)."""
+UFUNC_CALLS = 0.3
+"""One bare ufunc on a few elements, in units of :data:`~gradviz.budget.CALL_SECONDS` (about
+0.7 µs measured: loops of small evaluations, such as bisection, pay this per ufunc)."""
+ERRSTATE = 4
+"""Entering and leaving ``np.errstate`` costs as much as this many ufuncs (about 2.5 µs)."""
+
+
+@dataclass(frozen=True)
+class EvalCost:
+    """What evaluating one registry activation costs, counted from its formulas.
+
+    ``fn_passes`` / ``grad_passes``: element passes of ``fn`` / ``grad`` (a transcendental counts
+    :data:`~gradviz.budget.TRANSCENDENTAL` passes, ``x**3`` :data:`POWER_PASSES`);
+    ``fn_ufuncs`` / ``grad_ufuncs``: the numpy calls each makes (each :data:`UFUNC_CALLS` of a
+    call); ``arrays``: arrays of the input's size alive at once inside the larger of the two,
+    its output included.
+    """
+
+    fn_passes: float
+    grad_passes: float
+    fn_ufuncs: int
+    grad_ufuncs: int
+    arrays: int
+
+    def fn(self, size: float) -> Cost:
+        """``fn`` on ``size`` elements."""
+        return Cost(
+            elementwise=self.fn_passes * size,
+            calls=self.fn_ufuncs * UFUNC_CALLS,
+            peak_bytes=8.0 * self.arrays * size,
+        )
+
+    def grad(self, size: float) -> Cost:
+        """``grad`` on ``size`` elements."""
+        return Cost(
+            elementwise=self.grad_passes * size,
+            calls=self.grad_ufuncs * UFUNC_CALLS,
+            peak_bytes=8.0 * self.arrays * size,
+        )
+
+
+_T = TRANSCENDENTAL
+# Counted from the builders above; numbers of ufuncs include np.asarray and the errstate of
+# _sigmoid (sigmoid, GELU, SiLU, softplus's f').
+EVAL_COSTS: Mapping[str, EvalCost] = {
+    # sigmoid: -x, exp, +1, 1/(...) in an errstate; f': |x|, -, exp, 1 + e, (...)^2, e/(...)
+    "sigmoid": EvalCost(3 + _T, 5 + _T, 5 + ERRSTATE, 6, 3),
+    "tanh": EvalCost(_T, 6 + _T, 1, 8, 3),
+    "softsign": EvalCost(3, 4, 3, 4, 2),
+    "relu": EvalCost(2, 2, 3, 3, 1),
+    "leaky_relu": EvalCost(3, 2, 4, 3, 2),
+    "rrelu": EvalCost(3, 2, 4, 3, 2),
+    "prelu": EvalCost(3, 2, 4, 3, 2),
+    "elu": EvalCost(4 + _T, 4 + _T, 6, 6, 2),
+    "selu": EvalCost(5 + _T, 5 + _T, 7, 7, 2),
+    "gelu": EvalCost(
+        9 + _T + POWER_PASSES, 22 + 2 * _T + POWER_PASSES, 14 + ERRSTATE, 25 + 2 * ERRSTATE, 8
+    ),
+    "silu": EvalCost(4 + _T, 10 + 2 * _T, 7 + ERRSTATE, 13 + ERRSTATE, 4),
+    "softplus": EvalCost(4 + 2 * _T, 3 + _T, 7, 5 + ERRSTATE, 3),
+    "hardtanh": EvalCost(1, 2, 1, 5, 1),  # f': two comparisons and an and, on booleans
+    "linear": EvalCost(1, 1, 2, 2, 1),
+}
+"""Evaluation cost of every registry activation (the parameters do not change it)."""
+
+PROPERTY_PASSES = 12.0
+"""Element passes :func:`properties` makes over its grid besides ``fn`` and ``grad``: |f'|, its
+maximum and the peak mask, rounding to 12 decimals, the distinct-value scan, the output's
+extremes, the moderate-x mask and the monotonicity test. Most of them compare and yield
+booleans, a fraction of a pass each (measured: 3.7 ms for ReLU's 400,001 points)."""
+PROPERTY_CALLS = 60.0
+"""Calls :func:`properties` makes besides its grid passes: the far points, the 101-node
+Gauss-Hermite mean and the bookkeeping."""
+
+
+def properties_cost(name: str) -> Cost:
+    """What :func:`properties` costs for activation ``name``: ``fn`` and ``grad`` on the
+    400,001-point grid and :data:`PROPERTY_PASSES` more passes over it, with the grid, its
+    slopes and values alive next to the evaluation's own arrays."""
+    ev, size = EVAL_COSTS[name], float(_GRID.size)
+    return Cost(
+        elementwise=(PROPERTY_PASSES + ev.fn_passes + ev.grad_passes) * size,
+        calls=PROPERTY_CALLS + (ev.fn_ufuncs + ev.grad_ufuncs) * UFUNC_CALLS,
+        peak_bytes=8.0 * size * (3 + ev.arrays),
+    )

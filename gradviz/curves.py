@@ -14,7 +14,16 @@ from functools import lru_cache
 import numpy as np
 import pandas as pd
 
-from gradviz.activations import Activation, Properties, get_activation, properties
+from gradviz.activations import (
+    EVAL_COSTS,
+    UFUNC_CALLS,
+    Activation,
+    Properties,
+    get_activation,
+    properties,
+    properties_cost,
+)
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 
 Array = np.ndarray
 
@@ -147,3 +156,102 @@ def peak_points(acts: Mapping[str, Activation]) -> pd.DataFrame:
             f_at = float(act.fn(np.array(props.argmax_slope)))
         rows.append((label, props.argmax_slope, props.max_slope, props.peak_where, f_at))
     return pd.DataFrame(rows, columns=["activation", "x", "peak", "where", "f_at_peak"])
+
+
+def best_case_slopes(acts: Mapping[str, Activation]) -> dict[str, float]:
+    """The least upper bound of |f'| per activation: the measured peak of
+    :func:`peak_points`, or, where f' is largest only in a limit (softplus: f' = σ(x) → 1 as
+    x → +∞, where the grid's last point x = 20 gives 1 − 2e-9), that limit, |f'(±1e6)|."""
+    best = {}
+    for label, act in acts.items():
+        props = properties_of(act.name, act.params)
+        best[label] = props.max_slope
+        if props.peak_where in ("x → +∞", "x → -∞"):
+            far = 1e6 if props.peak_where == "x → +∞" else -1e6
+            with np.errstate(all="ignore"):
+                best[label] = max(props.max_slope, float(np.abs(act.grad(np.array(far)))))
+    return best
+
+
+# ----------------------------------------------------------------------------- cost
+
+SORT_PASSES = 40.0
+"""Element passes of sorting a few thousand numbers (``np.union1d`` of a grid and the kinks:
+about 100 µs for 4,001)."""
+BISECTION_UFUNCS = 6
+"""Numpy calls of one bisection halving besides ``grad``: the midpoint (two), |f'| below the
+threshold (two) and the two ``np.where``."""
+BRACKETS = 4
+"""Changes of saturation state a scan typically brackets (two per saturated zone inside the
+range); the halvings' small arrays make their size immaterial."""
+
+
+def saturated_intervals_cost(name: str, points: int = 4001, iterations: int = 64) -> Cost:
+    """What :func:`saturated_intervals` costs for activation ``name``: the grid (a sort),
+    ``grad`` on it and four passes to find the changes of state, then ``iterations`` halvings
+    of small arrays, each a ``grad`` call and :data:`BISECTION_UFUNCS` more calls."""
+    ev = EVAL_COSTS[name]
+    halving = ev.grad(BRACKETS) + Cost(calls=BISECTION_UFUNCS * UFUNC_CALLS)
+    scan = ev.grad(points) + Cost(
+        elementwise=(SORT_PASSES + 4) * points, calls=20, peak_bytes=8.0 * 4 * points
+    )
+    return scan + halving * iterations
+
+
+def activation_curves_cost(names: list[str], points: int = 301) -> Cost:
+    """What :func:`activation_curves` costs: ``fn`` and ``grad`` on the grid of about
+    ``points + 9`` x per activation, a labelled DataFrame each, and their concatenation (two
+    copies of four columns; three calls per frame joined)."""
+    size = points + 9
+    rows = size * len(names)
+    cost = Cost(
+        calls=10 + DATAFRAME.calls + 3 * len(names),
+        peak_bytes=DATAFRAME.peak_bytes + 2 * 4 * 8 * rows,
+    )
+    for name in names:
+        ev = EVAL_COSTS[name]
+        cost = cost + ev.fn(size) + ev.grad(size) + DATAFRAME + TEXT_COLUMN
+    return cost
+
+
+def saturation_zones_cost(names: list[str], points: int = 4001) -> Cost:
+    """What :func:`saturation_zones` costs: :func:`saturated_intervals` per activation, then one
+    labelled DataFrame."""
+    cost = DATAFRAME + TEXT_COLUMN
+    for name in names:
+        cost = cost + saturated_intervals_cost(name, points)
+    return cost
+
+
+def properties_of_cost(names: list[str]) -> Cost:
+    """What measuring the properties of ``names`` costs from a cold cache (:func:`properties_of`
+    remembers them afterwards): :func:`gradviz.activations.properties_cost` each, one after
+    the other."""
+    cost = Cost()
+    for name in names:
+        cost = cost + properties_cost(name)
+    return cost
+
+
+def peak_points_cost(names: list[str]) -> Cost:
+    """What :func:`peak_points` costs from a cold cache: the properties of every activation,
+    ``fn`` at each peak and one DataFrame."""
+    cost = properties_of_cost(names) + DATAFRAME + TEXT_COLUMN
+    for name in names:
+        cost = cost + EVAL_COSTS[name].fn(1)
+    return cost
+
+
+def properties_table_cost(names: list[str]) -> Cost:
+    """What :func:`properties_table` costs from a cold cache: the properties, a row of text
+    each (about 20 Python formatting calls) and one DataFrame."""
+    return properties_of_cost(names) + Cost(calls=20 * len(names)) + DATAFRAME + TEXT_COLUMN
+
+
+def best_case_slopes_cost(names: list[str]) -> Cost:
+    """What :func:`best_case_slopes` costs from a cold cache: the properties (and ``grad`` at
+    one far point where the peak is a limit)."""
+    cost = properties_of_cost(names)
+    for name in names:
+        cost = cost + EVAL_COSTS[name].grad(1)
+    return cost

@@ -27,6 +27,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -51,6 +52,13 @@ class ChainProduct:
     final: float
     breakdown: Breakdown
 
+    @property
+    def log10_magnitude(self) -> float:
+        r""":math:`\log_{10}|a|^L = L\log_{10}|a|`: the size of the exact product, also where
+        ``final`` left float64 range (``-inf`` for ``a = 0``)."""
+        a = abs(self.factor)
+        return self.depth * math.log10(a) if a > 0 else -math.inf
+
 
 def layer_powers(factor: float, depth: int) -> Array:
     """``[a**0, a**1, ..., a**L]``, shape (L + 1,), by repeated multiplication (no warnings).
@@ -62,6 +70,19 @@ def layer_powers(factor: float, depth: int) -> Array:
         raise ValueError(f"depth must be >= 0, got {depth}")
     with np.errstate(all="ignore"):
         return np.cumprod(np.concatenate([[1.0], np.full(depth, float(factor))]))
+
+
+def chain_product_cost(depth: int) -> Cost:
+    """What :func:`chain_product` costs for ``depth`` layers: about 12 passes over the L + 1
+    powers (the chain, the frame's columns, :func:`~gradviz.numerics.find_breakdown`'s masks),
+    some 50 numpy calls (with two errstates) and one DataFrame; five arrays of L + 1 numbers
+    alive at once."""
+    n = depth + 1
+    return Cost(
+        elementwise=12 * n,
+        calls=50 + DATAFRAME.calls,
+        peak_bytes=DATAFRAME.peak_bytes + 5 * 8 * n,
+    )
 
 
 def chain_product(factor: float, depth: int) -> ChainProduct:
@@ -79,6 +100,10 @@ def chain_product(factor: float, depth: int) -> ChainProduct:
     )
 
 
+def _sampled_depths(max_depth: int, points: int) -> Array:
+    return np.unique(np.linspace(1, max_depth, min(points, max_depth)).round().astype(int))
+
+
 def peak_slope_products(
     peaks: dict[str, float], free_factor: float, max_depth: int, points: int = 200
 ) -> pd.DataFrame:
@@ -94,38 +119,69 @@ def peak_slope_products(
     Returns
     -------
     Long-form frame with columns ``series`` (label), ``depth`` (int), ``peak`` (the factor) and
-    ``product`` (``peak**depth``; 0 / inf once out of float64 range), ``len(peaks) + 1`` series.
+    ``product`` (``peak**depth`` by repeated multiplication, as :func:`chain_product` and
+    :func:`depth_to_reach` form it; 0 / inf once out of float64 range), ``len(peaks) + 1``
+    series.
     """
-    depths = np.unique(np.linspace(1, max_depth, min(points, max_depth)).round().astype(int))
+    depths = _sampled_depths(max_depth, points)
     series = {**peaks, "free factor a": float(free_factor)}
-    frames = []
-    with np.errstate(all="ignore"):
-        for label_, peak in series.items():
-            frames.append(
-                pd.DataFrame(
-                    {
-                        "series": label_,
-                        "depth": depths,
-                        "peak": float(peak),
-                        "product": np.power(float(peak), depths.astype(float)),
-                    }
-                )
-            )
-    return pd.concat(frames, ignore_index=True)
+    factors = np.array([float(v) for v in series.values()])
+    products = np.stack([layer_powers(a, max_depth)[depths] for a in factors])
+    return pd.DataFrame(
+        {
+            "series": np.repeat(np.array(list(series), dtype=object), depths.size),
+            "depth": np.tile(depths, factors.size),
+            "peak": np.repeat(factors, depths.size),
+            "product": products.ravel(),
+        }
+    )
+
+
+def peak_slope_products_cost(series: int, max_depth: int, points: int = 200) -> Cost:
+    """What :func:`peak_slope_products` costs for ``series`` activations plus the free factor:
+    per series a chain of ``max_depth`` products (three passes) and about 8 numpy calls; the
+    frame's four columns of ``(series + 1)·min(points, max_depth)`` rows (the labels are a
+    pointer each, then Arrow's copy of the text: about 40 bytes a row, and a pass of about 30
+    element operations to build)."""
+    lines, rows = series + 1, (series + 1) * min(points, max_depth)
+    return Cost(
+        elementwise=lines * 3 * (max_depth + 1) + 40 * rows,
+        calls=8 * lines + 20 + DATAFRAME.calls + TEXT_COLUMN.calls,
+        peak_bytes=DATAFRAME.peak_bytes + (6 * 8 + 40) * rows + 3 * 8 * (max_depth + 1),
+    )
+
+
+DIRECT_CROSSING_DEPTH = 100_000
+"""Up to this depth :func:`depth_to_reach` runs the chain itself; beyond, it uses logarithms."""
 
 
 def depth_to_reach(factor: float, level: float) -> int | None:
-    r"""Smallest depth :math:`L \ge 1` with :math:`|a|^L \le` ``level`` (``level < 1``) or
-    :math:`\ge` ``level`` (``level > 1``); ``None`` when it never gets there (|a| on the wrong
-    side of 1, or exactly 1)."""
+    r"""Smallest depth :math:`L \ge 1` at which :math:`|a|^L` is strictly below ``level``
+    (``level < 1``) or strictly above it (``level > 1``); ``None`` when it never gets there
+    (|a| on the wrong side of 1, or exactly 1).
+
+    The powers are formed by repeated multiplication, as :func:`chain_product` forms the
+    numbers the landing page draws, so the depth quoted is the one where the chart crosses
+    ``level`` (``0.1**6`` is 1.0000000000000004e-06 in float64: not below one millionth; the
+    chain drops below it at depth 7). Crossings deeper than :data:`DIRECT_CROSSING_DEPTH` (a
+    factor within about 1e-4 of 1) come from :math:`\lfloor \ln(\text{level})/\ln|a|
+    \rfloor + 1`.
+    """
+    if not level > 0 or level == 1:
+        raise ValueError(f"level must be > 0 and not 1, got {level}")
     a = abs(float(factor))
-    if a == 0.0:
-        return 1 if level < 1 else None
     if (level < 1 and a >= 1) or (level > 1 and a <= 1):
         return None
-    steps = math.log(level) / math.log(a)
-    depth = max(1, math.ceil(steps - 1e-12))
-    return depth
+    if a == 0.0:
+        return 1
+    exact = math.log(level) / math.log(a)
+    if exact > DIRECT_CROSSING_DEPTH:
+        return math.floor(exact) + 1
+    # Rounding moves the float64 chain off a^L by about L ulp: it crosses within a layer of the
+    # exact depth, so two layers past it always contain the crossing.
+    powers = layer_powers(a, math.ceil(exact) + 2)[1:]
+    crossed = powers < level if level < 1 else powers > level
+    return int(np.argmax(crossed)) + 1
 
 
 # ----------------------------------------------------------------------------- uniform products
@@ -268,23 +324,31 @@ class UniformProducts:
 SMALLEST_SUBNORMAL_LOG10 = math.log10(np.nextafter(0.0, 1.0))
 
 
+DRAWS_PER_BLOCK = 1_000_000
+""":func:`sample_log10_products` draws about this many numbers at a time (8 MB)."""
+
+
 def sample_log10_products(n: int, trials: int, rng: np.random.Generator) -> Array:
     """``log10`` of ``trials`` products of ``n`` U(0, 1) draws, shape (trials,).
 
     Summing ``log10(u)`` instead of multiplying keeps every trial finite at any ``n``. The draws
-    are made in chunks of about a million numbers to bound memory. ``rng.random`` draws from
-    [0, 1); an exact 0 (probability 2^-53 per draw) is redrawn.
+    are made in blocks of about :data:`DRAWS_PER_BLOCK` numbers, drawn and logged in place in
+    one buffer, so memory stays at 8 MB and no block pays for fresh pages. ``rng.random`` draws
+    from [0, 1); an exact 0 (probability 2^-53 per draw) is redrawn.
     """
     if n < 1 or trials < 1:
         raise ValueError(f"need n >= 1 and trials >= 1, got n={n}, trials={trials}")
     out = np.empty(trials)
-    rows = max(1, 1_000_000 // n)
+    rows = max(1, DRAWS_PER_BLOCK // n)
+    buffer = np.empty((min(rows, trials), n))
     for start in range(0, trials, rows):
-        block = rng.random((min(rows, trials - start), n))
+        block = buffer[: min(rows, trials - start)]  # leading rows: still C-contiguous
+        rng.random(out=block)
         while not block.all():
             zero = block == 0
             block[zero] = rng.random(int(zero.sum()))
-        out[start : start + block.shape[0]] = np.log10(block).sum(axis=1)
+        np.log10(block, out=block)
+        out[start : start + block.shape[0]] = block.sum(axis=1)
     return out
 
 
@@ -338,3 +402,44 @@ def uniform_products(
         underflow_fraction=float(np.mean(logs < SMALLEST_SUBNORMAL_LOG10)),
         histogram=histogram,
     )
+
+
+RANDOM_PASSES = 3.5
+"""Element passes one ``rng.random`` draw costs (about 2.2 ns measured)."""
+LOG10_PASSES = 1.5
+"""Element passes of ``np.log10`` (about 1 ns measured: half of the global TRANSCENDENTAL)."""
+HISTOGRAM_PASSES = 25.0
+"""Element passes per value of ``np.histogram`` with explicit edges (it sorts the values)."""
+
+
+def _fraction_iterations(n: int) -> float:
+    # The continued fraction of Q(n, x) converges in at most about 3·sqrt(n) + 1 steps for
+    # x >= n + 1 (69 at n = 500 next to x = n + 1, fewer further out; 1 at n = 1).
+    return 3.0 * math.sqrt(n) + 1.0
+
+
+def uniform_products_cost(n: int, trials: int, bins: int = 60) -> Cost:
+    """What :func:`uniform_products` costs for ``trials`` products of ``n`` U(0, 1) numbers.
+
+    Every draw is made, checked for an exact 0, logged and summed (:data:`RANDOM_PASSES` +
+    :data:`LOG10_PASSES` + 1); every trial is binned (:data:`HISTOGRAM_PASSES`) and compared
+    (about 8 more passes). Blocks of :data:`DRAWS_PER_BLOCK` numbers bound memory: one block
+    is alive with three arrays of ``trials`` numbers. The exact law adds two incomplete-gamma
+    evaluations at ``bins + 1`` points (series terms, or the continued fraction's iterations of
+    about 14 small numpy calls) and the histogram frames.
+    """
+    draws = n * trials
+    rows = max(1, DRAWS_PER_BLOCK // n)
+    blocks = math.ceil(trials / rows)
+    block = min(rows, trials) * n
+    series_terms = 12.0 * math.sqrt(n + 1.0) + 60.0  # at most, as _gamma_p_series sizes it
+    gamma = Cost(
+        elementwise=2 * 8 * series_terms * (bins + 1),
+        calls=2 * (14 * _fraction_iterations(n) + 40),
+    )
+    sample = Cost(
+        elementwise=draws * (RANDOM_PASSES + LOG10_PASSES + 1) + trials * (HISTOGRAM_PASSES + 8),
+        calls=6 * blocks + 40 + 3 * DATAFRAME.calls + 2 * TEXT_COLUMN.calls,
+        peak_bytes=8 * (block + 3 * trials) + 2 * DATAFRAME.peak_bytes,
+    )
+    return sample + gamma

@@ -24,13 +24,14 @@ from __future__ import annotations
 import itertools
 import math
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
-from gradviz.activations import Activation
-from gradviz.curves import KINKS, saturated_intervals
+from gradviz.activations import EVAL_COSTS, Activation
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, TRANSCENDENTAL, Cost
+from gradviz.curves import KINKS, SORT_PASSES, saturated_intervals, saturated_intervals_cost
 
 Array = np.ndarray
 _WIDTH = 12.0  # half-width of the integration range, in standard deviations
@@ -45,6 +46,18 @@ def normal_cdf(x: Array | float) -> Array:
     return np.array(flat, dtype=float).reshape(x.shape)
 
 
+def _pieces(mu: float, s: float) -> list[tuple[float, float, int]]:
+    """The integration range of :func:`normal_nodes` split at the kinks: ``(start, end,
+    panels)`` per piece, panels at most ``min(0.5, s/2)`` wide."""
+    lo, hi = mu - _WIDTH * s, mu + _WIDTH * s
+    breaks = np.union1d([lo, hi], [k for k in KINKS if lo < k < hi])
+    width = min(0.5, s / 2.0)
+    return [
+        (float(a), float(b), max(1, math.ceil((b - a) / width)))
+        for a, b in itertools.pairwise(breaks)
+    ]
+
+
 def normal_nodes(mu: float, s: float) -> tuple[Array, Array]:
     r"""Nodes ``z`` and weights ``w`` (shape (K,) each) with
     :math:`\sum_i w_i g(z_i) \approx E[g(Z)]`, :math:`Z \sim N(\mu, s^2)`.
@@ -54,12 +67,8 @@ def normal_nodes(mu: float, s: float) -> tuple[Array, Array]:
     """
     if not s > 0:
         raise ValueError(f"the scale s must be > 0, got {s}")
-    lo, hi = mu - _WIDTH * s, mu + _WIDTH * s
-    breaks = np.union1d([lo, hi], [k for k in KINKS if lo < k < hi])
-    width = min(0.5, s / 2.0)
     nodes, weights = [], []
-    for a, b in itertools.pairwise(breaks):
-        panels = max(1, math.ceil((b - a) / width))
+    for a, b, panels in _pieces(mu, s):
         edges = np.linspace(a, b, panels + 1)
         half = (edges[1:] - edges[:-1])[:, None] / 2.0
         centre = (edges[1:] + edges[:-1])[:, None] / 2.0
@@ -68,6 +77,12 @@ def normal_nodes(mu: float, s: float) -> tuple[Array, Array]:
     z, w = np.concatenate(nodes), np.concatenate(weights)
     density = np.exp(-0.5 * ((z - mu) / s) ** 2) / (s * math.sqrt(2.0 * math.pi))
     return z, w * density
+
+
+def node_count(mu: float, s: float) -> int:
+    """How many nodes :func:`normal_nodes` returns: 10 per panel (240 at s = 1, 4,800 at
+    s = 10)."""
+    return _GL_X.size * sum(panels for _, _, panels in _pieces(mu, s))
 
 
 def expected_slope(act: Activation, mu: float, s: float) -> float:
@@ -177,3 +192,61 @@ def slope_distribution(
             )
         )
     return pd.concat(frames, ignore_index=True)
+
+
+# ----------------------------------------------------------------------------- cost
+
+
+def normal_nodes_cost(mu: float, s: float) -> Cost:
+    """What :func:`normal_nodes` costs: about five calls per piece of the range, then the
+    density at every node (twelve passes and an exponential); nodes, weights and two
+    temporaries alive."""
+    nodes = node_count(mu, s)
+    return Cost(
+        elementwise=(12 + TRANSCENDENTAL) * nodes,
+        calls=5 * len(_pieces(mu, s)) + 5,
+        peak_bytes=8.0 * 5 * nodes,
+    )
+
+
+def expected_slope_cost(name: str, mu: float, s: float) -> Cost:
+    """What :func:`expected_slope` costs: the nodes, ``grad`` on them and a weighted sum."""
+    nodes = node_count(mu, s)
+    return normal_nodes_cost(mu, s) + EVAL_COSTS[name].grad(nodes) + Cost(2 * nodes, calls=3)
+
+
+def saturated_fraction_cost(name: str) -> Cost:
+    """What :func:`saturated_fraction` costs: the saturated zones in μ ± 12s
+    (:func:`~gradviz.curves.saturated_intervals`) and a normal CDF at each end (a Python
+    ``math.erf`` loop)."""
+    return saturated_intervals_cost(name) + Cost(calls=15)
+
+
+def slope_vs_scale_cost(names: list[str], mu: float, scales: Array) -> Cost:
+    """What :func:`slope_vs_scale` costs: :func:`expected_slope` and
+    :func:`saturated_fraction` for every activation at every scale, then one labelled
+    DataFrame."""
+    cost = DATAFRAME + TEXT_COLUMN
+    for name in names:
+        for s in np.asarray(scales, dtype=float):
+            cost = cost + expected_slope_cost(name, mu, float(s)) + saturated_fraction_cost(name)
+    return cost
+
+
+def slope_distribution_cost(names: list[str], mu: float, s: float, bins: int = 40) -> Cost:
+    """What :func:`slope_distribution` costs: the nodes, then per activation ``grad`` on them,
+    its extremes and a weighted histogram (a sort of the nodes' slopes and weights, and some
+    100 µs of ``np.histogram``'s own checks), a DataFrame each and their concatenation. Every
+    activation's slopes are kept until the bins are known."""
+    nodes = node_count(mu, s)
+    cost = normal_nodes_cost(mu, s) + DATAFRAME
+    for name in names:
+        cost = (
+            cost
+            + EVAL_COSTS[name].grad(nodes)
+            + Cost(elementwise=(2 * SORT_PASSES + 4) * nodes, calls=40)
+            + DATAFRAME
+            + TEXT_COLUMN
+        )
+    kept = 8.0 * len(names) * (nodes + 5 * bins)  # every slope array, then every frame
+    return replace(cost, peak_bytes=cost.peak_bytes + kept)

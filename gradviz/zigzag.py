@@ -22,7 +22,8 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from gradviz.activations import get_activation
+from gradviz.activations import EVAL_COSTS, get_activation
+from gradviz.budget import DATAFRAME, TEXT_COLUMN, Cost
 from gradviz.numerics import Breakdown, find_breakdown
 
 Array = np.ndarray
@@ -141,28 +142,63 @@ def compare_paths(
         raise ValueError(f"positive inputs come from one of {POSITIVE_INPUTS}, got {positive!r}")
     u = np.random.default_rng(seed).standard_normal((steps, 2))
     w_star, w0 = np.asarray(target, dtype=float), np.asarray(start, dtype=float)
-    frames, summaries = [], []
+    columns: dict[str, list[Array]] = {key: [] for key in ("step", "w", "dw")}
+    labels, summaries = [], []
     for kind in (positive, "tanh"):
         path = neuron_path(get_activation(kind).fn(u), w_star, lr, w0)
         summaries.append(summarize_path(kind, path, w_star))
         with np.errstate(all="ignore"):
             delta = np.vstack([np.zeros((1, 2)), np.diff(path, axis=0)])
-            frame = pd.DataFrame(
-                {
-                    "inputs": input_label(kind),
-                    "step": np.arange(steps + 1),
-                    "w1": path[:, 0],
-                    "w2": path[:, 1],
-                    "dw1": delta[:, 0],
-                    "dw2": delta[:, 1],
-                    "same_direction": delta[:, 0] * delta[:, 1] > 0,
-                }
-            )
-        frames.append(frame[np.isfinite(path).all(axis=1) & np.isfinite(delta).all(axis=1)])
+        # Rows are dropped before the frame is built: filtering a frame with a text column
+        # costs milliseconds.
+        keep = np.isfinite(path).all(axis=1) & np.isfinite(delta).all(axis=1)
+        columns["step"].append(np.flatnonzero(keep))
+        columns["w"].append(path[keep])
+        columns["dw"].append(delta[keep])
+        labels.append(np.full(int(keep.sum()), input_label(kind), dtype=object))
+    w, dw = np.concatenate(columns["w"]), np.concatenate(columns["dw"])
+    frame = pd.DataFrame(
+        {
+            "inputs": np.concatenate(labels),
+            "step": np.concatenate(columns["step"]),
+            "w1": w[:, 0],
+            "w2": w[:, 1],
+            "dw1": dw[:, 0],
+            "dw2": dw[:, 1],
+            "same_direction": dw[:, 0] * dw[:, 1] > 0,
+        }
+    )
     return ZigzagComparison(
-        frame=pd.concat(frames, ignore_index=True),
+        frame=frame,
         positive=summaries[0],
         centred=summaries[1],
         target=(float(w_star[0]), float(w_star[1])),
         start=(float(w0[0]), float(w0[1])),
     )
+
+
+# ----------------------------------------------------------------------------- cost
+
+STEP_CALLS = 2.0
+"""One per-example SGD step of :func:`neuron_path` on two weights, in calls: two dot products,
+the error, two scaled vectors and a row written (about 5 µs, all Python overhead)."""
+SUMMARY_CALLS = 80
+"""The calls of :func:`summarize_path` in units of CALL_SECONDS (masks, norms, an errstate and
+the breakdown: about 0.2 ms)."""
+
+
+def compare_paths_cost(positive: str, steps: int) -> Cost:
+    """What :func:`compare_paths` costs for ``steps`` examples: the shared draws, the chosen
+    activation and tanh on them, then per path ``steps`` SGD steps and a summary (about 40
+    passes over the path), and one labelled DataFrame of both paths (its columns and their
+    pieces alive together: about 20 numbers a row, and 100 bytes of label)."""
+    size = 2.0 * steps
+    rows = 2.0 * (steps + 1)
+    path = Cost(elementwise=40.0 * rows / 2, calls=STEP_CALLS * steps + SUMMARY_CALLS)
+    inputs = Cost(elementwise=3.0 * size, calls=3) + EVAL_COSTS[positive].fn(size)
+    frame = Cost(
+        elementwise=20.0 * rows,
+        calls=15 + DATAFRAME.calls + TEXT_COLUMN.calls,
+        peak_bytes=DATAFRAME.peak_bytes + (8.0 * 20 + 100) * rows,
+    )
+    return inputs + EVAL_COSTS["tanh"].fn(size) + path * 2 + frame

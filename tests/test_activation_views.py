@@ -2,13 +2,20 @@
 
 import math
 
+import numpy as np
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradviz import activation_views as views
-from gradviz.activations import NAMES, REGISTRY
+from gradviz.activations import EVAL_COSTS, NAMES, REGISTRY
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.charts import drawable_on_log
-from gradviz.charts.landing import make_chain_chart, zone_frame
+from gradviz.charts.landing import decade_bounds, make_chain_chart, zone_frame
+from gradviz.curves import best_case_slopes
 from gradviz.products import chain_product
+from gradviz.saturation import node_count, normal_nodes
+from tests.fuzz_kit import unmarked_non_finite
 
 EVERY = tuple((n, tuple((p.name, p.default) for p in REGISTRY[n].params)) for n in NAMES)
 PARAMETERISED = [n for n in NAMES if REGISTRY[n].params]
@@ -87,3 +94,93 @@ def test_landing_chart_conventions_and_zones():
     assert list(zones["zone"]) == ["vanishing", "stable", "exploding"]
     assert math.isclose(zones["y_end"].iloc[0], 0.1) and math.isclose(zones["y_start"].iloc[2], 10)
     assert list(zone_frame(100.0, 1e6)["zone"]) == ["exploding"]
+
+
+@pytest.mark.parametrize(
+    ("values", "bounds"),
+    [
+        ([1.0, 0.25**10], (1e-7, 1e3)),
+        ([1.0, 2.0], (1e-3, 1e3)),
+        ([3.0**646], (1e-3, 3.0**646)),  # 1e309 is no float64: the axis ends at the value
+        ([5e-324, 1.0], (5e-324, 1e3)),  # 1e-324 rounds to 0: the axis starts at the value
+        ([4.4e-323], (1e-323, 1e3)),
+    ],
+)
+def test_landing_axis_stays_within_float64(values, bounds):
+    # Regression: the bounds were Python ints (10**309) that broke the zone frame's Arrow table.
+    low, high = decade_bounds(np.array(values))
+    assert (low, high) == pytest.approx(bounds, rel=1e-12)
+    assert isinstance(low, float) and isinstance(high, float) and 0 < low and high < math.inf
+    zones = zone_frame(low, high)
+    assert zones["y_start"].dtype == zones["y_end"].dtype == np.float64
+
+
+EVERY_AT_DEFAULTS = tuple((n, ()) for n in NAMES)
+
+
+def test_every_tab_fits_the_budget_at_its_most_expensive_settings():
+    # The slider maxima of pages/1_Activations.py, with every activation chosen.
+    costs = {
+        "Curves": views.curves_view_cost(EVERY_AT_DEFAULTS),
+        "Properties": views.properties_view_cost(EVERY_AT_DEFAULTS),
+        "Depth": views.depth_view_cost(EVERY_AT_DEFAULTS, 500),
+        "Saturation, s = 10": views.saturation_view_cost(EVERY_AT_DEFAULTS, 3.0, 10.0),
+        "Saturation, s = 0.1": views.saturation_view_cost(EVERY_AT_DEFAULTS, -3.0, 0.1),
+        "Random products": views.products_view_cost(500, 100_000),
+        "Zero-centred, sigmoid": views.zigzag_view_cost("sigmoid", 500),
+        "Zero-centred, ReLU": views.zigzag_view_cost("relu", 500),
+    }
+    for tab, cost in costs.items():
+        assert cost.fits(TAB_SECONDS, COMPUTE_BYTES), f"{tab}: {cost}"
+
+
+def test_costs_grow_with_the_settings_that_make_work():
+    small, default, largest = (
+        views.products_view_cost(n, t) for n, t in ((1, 1_000), (50, 10_000), (500, 100_000))
+    )
+    assert small.seconds < default.seconds < largest.seconds
+    assert small.peak_bytes < default.peak_bytes < largest.peak_bytes
+    three = EVERY_AT_DEFAULTS[:3]
+    assert views.curves_view_cost(three).seconds < views.curves_view_cost(EVERY_AT_DEFAULTS).seconds
+    assert views.depth_view_cost(three, 10).seconds < views.depth_view_cost(three, 500).seconds
+    assert (
+        views.saturation_view_cost(three, 0.0, 1.0).seconds
+        < views.saturation_view_cost(three, 0.0, 10.0).seconds
+    )
+    assert views.zigzag_view_cost("relu", 20).seconds < views.zigzag_view_cost("relu", 500).seconds
+
+
+def test_every_activation_has_an_evaluation_cost():
+    assert set(EVAL_COSTS) == set(NAMES)
+
+
+@given(st.floats(-3.0, 3.0), st.floats(0.1, 10.0))
+def test_node_count_is_the_number_of_quadrature_nodes(mu, s):
+    z, w = normal_nodes(mu, s)
+    assert z.size == w.size == node_count(mu, s)
+
+
+def test_depth_text_gives_the_exact_size_of_products_out_of_float64_range():
+    # Regression: "inf after 500 layers" and "0 after 500 layers" with no word for either.
+    text = views.depth_view((("elu", (("alpha", 5.0),)),), 0.1, 500).text
+    assert "10^349.5 after 500 layers (the product overflowed to inf)" in text
+    assert "10^-500.0 after 500 layers (the product underflowed to 0 in float64)" in text
+    assert not unmarked_non_finite(text)
+
+
+def test_depth_text_says_when_a_crossing_is_deeper_than_shown():
+    text = views.depth_view((("sigmoid", ()),), 1.01, 5).text
+    assert "below one millionth from depth 10, deeper than the 5 layers shown" in text
+    assert "above a million from depth 1,389, deeper than the 5 layers shown" in text
+
+
+def test_softplus_best_case_is_its_limit_slope_one():
+    # Regression: the grid's largest slope (1 - 2e-9 at x = 20) made the Depth tab claim the
+    # best case falls below one millionth from depth 6,702,804,646; f' = σ(x) → 1.
+    acts = views.build((("softplus", ()), ("sigmoid", ())))
+    assert best_case_slopes(acts) == {"softplus": 1.0, "sigmoid": 0.25}
+    text = views.depth_view((("softplus", ()),), 1.1, 50).text
+    assert "**softplus** (max|f′| = 1): 1 after 50 layers; exactly 1 at every depth." in text
+    curves = views.curves_view((("softplus", ()),), 6.0, 0.05).text
+    assert "reached at no finite x: approached as x grows without bound" in curves
+    assert not unmarked_non_finite(curves)

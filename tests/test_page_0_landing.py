@@ -1,8 +1,21 @@
-"""AppTest of the landing page: calculator, seed numbers, links to every page, bad links."""
+"""AppTest of the landing page: calculator, seed numbers, links to every page, bad links,
+and every combination of its two controls (fuzzed, and both ends together)."""
+
+import math
+
+import pytest
 
 from gradviz.numerics import format_sci
 from gradviz.products import chain_product, depth_to_reach
-from tests.apptest_kit import ROOT, all_chart_fields, exercise_every_control, open_page, texts
+from tests.apptest_kit import (
+    ROOT,
+    all_chart_fields,
+    chart_specs,
+    exercise_every_control,
+    open_page,
+    texts,
+)
+from tests.fuzz_kit import page_machine, walk_extremes
 from ui import PAGES
 
 PAGE = "app.py"
@@ -84,3 +97,70 @@ def test_every_page_file_is_in_the_registry_and_the_sidebar_says_home_not_app():
         assert sidebar[0] == "Home"
     config = (ROOT / ".streamlit" / "config.toml").read_text()
     assert "showSidebarNavigation = false" in config  # else Streamlit adds its own "app" list
+
+
+TestFuzz = page_machine(PAGE, tabs_key=None).TestCase
+
+
+def test_both_controls_at_their_ends_together():
+    assert set(walk_extremes(PAGE, tabs_key=None)) == KEYS
+
+
+@pytest.mark.parametrize(
+    ("factor", "depth", "overflow_layer"),
+    [("1.1", "1000", None), ("1.05", "300", None), ("3", "1000", 647), ("2.5", "1000", 775)],
+)
+def test_large_products_draw_and_say_where_they_left_float64(factor, depth, overflow_layer):
+    # Regression: the chart's zone frame got the axis top as a Python int (10**42, 10**309),
+    # which Arrow could not convert ("PyLong is too large to fit int64").
+    at = open_page(PAGE, {"factor": factor, "depth": depth})
+    chain = chain_product(float(factor), int(depth))
+    (spec,) = chart_specs(at)
+    for layer in spec["layer"]:
+        low, high = layer["encoding"]["y"]["scale"]["domain"]
+        assert 0 < low <= 1e-3 and 1e3 <= high < math.inf
+        assert high >= chain.frame["product"].replace(math.inf, 0).max()
+    body = texts(at)
+    if overflow_layer is None:
+        assert chain.breakdown.ok
+        assert f"it is {format_sci(chain.final, 3)} times larger" in body
+    else:
+        assert chain.breakdown.index + 1 == overflow_layer
+        assert f"it would be 10^{chain.log10_magnitude:.1f} times larger" in body
+        assert f"the product overflowed to inf at layer {overflow_layer}" in body
+        assert at.metric[0].value == "inf (overflow)"
+        assert any(f"exploded to inf at layer {overflow_layer}" in w.value for w in at.warning)
+
+
+def test_underflow_gives_the_exact_size_in_words():
+    at = open_page(PAGE, {"factor": "0.05", "depth": "1000"})
+    chain = chain_product(0.05, 1000)
+    assert round(chain.log10_magnitude, 1) == -1301.0
+    body = texts(at)
+    assert "after 1000 layers 10^-1301.0 of it would be left" in body
+    assert f"underflowed to 0 at layer {chain.breakdown.index + 1}" in body
+    assert at.metric[0].value == "0 (underflow)"
+
+
+def test_crossings_are_strict_and_match_the_drawn_products():
+    # Regression: 0.1**6 is 1.0000000000000004e-06 in float64, not below one millionth, and
+    # 0.1**1 is not below 0.1; the page used to say "at depth 6" and "at depth 1".
+    at = open_page(PAGE, {"factor": "0.1", "depth": "10"})
+    products = chain_product(0.1, 10).frame["product"]
+    assert products[6] > 1e-6 > products[7] and products[1] == 0.1 > products[2]
+    body = texts(at)
+    assert "drops below one millionth at depth 7," in body
+    assert "below 0.1 (the shaded vanishing zone) at depth 2." in body
+
+
+def test_crossings_deeper_than_the_chosen_depth_say_so():
+    at = open_page(PAGE, {"factor": "1.05", "depth": "10"})
+    body = texts(at)
+    million, edge = depth_to_reach(1.05, 1e6), depth_to_reach(1.05, 10.0)
+    assert (million, edge) == (284, 48)
+    assert "passes a million at depth 284 (deeper than the 10 layers shown)" in body
+    assert "leaves the stable zone at depth 48 (deeper than the 10 layers shown)" in body
+    at.slider(key="depth").set_value(100).run()
+    body = texts(at)
+    assert "passes a million at depth 284 (deeper than the 100 layers shown)" in body
+    assert "leaves the stable zone at depth 48." in body

@@ -8,6 +8,7 @@ from gradviz.products import exact_fraction_above, uniform_products
 from gradviz.saturation import expected_slope, saturated_fraction
 from gradviz.zigzag import compare_paths
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/1_Activations.py"
 PARAM_KEYS = {"leaky_relu_alpha", "rrelu_lower", "rrelu_upper", "prelu_alpha", "elu_alpha"}
@@ -90,6 +91,20 @@ def test_depth_drops_non_finite_points_with_a_note():
     at = open_tab("Depth", act=["ELU"], elu_alpha="5", max_depth="500", free="0.1")
     assert not at.warning
     assert any("left float64 range" in c.value for c in at.caption)
+    # Regression: the text said "inf after 500 layers" and "0 after 500 layers".
+    body = text(at)
+    assert "**ELU(α=5)** (max|f′| = 5): 10^349.5 after 500 layers (the product overflowed" in body
+    assert "10^-500.0 after 500 layers (the product underflowed to 0 in float64)" in body
+
+
+def test_softplus_peak_is_a_limit_in_words_and_its_best_case_stays_one():
+    # Regression (fuzz): "reached at x → +∞" quoted ∞ with no word for it, and the Depth tab
+    # said softplus's best case falls below one millionth from depth 6,702,804,646.
+    at = open_tab("Curves", act=["softplus"])
+    assert "reached at no finite x: approached as x grows without bound" in text(at)
+    assert "∞" not in text(at)
+    at = open_tab("Depth", act=["softplus"], max_depth="500")
+    assert "**softplus** (max|f′| = 1): 1 after 500 layers; exactly 1 at every depth." in text(at)
 
 
 def test_saturation_text_matches_engine():
@@ -151,3 +166,13 @@ def test_empty_selection_and_swapped_rrelu_bounds_are_explained():
     assert not at.warning
     assert any("swapped" in c.value for c in at.sidebar.caption)
     assert "randomized leaky ReLU(lower=4, upper=9)" in text(at)
+
+
+TestFuzz = page_machine(PAGE).TestCase
+
+
+@pytest.mark.slow
+def test_every_control_at_its_ends_together_on_every_tab():
+    # The select box of the Zero-centred tab has no ends; every one of its options is tried
+    # by test_every_control_on_every_tab_is_reached_without_exception.
+    assert set(walk_extremes(PAGE)) == KEYS - {"pos"}

@@ -61,14 +61,46 @@ def test_layer_powers_match_power(a, depth):
 
 @pytest.mark.parametrize(
     ("factor", "level", "depth"),
-    [(0.25, 1e-6, 10), (2.0, 1e6, 20), (0.5, 0.1, 4), (1.0, 1e6, None)],
+    [
+        (0.25, 1e-6, 10),
+        (2.0, 1e6, 20),
+        (0.5, 0.1, 4),
+        (1.0, 1e6, None),
+        (0.5, 1e6, None),
+        (0.0, 1e-6, 1),
+        # 0.1**6 is 1.0000000000000004e-06 and 0.1**1 is 0.1: not below either level
+        (0.1, 1e-6, 7),
+        (0.1, 0.1, 2),
+    ],
 )
-def test_depth_to_reach(factor, level, depth):
+def test_depth_to_reach_is_where_the_chain_crosses_strictly(factor, level, depth):
     assert depth_to_reach(factor, level) == depth
     if depth is not None:
-        reached = factor**depth
-        before = factor ** (depth - 1)
-        assert (reached <= level < before) if level < 1 else (before < level <= reached)
+        powers = layer_powers(factor, depth)
+        reached, before = powers[-1], powers[-2]
+        assert (reached < level <= before) if level < 1 else (before <= level < reached)
+
+
+@given(st.floats(0.01, 0.999), st.sampled_from([1e-6, 0.1, 1e-300]))
+def test_depth_to_reach_matches_the_chain_below_one(a, level):
+    depth = depth_to_reach(a, level)
+    powers = layer_powers(a, depth)
+    assert powers[-1] < level <= powers[-2]
+
+
+@given(st.floats(1.001, 10.0), st.sampled_from([10.0, 1e6, 1e300]))
+def test_depth_to_reach_matches_the_chain_above_one(a, level):
+    depth = depth_to_reach(a, level)
+    powers = layer_powers(a, depth)
+    assert powers[-2] <= level < powers[-1]
+
+
+def test_depth_to_reach_far_from_one_uses_logarithms():
+    # softplus' grid peak 1 - 2e-9: the chain would need 6.9e9 layers
+    a = 0.9999999979388463
+    assert depth_to_reach(a, 1e-6) == math.floor(math.log(1e-6) / math.log(a)) + 1
+    with pytest.raises(ValueError, match="level"):
+        depth_to_reach(0.5, 1.0)
 
 
 def test_peak_slope_products_rows_and_values():
