@@ -43,6 +43,8 @@ Array = np.ndarray
 LN10 = math.log(10.0)
 QUARTER = 0.25
 MAX_LENGTH = 1000
+CHART_LAYERS = 500
+"""Layers per series on the gradient chart (four series stay under 5,000 rows)."""
 
 
 # ----------------------------------------------------------------------------- the chain
@@ -481,7 +483,7 @@ def analyze_chain(w: Array, b: Array, x: float, y: float, act: str) -> ChainResu
 # ----------------------------------------------------------------------------- frames
 
 
-def _stride_layers(length: int, max_points: int) -> Array:
+def stride_layers(length: int, max_points: int = CHART_LAYERS) -> Array:
     """0-based layer indices: all of them up to ``max_points``, else an even stride that keeps
     the first and the last layer."""
     if length <= max_points:
@@ -489,7 +491,7 @@ def _stride_layers(length: int, max_points: int) -> Array:
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
 
 
-def gradient_frame(result: ChainResult, max_points: int = 500) -> pd.DataFrame:
+def gradient_frame(result: ChainResult, max_points: int = CHART_LAYERS) -> pd.DataFrame:
     """Long form ``layer, series, log10_abs, value`` for the per-layer gradient chart.
 
     Series: ``exact (log space)``, ``float64 backward`` (only where finite and non-zero),
@@ -498,7 +500,7 @@ def gradient_frame(result: ChainResult, max_points: int = 500) -> pd.DataFrame:
     seed's reference). Non-finite log values (exact zeros) are left out; at most
     ``max_points`` layers per series.
     """
-    keep = _stride_layers(result.length, max_points)
+    keep = stride_layers(result.length, max_points)
     lg = result.logs
     exact = [format_log10(v, s) for v, s in zip(lg.log10_db[keep], lg.sign_db[keep], strict=True)]
     direct_log = safe_log10(result.direct_db[keep])

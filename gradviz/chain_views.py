@@ -75,6 +75,7 @@ def chain_view(
                 spec(charts.make_waterfall_chart(ch.waterfall_frame(result))),
             ),
             chain_text(result, explosion=explosion, edited=bool(edits)),
+            caption=_stride_caption(length),
         ),
         table=ch.layer_table(result),
         w=result.cache.w,
@@ -99,7 +100,11 @@ def linear_view(
     result = lc.analyze_linear_chain(kind, n, radius, spread, coupling, steps, seed)
     return LinearView(
         breakdowns=(("‖W^t x‖", result.breakdown),),
-        powers=View((spec(charts.make_power_chart(lc.power_frame(result))),), linear_text(result)),
+        powers=View(
+            (spec(charts.make_power_chart(lc.power_frame(result))),),
+            linear_text(result),
+            caption=_sampled_caption(result),
+        ),
     )
 
 
@@ -140,6 +145,28 @@ def spectra_view(
 
 
 # ----------------------------------------------------------------------------- the words
+
+
+def _stride_caption(length: int) -> str:
+    """What the gradient chart leaves out of a long chain (nothing for a short one)."""
+    drawn = ch.stride_layers(length).size
+    if drawn == length:
+        return ""
+    return (
+        f"The gradient chart draws {drawn} of the {length} layers, evenly spaced (the first "
+        "and the last included); the waterfall and the table have every layer."
+    )
+
+
+def _sampled_caption(result: lc.LinearChainResult) -> str:
+    """At which powers ‖W^t‖₂ was computed, when not at all of them."""
+    sampled, powers = result.sampled_steps.size, result.steps + 1
+    if sampled == powers:
+        return ""
+    return (
+        f"‖W^t‖₂ (an SVD each) is computed at {sampled} of the {powers} powers "
+        f"t = 0..{result.steps}, evenly spaced with t = 1; ‖W^t x‖ at every one."
+    )
 
 
 def _direct_text(result: ch.ChainResult) -> str:

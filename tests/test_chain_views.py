@@ -254,3 +254,17 @@ def test_linear_words_mark_every_non_finite_number(kind, n, radius, spread, coup
 def test_spectra_words_mark_every_non_finite_number(act, ratio, sigma_b2, depth):
     text, _ = _spectra(act, ratio, sigma_b2, depth, width=16)
     assert not unmarked_non_finite(text), text
+
+
+def test_captions_say_what_the_charts_sample():
+    assert not chain(500).gradients.caption
+    assert chain(1000).gradients.caption == (
+        "The gradient chart draws 500 of the 1000 layers, evenly spaced (the first and the last "
+        "included); the waterfall and the table have every layer."
+    )
+    assert not views.linear_view("eigen", 8, 0.9, 0.9, 1.0, 99, 0).powers.caption
+    result = lc.analyze_linear_chain("eigen", 8, 0.9, 0.9, 1.0, 500, 0)
+    assert views.linear_view("eigen", 8, 0.9, 0.9, 1.0, 500, 0).powers.caption == (
+        f"‖W^t‖₂ (an SVD each) is computed at {result.sampled_steps.size} of the 501 powers "
+        "t = 0..500, evenly spaced with t = 1; ‖W^t x‖ at every one."
+    )
