@@ -34,6 +34,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz.activations import SELU_ALPHA, SELU_LAMBDA, default_properties, get_activation
+from gradviz.budget import Cost
 from gradviz.charts import regime
 from gradviz.initializers import get_initializer, init_bias
 from gradviz.numerics import Breakdown, find_breakdown, format_sci, safe_log10
@@ -42,6 +43,8 @@ Array = np.ndarray
 LN10 = math.log(10.0)
 QUARTER = 0.25
 MAX_LENGTH = 1000
+CHART_LAYERS = 500
+"""Layers per series on the gradient chart (four series stay under 5,000 rows)."""
 
 
 # ----------------------------------------------------------------------------- the chain
@@ -255,13 +258,20 @@ def from_log10(log10_abs: Array, sign: Array) -> Array:
 
 
 def format_log10(log10_abs: float, sign: float = 1.0, digits: int = 3) -> str:
-    """Scientific text for ``sign·10**log10_abs`` at any exponent: ``"-3.21e-412"``."""
-    if np.isnan(log10_abs) or np.isnan(sign):
+    """Scientific text for ``sign·10**log10_abs`` at any exponent: ``"-3.21e-412"``; beyond
+    :math:`10^{\\pm 10^9}` only the power of ten, ``"10^(-4.34e+299)"``."""
+    # Python floats: rounding a numpy scalar costs ~10 µs, and the frames format thousands; the
+    # built-in round also rounds exactly as the f-string below prints.
+    log10_abs, sign = float(log10_abs), float(sign)
+    if math.isnan(log10_abs) or math.isnan(sign):
         return "NaN"
-    if sign == 0 or log10_abs == -np.inf:
+    if sign == 0 or log10_abs == -math.inf:
         return "0"
-    if log10_abs == np.inf:
+    if log10_abs == math.inf:
         return "inf" if sign > 0 else "-inf"
+    if abs(log10_abs) >= 1e9:
+        # A mantissa would be noise (the log carries 16 digits) and the exponent unreadable.
+        return ("-" if sign < 0 else "") + f"10^({log10_abs:.{digits}g})"
     exponent = math.floor(log10_abs)
     mantissa = 10.0 ** (log10_abs - exponent)
     if round(mantissa, digits - 1) >= 10.0:
@@ -393,11 +403,14 @@ class ChainResult:
         with np.errstate(all="ignore"):
             return self.cache.w[1:] * get_activation(self.act).grad(self.cache.z[:-1])
 
-    def ratio_b1_b3(self) -> tuple[float, float]:
-        """``(log10|ratio|, sign)`` of (∂C/∂b_1)/(∂C/∂b_3) = factor_1·factor_2 (needs L >= 3)."""
+    def factors_1_2(self) -> tuple[float, float]:
+        """``(log10|·|, sign)`` of factor_1·factor_2 = w_2 f'(z_1)·w_3 f'(z_2) (needs L >= 3):
+        the ratio (∂C/∂b_1)/(∂C/∂b_3) whenever ∂C/∂b_3 is not 0, and defined even when it is.
+        NaN where z_1 or z_2 is NaN."""
         lg = self.logs
-        with np.errstate(invalid="ignore"):  # inf - inf: both gradients overflowed (NaN)
-            return float(lg.log10_db[0] - lg.log10_db[2]), float(lg.sign_db[0] * lg.sign_db[2])
+        return float(lg.log10_factor[0] + lg.log10_factor[1]), float(
+            lg.sign_factor[0] * lg.sign_factor[1]
+        )
 
     def fraction_factors_below_quarter(self) -> float:
         """Share of the L-1 factors with |w_{j+1} f'(z_j)| < 1/4."""
@@ -470,7 +483,7 @@ def analyze_chain(w: Array, b: Array, x: float, y: float, act: str) -> ChainResu
 # ----------------------------------------------------------------------------- frames
 
 
-def _stride_layers(length: int, max_points: int) -> Array:
+def stride_layers(length: int, max_points: int = CHART_LAYERS) -> Array:
     """0-based layer indices: all of them up to ``max_points``, else an even stride that keeps
     the first and the last layer."""
     if length <= max_points:
@@ -478,7 +491,7 @@ def _stride_layers(length: int, max_points: int) -> Array:
     return np.unique(np.linspace(0, length - 1, max_points).round().astype(int))
 
 
-def gradient_frame(result: ChainResult, max_points: int = 500) -> pd.DataFrame:
+def gradient_frame(result: ChainResult, max_points: int = CHART_LAYERS) -> pd.DataFrame:
     """Long form ``layer, series, log10_abs, value`` for the per-layer gradient chart.
 
     Series: ``exact (log space)``, ``float64 backward`` (only where finite and non-zero),
@@ -487,7 +500,7 @@ def gradient_frame(result: ChainResult, max_points: int = 500) -> pd.DataFrame:
     seed's reference). Non-finite log values (exact zeros) are left out; at most
     ``max_points`` layers per series.
     """
-    keep = _stride_layers(result.length, max_points)
+    keep = stride_layers(result.length, max_points)
     lg = result.logs
     exact = [format_log10(v, s) for v, s in zip(lg.log10_db[keep], lg.sign_db[keep], strict=True)]
     direct_log = safe_log10(result.direct_db[keep])
@@ -581,11 +594,42 @@ def layer_table(result: ChainResult) -> pd.DataFrame:
     )
 
 
+# ----------------------------------------------------------------------------- cost
+
+FORMAT_CALLS = 1.6
+"""Formatting one number as text (:func:`format_log10`, :func:`format_sci`) costs about as much
+as 1.6 numpy calls on small arrays (``CALL_SECONDS``): about 4 µs of Python."""
+
+
+def chain_cost(length: int, explosion: bool = False) -> Cost:
+    """What the Neuron chain tab computes for a chain of ``length`` layers, from the length
+    alone: the chain (:func:`draw_chain`, or :func:`exploding_chain` for seed 003's
+    explosion), :func:`analyze_chain`, the frames (:func:`gradient_frame`,
+    :func:`waterfall_frame`, :func:`layer_table`) and the text.
+
+    The per-layer work is Python on floats rather than numpy on arrays, so it is counted in
+    numpy calls' worth (``CALL_SECONDS``): a random draw or a step of the forward and backward
+    loops is a fraction of a call, a step of the explosion's activation on 0-d arrays about
+    two, and every number written into a frame :data:`FORMAT_CALLS`. The vectorized log-space
+    pass adds about 60 element passes a layer (its closed forms take logs and exponentials).
+    Fixed: about 120 calls of analysis and the frames' pandas constructors (about 4.5 ms).
+    Peak: about 500 bytes a layer (the result's arrays, the frames' text columns) over 40 kB.
+    """
+    chain = Cost(calls=(2.0 if explosion else 0.5) * length)
+    analysis = Cost(elementwise=60.0 * length, calls=120.0 + 0.35 * length)
+    formatted = 4.0 * min(length, 500) + 5.0 * length  # gradient chart; waterfall and table
+    frames = Cost(calls=1800.0 + FORMAT_CALLS * formatted)
+    return chain + analysis + frames + Cost(peak_bytes=40e3 + 500.0 * length)
+
+
 # ----------------------------------------------------------------------------- the formula
 
 
 def _tex_number(log10_abs: float, sign: float) -> str:
     text = format_log10(log10_abs, sign)
+    if text.lstrip("-").startswith("10^("):  # a power of ten whose exponent is itself huge
+        power = _tex_number(math.log10(abs(log10_abs)), math.copysign(1.0, log10_abs))
+        return ("-" if text.startswith("-") else "") + rf"10^{{{power}}}"
     if "e" in text:
         mantissa, exponent = text.split("e")
         return rf"{mantissa}\times10^{{{int(exponent)}}}"
@@ -634,66 +678,6 @@ def formula_latex(result: ChainResult, max_terms: int = 5) -> str:
 def normal_prob_abs_below(c: float) -> float:
     """P(|w| < c) for w ~ N(0, 1): erf(c/√2). 0.197 for c = 1/4 and 0.683 for c = 1."""
     return math.erf(c / math.sqrt(2.0))
-
-
-def summary_markdown(result: ChainResult, explosion: bool = False) -> str:
-    """The "what you are seeing" paragraph, with every number computed from ``result``."""
-    lg, length = result.logs, result.length
-    parts = [
-        f"**What you are seeing.** ∂C/∂b₁ = **{format_log10(lg.log10_db[0], lg.sign_db[0])}** "
-        f"exactly (summed in log space); the float64 backward pass gives "
-        f"**{format_sci(result.direct_db[0])}**."
-    ]
-    if result.n_compared:
-        parts.append(
-            f"Where float64 still holds a normal number ({result.n_compared} of {length} layers) "
-            f"the two agree to {result.max_log_diff:.1e} in log10."
-        )
-    factors = lg.log10_factor
-    shrink, grow = int(np.sum(factors < 0)), int(np.sum(factors > 0))
-    zero = int(np.sum(lg.sign_factor == 0))
-    below = result.fraction_factors_below_quarter()
-    parts.append(
-        f"Of the {length - 1} factors w_(j+1)·f'(z_j), **{below:.1%}** are below 1/4 in "
-        f"magnitude; {shrink} shrink the gradient and {grow} grow it."
-    )
-    if zero:
-        parts.append(
-            f"{zero} factors are exactly 0 (a zero slope or weight): the waterfall leaves them "
-            "out, and every gradient before them is exactly 0."
-        )
-    if result.act == "sigmoid":
-        parts.append(
-            f"\n\nThe sigmoid's slope is at most 1/4, so the {length} slopes in ∂C/∂b₁ contribute "
-            f"at most (1/4)^{length} = **{format_log10(result.log10_slope_bound[0])}** (the purple "
-            "reference line, times |∂C/∂a_L|); the grey bound adds the weights."
-        )
-        if not explosion:
-            parts.append(
-                f"Seed 003 argues from |w_j| < 1/4, but only "
-                f"{result.fraction_weights_below_quarter():.1%} of these weights are; for "
-                f"w ~ N(0, 1) the chance is erf(1/(4√2)) = {normal_prob_abs_below(0.25):.1%}. "
-                f"What holds: |w·σ'(z)| ≤ |w|/4 < 1/4 whenever |w| < 1, which N(0, 1) gives "
-                f"{normal_prob_abs_below(1.0):.1%} of the time."
-            )
-    if length >= 3:
-        log_ratio, sign = result.ratio_b1_b3()
-        if math.isnan(log_ratio):
-            verdict = "undefined here: both gradients are not finite numbers"
-        else:
-            verdict = "so it is" if log_ratio <= math.log10(1 / 16) else "not the case here"
-        parts.append(
-            f"\n\n∂C/∂b₁ / ∂C/∂b₃ = factor₁·factor₂ = **{format_log10(log_ratio, sign)}**. The "
-            f'seed\'s "1/16 or less" is the bound when both factors are below 1/4 ({verdict}).'
-        )
-    if explosion and length >= 2:
-        f = result.factors
-        parts.append(
-            f"\n\nSeed 003's explosion: b_j = −w·a_(j−1) makes every z_j = 0, so every factor is "
-            f"w·f'(0): here from **{format_sci(float(np.min(f)), 4)}** to "
-            f"**{format_sci(float(np.max(f)), 4)}** over the {length - 1} factors."
-        )
-    return " ".join(parts)
 
 
 SOURCES_MARKDOWN = r"""

@@ -7,6 +7,7 @@ caches the call and only draws it.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,6 +17,7 @@ from gradviz import chain as ch
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.charts import chain as charts
+from gradviz.numerics import format_sci, safe_log10
 from gradviz.views import Breakdowns, View, spec
 
 SOURCES = ("random draw", "seed 003 explosion")
@@ -72,7 +74,8 @@ def chain_view(
                 spec(charts.make_gradient_chart(ch.gradient_frame(result))),
                 spec(charts.make_waterfall_chart(ch.waterfall_frame(result))),
             ),
-            ch.summary_markdown(result, explosion=explosion),
+            chain_text(result, explosion=explosion, edited=bool(edits)),
+            caption=_stride_caption(length),
         ),
         table=ch.layer_table(result),
         w=result.cache.w,
@@ -98,7 +101,9 @@ def linear_view(
     return LinearView(
         breakdowns=(("‖W^t x‖", result.breakdown),),
         powers=View(
-            (spec(charts.make_power_chart(lc.power_frame(result))),), lc.summary_markdown(result)
+            (spec(charts.make_power_chart(lc.power_frame(result))),),
+            linear_text(result),
+            caption=_sampled_caption(result),
         ),
     )
 
@@ -135,5 +140,307 @@ def spectra_view(
         breakdowns=tuple((f"J with {s.weights} weights", s.breakdown) for s in spectra),
         histogram=View((spec(charts.make_spectrum_histogram(hist)),), caption=caption),
         by_depth=View((spec(charts.make_spectrum_depth_chart(sp.depth_frame(spectra))),)),
-        text=sp.summary_markdown(spectra, sigma_crit, q_star, ratio),
+        text=spectra_text(spectra, sigma_crit, q_star, ratio),
     )
+
+
+# ----------------------------------------------------------------------------- the words
+
+
+def _stride_caption(length: int) -> str:
+    """What the gradient chart leaves out of a long chain (nothing for a short one)."""
+    drawn = ch.stride_layers(length).size
+    if drawn == length:
+        return ""
+    return (
+        f"The gradient chart draws {drawn} of the {length} layers, evenly spaced (the first "
+        "and the last included); the waterfall and the table have every layer."
+    )
+
+
+def _sampled_caption(result: lc.LinearChainResult) -> str:
+    """At which powers ‖W^t‖₂ was computed, when not at all of them."""
+    sampled, powers = result.sampled_steps.size, result.steps + 1
+    if sampled == powers:
+        return ""
+    return (
+        f"‖W^t‖₂ (an SVD each) is computed at {sampled} of the {powers} powers "
+        f"t = 0..{result.steps}, evenly spaced with t = 1; ‖W^t x‖ at every one."
+    )
+
+
+def _direct_text(result: ch.ChainResult) -> str:
+    """The float64 backward pass's ∂C/∂b₁, and where it left float64 range if it did."""
+    value = f"**{format_sci(result.direct_db[0])}**"
+    broke = result.direct_breakdown
+    if broke.ok:
+        return value
+    return f"{value} ({broke.message('it', 1)}: outside float64 range)"
+
+
+def chain_text(result: ch.ChainResult, explosion: bool = False, edited: bool = False) -> str:
+    """The Neuron chain's "what you are seeing" paragraph, every number computed from
+    ``result`` (seed 003's explosion if ``explosion``; ``edited``: per-layer edits apply);
+    each claim is made only where it holds at these settings."""
+    lg, length = result.logs, result.length
+    exact = f"**{ch.format_log10(lg.log10_db[0], lg.sign_db[0])}**"
+    forward = result.forward_breakdown
+    if not forward.ok:
+        head = (
+            f"∂C/∂b₁ = {exact} summed in log space, but not exactly: "
+            f"{forward.message('z_j', 1)}, outside float64 range, and the log-space pass "
+            "starts from those float64 activations"
+        )
+    elif result.dout == 0:
+        head = (
+            f"∂C/∂b₁ = {exact}: in float64, a_L = {float(result.cache.a[-1])!r} equals y = "
+            f"{result.y!r}, so ∂C/∂a_L = a_L − y is 0, and so is every gradient of this "
+            "forward pass"
+        )
+    else:
+        head = f"∂C/∂b₁ = {exact} exactly for this forward pass (summed in log space)"
+    parts = [
+        f"**What you are seeing.** {head}; the float64 backward pass gives {_direct_text(result)}."
+    ]
+    if result.n_compared:
+        parts.append(
+            f"Where float64 still holds a normal number ({result.n_compared} of {length} layers) "
+            f"the two agree to {result.max_log_diff:.1e} in log10."
+        )
+    factors = lg.log10_factor
+    with np.errstate(invalid="ignore"):
+        shrink, grow = int(np.sum(factors < 0)), int(np.sum(factors > 0))
+    zero = int(np.sum(lg.sign_factor == 0))
+    undefined = int(np.sum(np.isnan(factors)))
+    below = result.fraction_factors_below_quarter()
+    parts.append(
+        f"Of the {length - 1} factors w_(j+1)·f'(z_j), **{below:.1%}** are below 1/4 in "
+        f"magnitude; {shrink} shrink the gradient and {grow} grow it."
+    )
+    if zero:
+        parts.append(
+            f"{zero} factors are exactly 0 (a zero slope or weight): the waterfall leaves them "
+            "out, and every gradient before them is exactly 0."
+        )
+    if undefined:
+        parts.append(
+            f"{undefined} factors are not a number (NaN), because z_j left float64 range: the "
+            "waterfall leaves them out."
+        )
+    if result.act == "sigmoid":
+        parts.append(
+            f"\n\nThe sigmoid's slope is at most 1/4, so the {length} slopes in ∂C/∂b₁ contribute "
+            f"at most (1/4)^{length} = **{ch.format_log10(result.log10_slope_bound[0])}** (the "
+            "purple reference line, times |∂C/∂a_L|); the grey bound adds the weights."
+        )
+        if not explosion:
+            parts.append(
+                f"Seed 003 argues from |w_j| < 1/4, but only "
+                f"{result.fraction_weights_below_quarter():.1%} of these weights are; for "
+                f"w ~ N(0, 1) the chance is erf(1/(4√2)) = {ch.normal_prob_abs_below(0.25):.1%}. "
+                f"What holds: |w·σ'(z)| ≤ |w|/4 < 1/4 whenever |w| < 1, which N(0, 1) gives "
+                f"{ch.normal_prob_abs_below(1.0):.1%} of the time."
+            )
+    if length >= 3:
+        parts.append("\n\n" + _seed_ratio_text(result))
+    if explosion:
+        parts.append("\n\n" + _explosion_text(result, edited))
+    return " ".join(parts)
+
+
+def _seed_ratio_text(result: ch.ChainResult) -> str:
+    """Seed 003's "∂C/∂b₁ is about 1/16 of ∂C/∂b₃", checked on this chain."""
+    log_product, sign = result.factors_1_2()
+    seed = 'The seed\'s "1/16 or less" is the bound when both factors are below 1/4'
+    if math.isnan(log_product):
+        return "factor₁·factor₂ is not a number here: z₁ or z₂ left float64 range. " + seed + "."
+    product = f"factor₁·factor₂ = **{ch.format_log10(log_product, sign)}**"
+    lg = result.logs
+    if lg.sign_db[2] != 0 and math.isfinite(lg.log10_db[2]):
+        product = "∂C/∂b₁ / ∂C/∂b₃ = " + product
+    else:
+        product += " (the ratio ∂C/∂b₁ / ∂C/∂b₃ it stands for is undefined: ∂C/∂b₃ is " + (
+            "exactly 0)" if lg.sign_db[2] == 0 else "not a finite number)"
+        )
+    verdict = "so it is" if log_product <= math.log10(1 / 16) else "not the case here"
+    return f"{product}. {seed} ({verdict})."
+
+
+def _explosion_text(result: ch.ChainResult, edited: bool) -> str:
+    """Seed 003's explosion: every z_j = 0, so every factor is w·f'(0); or which z_j are not
+    (``edited``: the chain has per-layer edits)."""
+    z, length = result.cache.z, result.length
+    factors = result.factors
+    finite = factors[np.isfinite(factors)]
+    span = (
+        f"here from **{format_sci(float(np.min(finite)), 4)}** to "
+        f"**{format_sci(float(np.max(finite)), 4)}** over the {finite.size} finite factors"
+        if finite.size
+        else "here none of them is a finite number (they left float64 range)"
+    )
+    broken, off = ~np.isfinite(z), np.isfinite(z) & (z != 0)
+    if not broken.any() and not off.any():
+        return (
+            f"Seed 003's explosion: b_j = −w·a_(j−1) makes every z_j = 0, so every factor is "
+            f"w·f'(0): {span}."
+        )
+    details = []
+    if off.any():
+        cause = " (edited layers change them)" if edited else ""
+        details.append(f"{off.sum()} of the {length} z_j are not 0{cause}")
+    if broken.any():
+        details.append(
+            f"{broken.sum()} of the {length} z_j left float64 range, first at layer "
+            f"{np.argmax(broken) + 1}"
+        )
+    return (
+        f"Seed 003's explosion: b_j = −w·a_(j−1) would make every z_j = 0, but here "
+        f"{' and '.join(details)}; of the factors w_(j+1)·f'(z_j), {span}."
+    )
+
+
+def linear_text(result: lc.LinearChainResult) -> str:
+    """The Linear chain's "what you are seeing" paragraph, every number computed from
+    ``result``."""
+    check, steps = result.check, result.steps
+    parts = [
+        f"**What you are seeing.** W is {lc.KIND_LABELS[result.kind]} with n = {result.n} and "
+        f"spectral radius ρ = max|λ_i| = **{result.radius:.4g}**."
+    ]
+    checked = check.checked_steps.size
+    identity = "W^t = V diag(λ)^t V⁻¹"
+    if not math.isfinite(check.cond_v):
+        parts.append(
+            f"{identity} cannot hold here: V is singular (κ(V) is not finite), so W has no "
+            "eigenvector basis, as an exact Jordan block has none."
+        )
+    elif checked == 0:
+        parts.append(
+            f"{identity} cannot be checked: every sampled power overflowed float64 range or "
+            f"underflowed to within {lc.CHECK_FLOOR:.0e} of it."
+        )
+    else:
+        over = f"over the {checked} sampled powers up to t = {int(check.checked_steps[-1])}"
+        if checked < result.sampled_steps.size:
+            over += " (the later ones are too close to float64's limits to check)"
+        if check.max_rel_error < 1e-6:
+            parts.append(
+                f"{identity} holds numerically: the largest relative error {over} is "
+                f"**{format_sci(check.max_rel_error)}** (κ(V) = {format_sci(check.cond_v)})."
+            )
+        elif math.isfinite(check.max_rel_error):
+            why = ": the eigenvectors are nearly parallel" if check.cond_v > 1e6 else ""
+            parts.append(
+                f"{identity} holds only to a relative error of "
+                f"**{format_sci(check.max_rel_error)}** {over} (κ(V) = "
+                f"{format_sci(check.cond_v)}{why})."
+            )
+        else:
+            parts.append(
+                f"{identity} fails {over}: V diag(λ)^t V⁻¹ left float64 range (κ(V) = "
+                f"{format_sci(check.cond_v)})."
+            )
+    parts.append("\n\n" + _norm_text(result))
+    last = f"**{format_sci(result.signal_norm[-1])}**"
+    if not result.breakdown.ok:
+        last += f" ({result.breakdown.message('it')}: outside float64 range)"
+    parts.append(f"After t = {steps} layers, ‖W^t x‖/‖x‖ = {last}.")
+    return " ".join(parts)
+
+
+def _norm_text(result: lc.LinearChainResult) -> str:
+    """‖W^t‖₂ against the eigenvalues' ρ^t: transient growth, or where it overflowed."""
+    peak, t = format_sci(result.peak_op_norm), result.peak_step
+    sampled = result.sampled_steps.size
+    rho_t = ch.format_log10(t * float(safe_log10(result.radius)))
+    gain = ch.format_log10(result.log10_transient_gain)
+    if result.op_overflow_step is not None:
+        return (
+            f"‖W^t‖₂ had overflowed float64 range by t = {result.op_overflow_step}; before "
+            f"that it reached **{peak}** at t = {t}, {gain}× the ρ^t = {rho_t} the eigenvalues "
+            "predict."
+        )
+    if result.log10_transient_gain <= math.log10(1.5):
+        return (
+            f"‖W^t‖₂ follows the eigenvalues: its largest sampled value, {peak} at t = {t}, is "
+            f"within {gain}× of ρ^t."
+        )
+    if t < result.steps:
+        return (
+            f"The eigenvalues predict ρ^t, yet ‖W^t‖₂ (sampled at {sampled} values of t) peaks "
+            f"at **{peak}** at t = {t}, where ρ^t = {rho_t}: a transient growth of "
+            f"**{gain}×** that eigenvalues alone do not predict."
+        )
+    return (
+        f"‖W^t‖₂ reaches **{peak}** at t = {t}, **{gain}×** the ρ^t = {rho_t} the "
+        "eigenvalues predict: a factor they alone do not."
+    )
+
+
+def spectra_text(spectra: list[sp.Spectrum], sigma_crit: float, q_star: float, ratio: float) -> str:
+    """The Jacobian spectra's "what you are seeing" paragraph, every number computed from the
+    spectra; dynamical isometry and spreading are claimed only where they are measured."""
+    first = spectra[0]
+    q_text = "undetermined (χ₁ does not depend on q)" if math.isnan(q_star) else f"{q_star:.3g}"
+    parts = [
+        f"**What you are seeing.** For {first.act}, χ₁ = σ_w²·E[f'(z)²] = 1 at σ_w = "
+        f"**{sigma_crit:.4g}** (σ_w² = {sigma_crit**2:.4g}; fixed point q* = {q_text}); here "
+        f"σ_w = {ratio:g} × that = {first.sigma_w:.4g}, and the input has variance "
+        f"{first.q_in:.3g}."
+    ]
+    depth = int(first.depths[-1]) if first.depths.size else 0
+    spreads = {}
+    for s in spectra:
+        if s.depths.size == 0 or not np.isfinite(s.mean[-1]):
+            parts.append(f"\n\n- **{s.weights}**: J left float64 range before depth {depth}.")
+            continue
+        spread = sp.spread_decades(s)
+        resolved = f"{int(s.resolved.sum())} of {s.singular_values.size}"
+        if math.isnan(spread):
+            span = f"none of the {s.singular_values.size} is above float64 resolution"
+        else:
+            spreads[s.weights] = spread
+            span = f"span **{spread:.2f} decades** ({resolved} above float64 resolution)"
+        parts.append(
+            f"\n\n- **{s.weights}** weights, depth {depth}: the singular values of J have mean "
+            f"**{format_sci(s.mean[-1])}** and max **{format_sci(s.max[-1])}**, and {span}."
+        )
+    if len(spreads) == len(spectra):
+        parts.append("\n\n" + _spread_text(spectra, spreads, ratio))
+    return " ".join(parts)
+
+
+def _spread_text(spectra: list[sp.Spectrum], spreads: dict[str, float], ratio: float) -> str:
+    """Which weights keep the spectrum narrower, and what that means here."""
+    narrow, wide = min(spreads, key=spreads.get), max(spreads, key=spreads.get)
+    if f"{spreads[narrow]:.2f}" == f"{spreads[wide]:.2f}":
+        parts = [f"Both weights keep the spectrum as narrow here ({spreads[narrow]:.2f} decades)."]
+    else:
+        parts = [
+            f"{narrow.capitalize()} weights keep the spectrum narrower here "
+            f"({spreads[narrow]:.2f} vs {spreads[wide]:.2f} decades)."
+        ]
+    act = spectra[0].act
+    isometric = spreads.get("orthogonal", math.inf) < 0.1
+    if ratio == 1 and isometric:
+        parts.append(
+            f"At the critical scale orthogonal weights with {act} units keep every direction's "
+            f"gain near 1, within {10 ** spreads['orthogonal']:.3g}× of each other: dynamical "
+            "isometry."
+        )
+    for s in spectra:
+        if spreads[s.weights] < 1:
+            continue
+        gains = s.singular_values[s.resolved]
+        small, large = float(np.mean(gains < 0.1)), float(np.mean(gains > 10))
+        weights = (
+            "Gaussian products" if s.weights == "gaussian" else f"Orthogonal weights with {act}"
+        )
+        fate = [word for word, share in (("vanish", small), ("explode", large)) if share > 0]
+        consequence = f", so their gradients {' or '.join(fate)}" if fate else ""
+        parts.append(
+            f"{weights} spread the gains over {spreads[s.weights]:.2f} decades: {small:.1%} of "
+            f"the resolved directions have a gain below 1/10 and {large:.1%} above "
+            f"10{consequence}."
+        )
+    return " ".join(parts)

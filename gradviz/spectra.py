@@ -13,12 +13,15 @@ value stays 1 for Gaussian and orthogonal weights alike, but only orthogonal wei
 (or linear) keep the whole spectrum near 1 (dynamical isometry); Gaussian weights, and ReLU
 with any weights, spread it over orders of magnitude as depth grows.
 
-The per-layer pre-activations come from one forward pass of :func:`gradviz.mlp.forward`.
+The per-layer pre-activations are those of :func:`gradviz.mlp.forward`; the forward pass and
+the Jacobian product run together, one layer at a time, so a deep wide network never holds more
+than one layer's weights.
 """
 
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
 from dataclasses import dataclass
 from functools import cache
 
@@ -28,12 +31,21 @@ import pandas as pd
 from gradviz import meanfield
 from gradviz.activations import get_activation
 from gradviz.blas import single_threaded_blas
-from gradviz.mlp import MLPConfig, forward, init_params
+from gradviz.budget import Cost
+from gradviz.initializers import get_initializer, init_bias
+from gradviz.layers import activation_forward, affine_forward
+from gradviz.linear_chain import NORMAL_PASSES, QR_MADDS, SVD_MADDS
+from gradviz.mlp import MLPConfig, layer_shapes, make_activation
 from gradviz.numerics import Breakdown, find_breakdown, format_sci
 
 Array = np.ndarray
 
 WEIGHTS = ("gaussian", "orthogonal")
+MAX_DEPTH = 200
+"""Deepest network the page offers (both spectra at :data:`WIDTHS`' largest fit the tab
+budget: see :func:`spectrum_cost`)."""
+WIDTHS = (16, 32, 64, 128, 256)
+"""Widths the page offers."""
 ACTIVATIONS = ("tanh", "relu", "linear")
 EPS = np.finfo(float).eps
 
@@ -145,6 +157,19 @@ class Spectrum:
     breakdown: Breakdown
 
 
+def network_layers(cfg: MLPConfig) -> Iterator[tuple[Array, Array]]:
+    """``(W_l, b_l)`` of the hidden layers l = 1..L, one at a time, drawn exactly as
+    :func:`gradviz.mlp.init_params` draws them (the same stream in the same order).
+
+    Only the current layer is in memory: all 200 layers of 256 x 256 would be 105 MB.
+    """
+    rng = np.random.default_rng(cfg.seed)
+    init = get_initializer(cfg.init, **dict(cfg.init_params))
+    for fan_in, fan_out in layer_shapes(cfg)[: cfg.depth]:
+        w = np.asarray(init.sample(fan_in, fan_out, rng), dtype=float)
+        yield w, np.asarray(init_bias(fan_out, cfg.sigma_b, rng), dtype=float)
+
+
 def jacobian_spectrum(
     weights: str,
     act: str,
@@ -155,32 +180,38 @@ def jacobian_spectrum(
     seed: int,
     q_in: float = 1.0,
 ) -> Spectrum:
-    """One network at initialization: forward one input :math:`x \\sim N(0, q_{in} I_n)`
-    (see :func:`input_variance`), then build :math:`J` layer by layer and take singular values
-    at :func:`report_depths`."""
+    r"""One network at initialization: forward one input :math:`x \sim N(0, q_{in} I_n)`
+    (see :func:`input_variance`) and build :math:`J_l = D_l W_l^\top J_{l-1}` in the same
+    pass, layer by layer (:func:`network_layers`), taking singular values at
+    :func:`report_depths`.
+
+    The forward pass is :func:`gradviz.mlp.forward`'s, bit for bit (the same
+    ``affine_forward`` and ``activation_forward`` on the same weights); only the current
+    layer's arrays are kept. Cost: :func:`spectrum_cost`.
+    """
     cfg = mlp_config(weights, act, sigma_w, sigma_b2, depth, width, seed)
-    x = math.sqrt(q_in) * np.random.default_rng([seed, 3]).normal(size=(1, width))
-    slope = get_activation(act).grad
+    activation = make_activation(cfg.activation, cfg.act_params)
+    h = math.sqrt(q_in) * np.random.default_rng([seed, 3]).normal(size=(1, width))
     wanted = set(report_depths(depth).tolist())
     jac = np.eye(width)
     depths, means, maxes, mins = [], [], [], []
     scale = np.empty(depth)
     sv = np.full(width, np.nan)
     # Hundreds of small QRs, products and SVDs: OpenBLAS's thread pool only adds contention.
-    with single_threaded_blas():
-        params = init_params(cfg)
-        _, cache = forward(params, x, cfg)
-        with np.errstate(all="ignore"):
-            for layer in range(1, depth + 1):
-                d = slope(cache.z[layer - 1][0])
-                jac = d[:, None] * (params[f"W{layer}"].T @ jac)
-                scale[layer - 1] = np.max(np.abs(jac)) if np.isfinite(jac).all() else np.inf
-                if layer in wanted:
-                    sv = _singular_values(jac)
-                    depths.append(layer)
-                    means.append(float(np.mean(sv)))
-                    maxes.append(float(sv[0]))
-                    mins.append(float(sv[-1]))
+    with single_threaded_blas(), np.errstate(all="ignore"):
+        for layer, (w, b) in enumerate(network_layers(cfg), start=1):
+            z, _ = affine_forward(h, w, b)
+            h, (_, slope) = activation_forward(z, activation)
+            jac = np.matmul(w.T, jac)
+            jac *= slope[0][:, None]
+            largest = float(np.max(np.abs(jac)))  # NaN or inf as soon as any entry is
+            scale[layer - 1] = largest if math.isfinite(largest) else math.inf
+            if layer in wanted:
+                sv = _singular_values(jac, largest)
+                depths.append(layer)
+                means.append(float(np.mean(sv)))
+                maxes.append(float(sv[0]))
+                mins.append(float(sv[-1]))
     resolved = np.isfinite(sv) & (sv > sv[0] * width * EPS) if np.isfinite(sv[0]) else sv > 0
     return Spectrum(
         weights=weights,
@@ -197,9 +228,30 @@ def jacobian_spectrum(
     )
 
 
-def _singular_values(jac: Array) -> Array:
-    """Descending singular values, or NaN when the matrix is no longer finite."""
-    if not np.isfinite(jac).all():
+def spectrum_cost(weights: str, depth: int, width: int) -> Cost:
+    r"""What :func:`jacobian_spectrum` costs, from its size alone.
+
+    Per layer: drawing W (n² normals; an orthogonal W adds a QR), the forward step (a 1 x n by
+    n x n product), the Jacobian product :math:`W^\top J` (n³ multiply-adds), scaling its rows
+    and its largest entry (3n² element passes), and about 40 numpy calls (the initializer,
+    the activation and its slope, the bookkeeping). At each of the K :func:`report_depths` one
+    SVD. Peak: J, the product that replaces it and W (three n x n arrays); drawing an
+    orthogonal W holds the Gaussian matrix, its Q and R, and the scaled copy as well (six);
+    about 8 kB of small objects besides.
+    """
+    n, k = float(width), float(report_depths(depth).size)
+    qr = QR_MADDS * n**3 if weights == "orthogonal" else 0.0
+    per_layer = Cost(madds=n**3 + n**2 + qr, elementwise=(NORMAL_PASSES + 4.0) * n**2, calls=40.0)
+    svds = Cost(madds=SVD_MADDS * n**3, elementwise=2.0 * n**2, calls=25.0)
+    arrays = 6.0 if weights == "orthogonal" else 3.0
+    setup = Cost(elementwise=n**2, calls=100.0, peak_bytes=8e3 + arrays * n * n * 8.0)
+    return setup + per_layer * depth + svds * k
+
+
+def _singular_values(jac: Array, largest: float) -> Array:
+    """Descending singular values, or NaN when the matrix is no longer finite (``largest``,
+    its largest magnitude, is then inf or NaN)."""
+    if not math.isfinite(largest):
         return np.full(jac.shape[0], np.nan)
     return np.linalg.svd(jac, compute_uv=False)
 
@@ -276,39 +328,3 @@ def spread_decades(s: Spectrum) -> float:
 
 
 SIGMA_B2_OPTIONS = (0.0, 0.001, 0.01, 0.05, 0.1, 0.5)
-
-
-def summary_markdown(
-    spectra: list[Spectrum], sigma_crit: float, q_star: float, ratio: float
-) -> str:
-    """The "what you are seeing" paragraph, with every number computed from the spectra."""
-    first = spectra[0]
-    q_text = "undetermined (χ₁ does not depend on q)" if math.isnan(q_star) else f"{q_star:.3g}"
-    parts = [
-        f"**What you are seeing.** For {first.act}, χ₁ = σ_w²·E[f'(z)²] = 1 at σ_w = "
-        f"**{sigma_crit:.4g}** (σ_w² = {sigma_crit**2:.4g}; fixed point q* = {q_text}); here "
-        f"σ_w = {ratio:g} × that = {first.sigma_w:.4g}, and the input has variance "
-        f"{first.q_in:.3g}."
-    ]
-    depth = int(first.depths[-1]) if first.depths.size else 0
-    for s in spectra:
-        if s.depths.size == 0 or not np.isfinite(s.mean[-1]):
-            parts.append(f"\n\n- **{s.weights}**: J left float64 range before depth {depth}.")
-            continue
-        parts.append(
-            f"\n\n- **{s.weights}** weights, depth {depth}: the singular values of J have mean "
-            f"**{format_sci(s.mean[-1])}** and max **{format_sci(s.max[-1])}**, and span "
-            f"**{spread_decades(s):.2f} decades** ({int(s.resolved.sum())} of "
-            f"{s.singular_values.size} above float64 resolution)."
-        )
-    spreads = {s.weights: spread_decades(s) for s in spectra}
-    if all(np.isfinite(v) for v in spreads.values()):
-        narrow = min(spreads, key=spreads.get)
-        parts.append(
-            f"\n\n{narrow.capitalize()} weights keep the spectrum narrower here "
-            f"({spreads[narrow]:.2f} vs {max(spreads.values()):.2f} decades). At the critical "
-            "scale orthogonal weights with tanh or linear units keep every direction's gain near "
-            "1 (dynamical isometry); Gaussian products, and ReLU's zeroed units, spread the gains "
-            "over many decades, so most directions' gradients vanish while a few explode."
-        )
-    return " ".join(parts)

@@ -104,7 +104,7 @@ def linear_tab():
     c1, c2, c3 = st.columns(3)
     kind_label = c1.selectbox("Matrix W", list(KIND_BY_LABEL), key="kind", bind="query-params")
     kind = KIND_BY_LABEL[kind_label]
-    n = c1.slider("Size n", 2, 64, 8, key="n", bind="query-params")
+    n = c1.slider("Size n", 2, lc.MAX_SIZE, 8, key="n", bind="query-params")
     radius = c2.slider(
         "Spectral radius / scale ρ", 0.1, 3.0, 0.9, key="radius", bind="query-params"
     )
@@ -124,7 +124,7 @@ def linear_tab():
         key="coupling",
         bind="query-params",
     )
-    steps = c3.slider("Powers t up to", 1, 500, 100, key="steps", bind="query-params")
+    steps = c3.slider("Powers t up to", 1, lc.MAX_STEPS, 100, key="steps", bind="query-params")
     mseed = c1.number_input("Seed", 0, 10_000, 0, key="mseed", bind="query-params")
     view = linear_view(kind, n, radius, spread, coupling, steps, int(mseed))
     show_breakdowns(view.breakdowns)
@@ -138,10 +138,8 @@ def spectra_tab():
     sigma_b2 = c2.select_slider(
         "Bias variance σ_b²", sp.SIGMA_B2_OPTIONS, 0.0, key="sigma_b2", bind="query-params"
     )
-    depth = c2.slider("Depth L", 1, 200, 50, key="depth", bind="query-params")
-    width = c3.select_slider(
-        "Width n", (16, 32, 64, 128, 256), 128, key="width", bind="query-params"
-    )
+    depth = c2.slider("Depth L", 1, sp.MAX_DEPTH, 50, key="depth", bind="query-params")
+    width = c3.select_slider("Width n", sp.WIDTHS, 128, key="width", bind="query-params")
     jseed = c3.number_input("Seed", 0, 10_000, 0, key="jseed", bind="query-params")
     view = spectra_view(act, ratio, sigma_b2, depth, width, int(jseed))
     show_breakdowns(view.breakdowns, offset=1)

@@ -124,7 +124,7 @@ def test_vanishing_far_below_float64_is_exact():
 def test_seed_ratio_b1_over_b3_is_one_sixteenth_at_the_bound():
     w, b = exploding_chain(4, 1.0, 1.0, "sigmoid")
     result = analyze_chain(w, b, 1.0, 0.0, "sigmoid")
-    log_ratio, sign = result.ratio_b1_b3()
+    log_ratio, sign = result.factors_1_2()
     assert 10.0**log_ratio * sign == pytest.approx(1 / 16, rel=1e-12)
     assert result.direct_db[0] / result.direct_db[2] == 1 / 16
 
@@ -132,7 +132,7 @@ def test_seed_ratio_b1_over_b3_is_one_sixteenth_at_the_bound():
 def test_ratio_is_product_of_two_factors_for_random_chains():
     w, b = draw_chain(10, "standard_normal", 3, 1.0)
     result = analyze_chain(w, b, 0.5, 0.0, "sigmoid")
-    log_ratio, sign = result.ratio_b1_b3()
+    log_ratio, sign = result.factors_1_2()
     f = result.factors
     assert sign * 10.0**log_ratio == pytest.approx(f[0] * f[1], rel=1e-12)
     assert result.direct_db[0] / result.direct_db[2] == pytest.approx(f[0] * f[1], rel=1e-12)
@@ -280,3 +280,13 @@ def test_normal_probabilities_quoted_on_the_page():
     assert normal_prob_abs_below(1.0) == pytest.approx(0.6826894921, abs=1e-9)
     draws = np.random.default_rng(0).normal(size=200_000)
     assert np.mean(np.abs(draws) < 0.25) == pytest.approx(normal_prob_abs_below(0.25), abs=0.005)
+
+
+def test_cost_grows_with_length_and_the_longest_chain_fits_the_tab_budget():
+    from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
+    from gradviz.chain import MAX_LENGTH, chain_cost
+
+    assert chain_cost(1000).seconds > 5 * chain_cost(4).seconds
+    assert chain_cost(100, explosion=True).seconds > chain_cost(100).seconds
+    for explosion in (False, True):
+        assert chain_cost(MAX_LENGTH, explosion).fits(TAB_SECONDS, COMPUTE_BYTES)

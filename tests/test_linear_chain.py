@@ -5,14 +5,19 @@ import math
 import numpy as np
 import pytest
 
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.linear_chain import (
+    CHECK_FLOOR,
     KINDS,
+    MAX_SIZE,
+    MAX_STEPS,
+    analysis_cost,
     analyze_linear_chain,
     chosen_eigenvalues,
     distinct_moduli,
     make_matrix,
-    matrix_powers,
     power_frame,
+    power_walk,
 )
 
 
@@ -32,9 +37,14 @@ def test_powers_match_the_eigen_decomposition(kind):
 
 def test_powers_are_repeated_products():
     w = make_matrix("gaussian", 5, 1.0, 1.0, 0.0, 1)
-    powers = matrix_powers(w, 4)
-    assert np.allclose(powers[4], np.linalg.matrix_power(w, 4), rtol=1e-12)
-    assert np.array_equal(powers[0], np.eye(5))
+    x = np.arange(5.0)
+    signals, kept = power_walk(w, x, 6, np.array([0, 4, 6]))
+    assert np.array_equal(kept[0], np.eye(5))
+    assert np.allclose(kept[1], np.linalg.matrix_power(w, 4), rtol=1e-12)
+    assert np.allclose(kept[2], np.linalg.matrix_power(w, 6), rtol=1e-12)
+    assert signals.shape == (7, 5)
+    for t in range(7):
+        assert np.allclose(signals[t], np.linalg.matrix_power(w, t) @ x, rtol=1e-12)
 
 
 def test_eigenvalues_above_one_explode_and_below_one_vanish():
@@ -96,3 +106,19 @@ def test_distinct_moduli():
 def test_unknown_kind():
     with pytest.raises(ValueError, match="unknown matrix kind"):
         make_matrix("nope", 3, 1.0, 1.0, 0.0, 0)
+
+
+def test_cost_grows_with_size_and_every_kind_fits_the_tab_budget_at_the_maxima():
+    small, large = analysis_cost("eigen", 8, 100), analysis_cost("eigen", 64, 100)
+    assert large.seconds > 5 * small.seconds and large.peak_bytes > 10 * small.peak_bytes
+    assert analysis_cost("orthogonal", 64, 100).seconds > analysis_cost("jordan", 64, 100).seconds
+    for kind in KINDS:
+        assert analysis_cost(kind, MAX_SIZE, MAX_STEPS).fits(TAB_SECONDS, COMPUTE_BYTES)
+
+
+def test_only_powers_float64_holds_in_full_are_checked():
+    # 0.1^t underflows past t = 308: those powers have lost their digits to rounding.
+    result = analyze_linear_chain("eigen", 4, 0.1, 1.0, 0.0, 500, 0)
+    ts = result.check.checked_steps
+    assert ts.size and ts[-1] * math.log10(0.1) >= math.log10(CHECK_FLOOR) - 1
+    assert result.check.max_rel_error < 1e-12

@@ -3,6 +3,7 @@
 import math
 
 import pytest
+from hypothesis import strategies as st
 
 from gradviz import chain as ch
 from gradviz import linear_chain as lc
@@ -16,6 +17,7 @@ from tests.apptest_kit import (
     texts,
     warnings,
 )
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/3_Deep_chain.py"
 KEYS = {
@@ -43,7 +45,7 @@ def test_default_chain_quotes_computed_numbers():
     exact = ch.format_log10(result.logs.log10_db[0], result.logs.sign_db[0])
     assert f"∂C/∂b₁ = **{exact}** exactly" in text
     assert f"gives **{format_sci(result.direct_db[0])}**" in text
-    ratio = ch.format_log10(*result.ratio_b1_b3())
+    ratio = ch.format_log10(*result.factors_1_2())
     assert f"∂C/∂b₁ / ∂C/∂b₃ = factor₁·factor₂ = **{ratio}**" in text
     assert f"**{result.fraction_factors_below_quarter():.1%}** are below 1/4" in text
     assert "erf(1/(4√2)) = 19.7%" in text and "gives 68.3% of the time" in text
@@ -60,7 +62,7 @@ def test_explosion_at_l_1000_is_exact_and_reports_the_overflow():
     w, b = ch.exploding_chain(1000, 100.0, 1.0, "sigmoid")
     result = ch.analyze_chain(w, b, 1.0, 0.0, "sigmoid")
     text = texts(at)
-    assert "from **25** to **25** over the 999 factors" in text
+    assert "from **25** to **25** over the 999 finite factors" in text
     assert "Seed 003 argues from |w_j| < 1/4" not in text  # that argument is about N(0, 1)
     exact = ch.format_log10(result.logs.log10_db[0], 1.0)
     assert exact.endswith("e+1395") and f"∂C/∂b₁ = **{exact}** exactly" in text
@@ -138,7 +140,7 @@ def test_linear_chain_tab_shows_identity_and_transient_growth():
     at = open_page(PAGE, {"tab": "Linear chain", "kind": label})
     result = lc.analyze_linear_chain("jordan", 8, 0.9, 0.9, 1.0, 100, 0)
     text = texts(at)
-    assert f"‖W^t‖₂ peaks at **{format_sci(result.peak_op_norm)}**" in text
+    assert f"peaks at **{format_sci(result.peak_op_norm)}**" in text
     assert f"t = {result.peak_step}" in text and result.transient_gain > 1e5
     assert {"t", "series", "kind", "log10_value", "value"} <= all_chart_fields(at)
     at = open_page(PAGE, {"tab": "Linear chain"})
@@ -170,3 +172,28 @@ def test_spectra_tab_numbers_and_fields():
     fields = all_chart_fields(at)
     assert {"bin_start", "bin_end", "fraction", "weights"} <= fields
     assert {"depth", "statistic", "log10_value"} <= fields
+
+
+# ----------------------------------------------------------------------------- combined settings
+
+_EDIT_NUMBER = st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False).map(repr),
+    st.sampled_from(["1e300", "-1e300", "1e308", "1e400", "nan", "-inf", "0", "", "abc", "1_0"]),
+)
+_EDIT_ENTRY = st.builds(
+    "{}:{};{}".format, st.integers(0, 1100), _EDIT_NUMBER, _EDIT_NUMBER
+)  # layers past any chain's length, huge and non-finite numbers, garbage
+EDITS = st.one_of(
+    st.lists(_EDIT_ENTRY, max_size=5).map(", ".join),
+    st.lists(_EDIT_ENTRY, max_size=3).map(" ".join),
+    st.text(max_size=20),
+)
+"""What a visitor types into the per-layer edits (``"2:0.5;-1, 3:4;0"``): valid, invalid and
+out-of-range entries."""
+
+TestFuzz = page_machine(PAGE, text_values={"edits": EDITS}).TestCase
+
+
+def test_every_control_at_its_ends_together():
+    without_ends = {"edits", "act", "source", "init", "kind", "jact"}  # text and select boxes
+    assert set(walk_extremes(PAGE)) == KEYS - without_ends

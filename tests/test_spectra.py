@@ -8,6 +8,7 @@ import pytest
 from gradviz import meanfield
 from gradviz import spectra as sp
 from gradviz.activations import get_activation
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, Cost
 from gradviz.mlp import forward, init_params
 
 
@@ -91,7 +92,6 @@ def test_overflow_is_reported_and_frames_stay_finite():
     assert dropped == 16 and hist.empty
     depth = sp.depth_frame([s])
     assert np.all(np.isfinite(depth["log10_value"]))
-    assert "left float64 range" in sp.summary_markdown([s], 1.0, math.nan, 40.0)
 
 
 def test_frames():
@@ -111,3 +111,34 @@ def test_frames():
 def test_unknown_weights():
     with pytest.raises(ValueError, match="unknown weights"):
         sp.mlp_config("uniform", "tanh", 1.0, 0.0, 2, 4, 0)
+
+
+@pytest.mark.parametrize("weights", sp.WEIGHTS)
+def test_streamed_layers_are_the_mlp_weights_and_pre_activations_bit_for_bit(weights):
+    cfg = sp.mlp_config(weights, "tanh", 1.3, 0.05, 6, 8, 4)
+    params = init_params(cfg)
+    layers = list(sp.network_layers(cfg))
+    assert len(layers) == cfg.depth
+    for layer, (w, b) in enumerate(layers, start=1):
+        assert np.array_equal(w, params[f"W{layer}"]) and np.array_equal(b, params[f"b{layer}"])
+    # The spectrum's streamed forward pass is mlp.forward's: J from its slopes, bit for bit.
+    x = np.random.default_rng([4, 3]).normal(size=(1, 8))
+    _, cache = forward(params, x, cfg)
+    jac = np.eye(8)
+    for layer in range(1, cfg.depth + 1):
+        jac = cache.slope[layer - 1][0][:, None] * (params[f"W{layer}"].T @ jac)
+    expected = np.linalg.svd(jac, compute_uv=False)
+    spectrum = sp.jacobian_spectrum(weights, "tanh", 1.3, 0.05, 6, 8, 4, 1.0)
+    assert np.array_equal(spectrum.singular_values, expected)
+
+
+def test_cost_grows_with_size_and_the_largest_setting_fits_the_tab_budget():
+    small, large = sp.spectrum_cost("gaussian", 10, 64), sp.spectrum_cost("gaussian", 200, 64)
+    assert large.seconds > 5 * small.seconds and large.peak_bytes == small.peak_bytes
+    assert (
+        sp.spectrum_cost("orthogonal", 50, 128).seconds
+        > sp.spectrum_cost("gaussian", 50, 128).seconds
+    )
+    # The tab computes both spectra; at the sliders' maxima that fits the budget.
+    both = sum((sp.spectrum_cost(w, sp.MAX_DEPTH, max(sp.WIDTHS)) for w in sp.WEIGHTS), Cost())
+    assert both.fits(TAB_SECONDS, COMPUTE_BYTES)
