@@ -51,7 +51,7 @@ def test_remedies_tab_charts_and_numbers():
 def test_a_diverging_run_is_marked_and_the_others_continue():
     at = open_page(PAGE, {**SMALL, "lr": "10.0", "remedies": "activation"}, timeout=300)
     expected = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
-    relu = expected.results["ReLU"]
+    relu = expected.records["ReLU"]
     assert relu.diverged
     assert f"**ReLU** diverged at step {relu.diverged_step}" in text(at)
     assert any("not drawn" in c.value for c in at.caption)
@@ -89,9 +89,9 @@ def test_changing_the_remedies_trains_only_the_new_runs(monkeypatch):
     st.cache_data.clear()
     calls, train_many = [], parallel.train_many
 
-    def recording(cfgs, progress=None, workers=None):
+    def recording(cfgs, progress=None, workers=None, keep=None):
         calls.append(list(cfgs))
-        return train_many(cfgs, progress, workers)
+        return train_many(cfgs, progress, workers, keep)
 
     monkeypatch.setattr(parallel, "train_many", recording)
     at = open_page(PAGE, {**SMALL, "seed": "3"}, timeout=300)

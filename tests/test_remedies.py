@@ -34,7 +34,7 @@ def test_the_default_baseline_fails_and_the_remedies_fix_it(default_comparison):
     combined = c.row("ReLU + He init + batch norm + residual + 4 layers")
     assert combined["final_accuracy"] >= 0.95 and combined["symptoms"] == 0
     # ReLU alone, with weights this large, explodes: diverged, with the NaN symptoms
-    relu = c.results["ReLU"]
+    relu = c.records["ReLU"]
     assert relu.diverged and c.row("ReLU")["grad_ratio"] > 1e3
     present = c.symptoms[(c.symptoms["run"] == "ReLU") & c.symptoms["present"]]["symptom"]
     assert {rm.NOT_CONVERGING, rm.LOSS_NAN, rm.WEIGHTS_WILD} <= set(present)
@@ -46,7 +46,7 @@ def test_the_page_text_quotes_the_computed_numbers(default_comparison):
     base = c.row(rm.BASELINE)
     assert f"final accuracy {base['final_accuracy']:.0%}" in text
     assert f"{format_sci(base['grad_ratio'])} times as fast as layer 20" in text
-    assert f"**ReLU** diverged at step {c.results['ReLU'].diverged_step}" in text
+    assert f"**ReLU** diverged at step {c.records['ReLU'].diverged_step}" in text
     bn = c.row("batch norm")
     assert f"gradient ratio {format_sci(bn['grad_ratio'])}" in text
     symptoms = rm.symptom_text(c, "ReLU", c.runs[-1])
@@ -89,7 +89,7 @@ def test_a_single_remedy_without_together_gives_two_runs():
     c = rm.compare(SMALL, ("batchnorm",), together=True)
     assert c.runs == ("baseline", "batch norm")
     assert set(c.curves["run"]) == set(c.runs)
-    assert c.speed["layer"].max() == 6
+    assert c.records["batch norm"].speed.shape == (41, 6)  # steps 0..40, hidden layers 1..6
 
 
 def test_compare_trains_side_by_side_with_the_results_of_one_by_one_training():
@@ -100,10 +100,11 @@ def test_compare_trains_side_by_side_with_the_results_of_one_by_one_training():
         threads.add(threading.get_ident())
 
     c = rm.compare(SMALL, rm.DEFAULT_REMEDIES, together=True, progress=progress)
-    one_by_one = rm.tabulate(
-        {name: tr.train(cfg) for name, cfg in rm.plan(SMALL, rm.DEFAULT_REMEDIES, together=True)}
-    )
-    assert c.curves.equals(one_by_one.curves) and c.speed.equals(one_by_one.speed)
+    plans = rm.plan(SMALL, rm.DEFAULT_REMEDIES, together=True)
+    one_by_one = rm.tabulate({name: rm.record(tr.train(cfg)) for name, cfg in plans})
+    assert c.curves.equals(one_by_one.curves)
+    for run in c.runs:
+        assert np.array_equal(c.records[run].speed, one_by_one.records[run].speed, equal_nan=True)
     assert c.summary.equals(one_by_one.summary) and c.symptoms.equals(one_by_one.symptoms)
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 5
     assert threads == {threading.get_ident()}  # a Streamlit progress bar needs the script thread
@@ -171,11 +172,11 @@ def test_each_symptom_rule():
 
 def test_learning_rate_10_and_depth_100_diverge_as_data():
     c = rm.compare(rm.Problem(depth=100, width=16, lr=10.0, steps=20), ("activation",))
-    assert c.results["ReLU"].diverged
-    curves, ends, dropped = rm.loss_frames(c)
+    assert c.records["ReLU"].diverged
+    curves, ends, dropped, stride = rm.loss_frames(c)
     assert np.all(np.isfinite(curves["loss"])) and (curves["loss"] > 0).all()
-    assert list(ends["step"]) == [c.results["ReLU"].diverged_step]
-    assert dropped >= 1
+    assert list(ends["step"]) == [c.records["ReLU"].diverged_step]
+    assert dropped >= 1 and stride == 1
     ratios, left_out = rm.ratio_frame(c)
     assert np.all(np.isfinite(ratios["log_ratio"]))
     assert len(ratios) + len(left_out) == 2

@@ -30,7 +30,7 @@ def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
         (chart,) = part.charts
         assert_small_with_tooltips(chart)
     assert {"step", "loss", "run", "event"} <= spec_fields(view.loss.charts[0])
-    curves, ends, _ = rm.loss_frames(comparison)
+    curves, ends, _, _ = rm.loss_frames(comparison)
     assert rows(view.loss.charts[0]) == len(curves) + len(ends)
     assert {"run", "final_accuracy", "status"} <= spec_fields(view.accuracy.charts[0])
     assert {"run", "log_ratio"} <= spec_fields(view.ratio.charts[0])
@@ -54,10 +54,10 @@ def test_the_sickest_run_is_the_default_to_diagnose(comparison):
 
 def test_a_diverging_run_is_captioned_under_the_loss_and_the_ratio():
     result = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
-    relu = result.results["ReLU"]
+    relu = result.records["ReLU"]
     assert relu.diverged
     view = views.comparison_view(result)
-    _, _, dropped = rm.loss_frames(result)
+    _, _, dropped, _ = rm.loss_frames(result)
     assert dropped > 0
     assert view.loss.caption == (
         f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis)."
