@@ -429,10 +429,13 @@ def compare(
 
 
 def train_records(cfgs: list[tr.TrainConfig], progress: Progress = None) -> list[RunRecord]:
-    """``[record(train(cfg)) for cfg in cfgs]`` on :data:`WORKERS` CPUs (fewer if the machine
-    has fewer), the number :func:`comparison_cost` assumes."""
-    workers = min(WORKERS, parallel.usable_cores())
-    return parallel.train_many(cfgs, progress, workers=workers, keep=record)
+    """``[record(train(cfg)) for cfg in cfgs]`` on :func:`run_workers` CPUs (fewer if the
+    machine has fewer), as :func:`runs_cost` assumes."""
+    return parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=record)
+
+
+def _workers(cfgs: list[tr.TrainConfig]) -> int:
+    return min(run_workers(cfgs), parallel.usable_cores())
 
 
 def tabulate(records: dict[str, RunRecord]) -> Comparison:
@@ -548,8 +551,9 @@ def record_bytes(cfg: tr.TrainConfig) -> float:
     return 8.0 * (cfg.steps + 1) * (cfg.network.depth + 2) + 3e3
 
 
-def runs_cost(cfgs: list[tr.TrainConfig], workers: int = WORKERS) -> Cost:
-    """What ``train_many(cfgs, keep=record)`` costs on ``workers`` CPUs, from a cold start.
+def runs_cost(cfgs: list[tr.TrainConfig], workers: int | None = None) -> Cost:
+    """What ``train_many(cfgs, keep=record)`` costs on ``workers`` CPUs from a cold start (by
+    default on :func:`run_workers`).
 
     train_many hands the runs out longest first (:func:`gradviz.parallel.run_cost`), each to the
     first worker that is free; a helper is free after :data:`HELPER_START_SECONDS`. The work is
@@ -560,6 +564,8 @@ def runs_cost(cfgs: list[tr.TrainConfig], workers: int = WORKERS) -> Cost:
     unique = list(dict.fromkeys(cfgs))
     if not unique:
         return Cost()
+    if workers is None:
+        workers = run_workers(unique)
     start = Cost(calls=HELPER_START_SECONDS / CALL_SECONDS)
     lanes = [Cost()] + [start] * (min(workers, len(unique)) - 1)
     order = sorted(unique, key=parallel.run_cost, reverse=True)
@@ -574,6 +580,16 @@ def runs_cost(cfgs: list[tr.TrainConfig], workers: int = WORKERS) -> Cost:
     working = sorted((c.peak_bytes for c in costs.values()), reverse=True)[: len(lanes)]
     kept = sum(record_bytes(cfg) for cfg in unique)
     return Cost(busiest.madds, busiest.elementwise, busiest.calls, sum(working) + kept)
+
+
+def run_workers(cfgs: list[tr.TrainConfig]) -> int:
+    """:data:`WORKERS`, or 1 when the runs are so short that this thread alone finishes them
+    before a helper would have started and trained its share (from the cost model, so a link
+    always trains the same way)."""
+    if WORKERS == 1 or len(set(cfgs)) < 2:
+        return 1
+    alone = runs_cost(cfgs, workers=1).seconds
+    return 1 if alone <= runs_cost(cfgs, workers=WORKERS).seconds else WORKERS
 
 
 CHART_COST = Cost(calls=0.1 / CALL_SECONDS)
@@ -715,9 +731,7 @@ def dying_relu(
     way (ELU's slope only underflows to 0 for z below about -745).
     """
     cfgs = dying_configs(depth, width, lr, optimizer, steps, seed, activations_)
-    runs = parallel.train_many(
-        cfgs, progress, workers=min(WORKERS, parallel.usable_cores()), keep=_dying_run
-    )
+    runs = parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=_dying_run)
     over_time, finals = zip(*runs, strict=True)
     return DyingReLU(
         pd.concat(over_time, ignore_index=True), pd.DataFrame(list(finals)), lr, optimizer, steps
@@ -841,9 +855,7 @@ def activation_shootout(
     mean_output (E[f(z)], z ~ N(0,1)) and zero_centred.
     """
     cfgs = shootout_configs(depth, width, lr, steps, seed)
-    rows = parallel.train_many(
-        cfgs, progress, workers=min(WORKERS, parallel.usable_cores()), keep=_shootout_row
-    )
+    rows = parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=_shootout_row)
     return pd.DataFrame(rows)
 
 
@@ -994,19 +1006,21 @@ def gated_cells(
 
 def gated_cost(length: int = 50, hidden: int = 32, batch: int = 8) -> Cost:
     """What :func:`gated_cells` costs: per time step, forward and backward through the three
-    cells (1 + 4 + 3 blocks of :math:`H\times H`: 3 products each way), about 180 numpy calls
+    cells (1 + 4 + 3 blocks of :math:`H\\times H`: 3 products each way), about 180 numpy calls
     (the cells' step functions and the per-step norms), and 40 kB of cached states per step
-    (8 × 32 states, gates and their derivatives for three cells); its chart."""
+    (8 × 32 states, gates and their derivatives for three cells)."""
     blocks = 1 + 4 + 3
-    return (
-        Cost(
-            madds=3 * batch * hidden * hidden * blocks * length,
-            elementwise=40 * batch * hidden * blocks * length,
-            calls=180 * length + 500,
-            peak_bytes=40e3 * length,
-        )
-        + CHART_COST
+    return Cost(
+        madds=3 * batch * hidden * hidden * blocks * length,
+        elementwise=40 * batch * hidden * blocks * length,
+        calls=180 * length + 500,
+        peak_bytes=40e3 * length,
     )
+
+
+def gated_tab_cost(length: int = 50) -> Cost:
+    """What the Gated cells tab costs from a cold cache: :func:`gated_cost` and its chart."""
+    return gated_cost(length) + CHART_COST
 
 
 # ----------------------------------------------------------------------------- chart frames

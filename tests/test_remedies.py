@@ -3,6 +3,7 @@ and the gated-cell comparison; every number the page quotes comes from these fun
 
 import math
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from gradviz import remedies as rm
 from gradviz import train as tr
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, TRAINING_SECONDS, Cost
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 
@@ -233,3 +235,124 @@ def test_lstm_gradients_outlive_vanilla_rnn_gradients():
     assert format_sci(far["LSTM"]) in rm.gated_text(gated)
     drawable, dropped = rm.drawable_ratios(gated)
     assert dropped == 0 and len(drawable) == 150
+
+
+# ----------------------------------------------------------------------------- budget
+
+ALL = tuple(rm.REMEDIES)
+ISSUE_LINK = rm.Problem(depth=100, sigma_w=10.0, steps=500, lr=10.0)
+
+
+def test_record_keeps_what_the_tab_shows_and_drops_the_rest():
+    cfg = SMALL.config()
+    result = tr.train(cfg)
+    rec = rm.record(result)
+    assert np.array_equal(rec.loss, result.metric(tr.LOSS))
+    assert np.array_equal(rec.speed, result.layer_metric(tr.SPEED)[:, :6])
+    assert rec.symptoms.equals(rm.symptoms(result))
+    assert (rec.steps_run, rec.diverged_step, rec.depth) == (41, None, 6)
+    assert rec.grad_ratio == rm.gradient_ratio(result)
+    assert not hasattr(rec, "final_params")
+    assert rm.record_bytes(cfg) >= rec.loss.nbytes + rec.accuracy.nbytes + rec.speed.nbytes
+
+
+def test_train_cost_grows_with_every_size_and_each_costly_option():
+    base = rm.Problem(depth=20, width=32, steps=100).config()
+    cost = rm.train_cost(base)
+
+    for changes in ({"depth": 40}, {"width": 64}, {"steps": 200}):
+        sizes = {"depth": 20, "width": 32, "steps": 100, **changes}
+        bigger = rm.train_cost(rm.Problem(**sizes).config())
+        assert bigger.seconds > 1.5 * cost.seconds
+    longer = rm.train_cost(rm.Problem(depth=20, width=32, steps=200).config())
+    assert longer.peak_bytes > cost.peak_bytes  # the records grow with the steps
+    opts = rm.RemedyOptions()
+    for key in ("batchnorm", "clip", "penalty"):
+        with_it = rm.train_cost(rm.remedy_config(base, (key,), opts))
+        assert with_it.seconds > cost.seconds and with_it.peak_bytes > cost.peak_bytes
+    adam = rm.train_cost(replace(base, optimizer="adam"))
+    assert adam.seconds > cost.seconds and adam.peak_bytes > cost.peak_bytes
+    # the forward/backward blocks and the weight arrays: 5·L·N·n + 4·L·n² floats at least
+    L, N, n = 20, 100, 32
+    assert cost.peak_bytes >= 8 * (5 * L * N * n + 4 * L * n * n)
+
+
+def test_runs_cost_follows_train_many_s_schedule():
+    cfgs = [cfg for _, cfg in rm.plan(rm.Problem(depth=30, steps=100), ALL, together=True)]
+    each = [rm.train_cost(cfg) for cfg in cfgs]
+    total = sum(c.seconds for c in each)
+    one = rm.runs_cost(cfgs, workers=1)
+    assert one.seconds == pytest.approx(total)
+    two = rm.runs_cost(cfgs, workers=2)
+    assert total / 2 <= two.seconds < total and rm.run_workers(cfgs) == 2
+    largest = sorted((c.peak_bytes for c in each), reverse=True)
+    assert two.peak_bytes > largest[0] + largest[1]  # both workers' runs, and the records
+    assert rm.runs_cost(cfgs + cfgs) == two  # identical configs train once
+    assert rm.runs_cost([]) == Cost()
+
+
+def test_short_runs_train_in_this_thread_alone():
+    cfgs = [cfg for _, cfg in rm.plan(SMALL, ALL, together=True)]
+    alone, helped = rm.runs_cost(cfgs, workers=1), rm.runs_cost(cfgs, workers=2)
+    assert helped.seconds > rm.HELPER_START_SECONDS > alone.seconds  # a helper would start late
+    assert rm.run_workers(cfgs) == 1 and rm.runs_cost(cfgs) == alone
+
+
+def test_the_issue_s_link_trains_the_steps_that_fit_for_every_run():
+    plans = rm.plan(ISSUE_LINK, rm.DEFAULT_REMEDIES, together=True)
+    fitted = rm.within_budget(plans)
+    assert fitted.cut and 0 < fitted.steps < fitted.asked == 500
+    assert {cfg.steps for _, cfg in fitted.plans} == {fitted.steps}
+    assert [label for label, _ in fitted.plans] == [label for label, _ in plans]
+    assert rm.comparison_cost(fitted.plans).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    one_more = rm.comparison_cost(rm.with_steps(plans, fitted.steps + 1))
+    assert not one_more.fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    asked = rm.comparison_cost(plans).seconds
+    assert fitted.rest_seconds == pytest.approx(asked - rm.comparison_cost(fitted.plans).seconds)
+    assert rm.within_budget(plans) == fitted  # decided by the model alone: a link reproduces
+
+
+def test_the_default_comparison_is_not_cut():
+    fitted = rm.within_budget(rm.plan(rm.Problem(), rm.DEFAULT_REMEDIES, together=True))
+    assert not fitted.cut and fitted.steps == 300 and fitted.rest_seconds == 0
+
+
+@pytest.mark.parametrize("depth", [2, 100])
+@pytest.mark.parametrize("width", [8, 64])
+@pytest.mark.parametrize("fewer", [1, 10])
+def test_every_allowed_comparison_fits_the_budget_after_the_cut(depth, width, fewer):
+    problem = rm.Problem(depth=depth, width=width, steps=500, lr=0.001)
+    opts = rm.RemedyOptions(fewer_depth=fewer, penalty="l1", clip="value")
+    fitted = rm.within_budget(rm.plan(problem, ALL, opts, together=True))
+    assert fitted.steps >= 1
+    assert rm.comparison_cost(fitted.plans).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_dying_relu_and_the_advice_fit_at_depth_30(optimizer):
+    steps, rest = rm.dying_steps(30, 0.001, optimizer)
+    assert rm.dying_cost(30, 0.001, optimizer, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert (steps, rest) == (rm.DYING_STEPS, 0.0)  # nothing to cut today
+    steps, rest = rm.advice_steps(30)
+    assert rm.advice_cost(30, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert rm.gated_tab_cost(200).fits(TAB_SECONDS, COMPUTE_BYTES)
+
+
+def test_a_smaller_budget_cuts_the_dying_relu_and_shootout_runs():
+    steps, rest = rm.dying_steps(30, 0.001, "adam", seconds=1.0)
+    assert 0 < steps < rm.DYING_STEPS and rest > 0
+    assert rm.dying_cost(30, 0.001, "adam", steps).seconds <= 1.0
+    steps, rest = rm.advice_steps(30, seconds=4.0)
+    assert 0 < steps < rm.SHOOTOUT_STEPS and rest > 0
+    assert rm.advice_cost(30, steps).seconds <= 4.0 < rm.advice_cost(30, steps + 1).seconds
+
+
+def test_the_loss_chart_draws_one_step_in_k_beyond_4000_rows():
+    c = rm.compare(rm.Problem(depth=2, width=8, steps=400), ALL, together=True)
+    assert len(c.curves) == 10 * 401
+    curves, _, dropped, stride = rm.loss_frames(c)
+    assert stride == 2 and dropped == 0 and len(curves) < 4000
+    for run in c.runs:
+        steps = curves.loc[curves["run"] == run, "step"]
+        assert steps.iloc[-1] == c.records[run].steps_run - 1  # each run's last step stays
+        assert set(steps.iloc[:-1] % 2) <= {0}
