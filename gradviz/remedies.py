@@ -197,9 +197,9 @@ def run_label(keys: tuple[str, ...], options: RemedyOptions) -> str:
 
 NOT_CONVERGING = "the loss does not converge"
 UNSTABLE = "the loss jumps around between updates"
-LOSS_NAN = "the loss becomes NaN"
+LOSS_NAN = "the loss becomes NaN (not a number)"
 WEIGHTS_WILD = "the weights change wildly"
-WEIGHTS_NAN = "the weights become NaN"
+WEIGHTS_NAN = "the weights become NaN (not a number)"
 GRADS_ABOVE_ONE = "the error gradients stay above 1.0"
 SYMPTOMS = (NOT_CONVERGING, UNSTABLE, LOSS_NAN, WEIGHTS_WILD, WEIGHTS_NAN, GRADS_ABOVE_ONE)
 
@@ -208,6 +208,11 @@ JUMP = 0.10  # a loss rise of more than 10 % in one update is a jump
 UNSTABLE_FRACTION = 0.05  # ... and more than 5 % of updates jumping is unstable
 WILD_UPDATE_RATIO = 0.5  # one update moving the weights by half their norm (guide: 1e-3)
 ABOVE_ONE_FRACTION = 0.9  # every node's |∂C/∂b| > 1 in at least 90 % of the steps
+
+
+def _quote(x: float) -> str:
+    """``format_sci(x)``, saying so when ``x`` is inf or NaN (a number a sentence quotes)."""
+    return format_sci(x) if math.isfinite(x) else f"{format_sci(x)} (not finite)"
 
 
 def chance_loss(kind: str, y: np.ndarray) -> float:
@@ -267,7 +272,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
     for symptom, quantity in ((LOSS_NAN, "loss"), (WEIGHTS_NAN, "weights")):
         step = events.get(quantity)
         text = (
-            f"the {quantity} became inf/NaN at step {step}"
+            f"the {quantity} left float64 range (inf or NaN) at step {step}"
             if step is not None
             else f"the {quantity} stayed finite for all {result.steps_run} steps"
         )
@@ -284,7 +289,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             WEIGHTS_WILD,
             bool(biggest > WILD_UPDATE_RATIO),
             biggest,
-            f"the largest update moved the weights by {format_sci(biggest)} of their norm "
+            f"the largest update moved the weights by {_quote(biggest)} of their norm "
             f"(wild above {WILD_UPDATE_RATIO:g}; a healthy update is about 1e-3)",
         ),
     )
@@ -298,7 +303,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             above,
             f"every node's |∂C/∂b| was above 1 in {above:.0%} of the steps "
             f"(symptom from {ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last step "
-            f"{format_sci(float(node[-1]) if node.size else math.nan)}",
+            f"{_quote(float(node[-1]) if node.size else math.nan)}",
         )
     )
     return pd.DataFrame(rows, columns=["symptom", "present", "value", "evidence"])
@@ -484,6 +489,12 @@ link is cut exactly where the presenter's was."""
 HELPER_START_SECONDS = 0.8
 """Starting a helper process (a fresh interpreter importing numpy and pandas); its first run
 starts that much later. Counted as numpy-call overhead in :func:`runs_cost`."""
+PAGE_SECONDS = 2.0
+"""What a cold run of the page spends outside the tab's computation (importing the page's
+modules in a fresh process, running the page script, sending its elements): about 2 s
+measured. The tab's training gets the rest of the budget, :data:`TRAINING_ROOM`."""
+TRAINING_ROOM = TRAINING_SECONDS - PAGE_SECONDS
+"""Seconds a training tab's computation may take from a cold cache."""
 SMALL_PRODUCT = 1.5
 """A product with a 100-row batch runs at about 2/3 of :data:`gradviz.budget.GEMM_RATE`
 (measured: 100×64 by 64×64), so it counts this many multiply-adds per real one."""
@@ -630,7 +641,7 @@ class Budgeted:
 
 
 def fit_steps(
-    cost_of_steps: Callable[[int], Cost], asked: int, seconds: float = TRAINING_SECONDS
+    cost_of_steps: Callable[[int], Cost], asked: int, seconds: float = TRAINING_ROOM
 ) -> tuple[int, float]:
     """The most steps, up to ``asked``, whose ``cost_of_steps(steps)`` fits ``seconds`` and
     :data:`gradviz.budget.COMPUTE_BYTES` (at least 0: one evaluation), and what the steps left
@@ -642,7 +653,7 @@ def fit_steps(
     return steps, max(0.0, rest)
 
 
-def within_budget(plans: Plan, seconds: float = TRAINING_SECONDS) -> Budgeted:
+def within_budget(plans: Plan, seconds: float = TRAINING_ROOM) -> Budgeted:
     """``plans`` with as many of their steps as fit ``seconds`` from a cold cache (every run
     the same steps, so they stay comparable)."""
     asked = plans[0][1].steps
@@ -813,7 +824,7 @@ def dying_cost(
 
 
 def dying_steps(
-    depth: int, lr: float, optimizer: str, seconds: float = TRAINING_SECONDS
+    depth: int, lr: float, optimizer: str, seconds: float = TRAINING_ROOM
 ) -> tuple[int, float]:
     """The steps of :data:`DYING_STEPS` that fit ``seconds`` (:func:`fit_steps`), and what the
     rest would take."""
@@ -910,7 +921,7 @@ def advice_cost(depth: int = 10, steps: int = SHOOTOUT_STEPS) -> Cost:
     )
 
 
-def advice_steps(depth: int, seconds: float = TRAINING_SECONDS) -> tuple[int, float]:
+def advice_steps(depth: int, seconds: float = TRAINING_ROOM) -> tuple[int, float]:
     """The steps of :data:`SHOOTOUT_STEPS` that fit ``seconds`` (:func:`fit_steps`), and what
     the rest would take."""
     return fit_steps(lambda k: advice_cost(depth, k), SHOOTOUT_STEPS, seconds)
@@ -933,8 +944,8 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
         (
             "1. Try ReLU first: it is cheap and its slope is 1 for active units.",
             f"ReLU with He init reached {pct(relu)} accuracy; its first/last layer gradient "
-            f"ratio at the start was {format_sci(relu['grad_ratio'])}, against "
-            f"{format_sci(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
+            f"ratio at the start was {_quote(relu['grad_ratio'])}, against "
+            f"{_quote(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
         ),
         (
             "2. If ReLU disappoints, try leaky ReLU or ELU: they cannot die.",
@@ -942,7 +953,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             f"{dying.lr:g}, "
             f"{int(dead['relu']['dead_units'])} of "
             f"{int(dead['relu']['units'])} ReLU units died (mean bias of the dead units "
-            f"{format_sci(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
+            f"{_quote(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
             f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}.",
         ),
         (
@@ -956,7 +967,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             "4. Batch normalization normalizes each layer's input explicitly.",
             f"The same sigmoid network reached {pct(sig_bn)} with batch norm against "
             f"{pct(sig)} without; its gradient ratio moved from "
-            f"{format_sci(sig['grad_ratio'])} to {format_sci(sig_bn['grad_ratio'])}.",
+            f"{_quote(sig['grad_ratio'])} to {_quote(sig_bn['grad_ratio'])}.",
         ),
     ]
 
@@ -1111,7 +1122,7 @@ def comparison_text(comparison: Comparison) -> str:
     base_record = comparison.records[BASELINE]
     lines = [
         f"**Baseline** ({int(base['depth'])} layers): final accuracy {base['final_accuracy']:.0%}; "
-        f"at step 0 layer 1 learned {format_sci(base['grad_ratio'])} times as fast as "
+        f"at step 0 layer 1 learned {_quote(base['grad_ratio'])} times as fast as "
         f"layer {int(base['depth'])}"
         + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
     ]
@@ -1127,7 +1138,7 @@ def comparison_text(comparison: Comparison) -> str:
             lines.append(
                 f"**{run}**: final accuracy {s['final_accuracy']:.0%} "
                 f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
-                f"gradient ratio {format_sci(s['grad_ratio'])}."
+                f"gradient ratio {_quote(s['grad_ratio'])}."
             )
     return "\n".join(f"- {line}" for line in lines)
 
@@ -1169,8 +1180,8 @@ def dying_text(dying: DyingReLU) -> str:
         )
         if row["dead_units"] > 0:
             text += (
-                f"; mean bias of the dead units {format_sci(row['mean_bias_dead'])} against "
-                f"{format_sci(row['mean_bias_alive'])} for the living ones"
+                f"; mean bias of the dead units {_quote(row['mean_bias_dead'])} against "
+                f"{_quote(row['mean_bias_alive'])} for the living ones"
             )
         lines.append(text + ".")
     return "\n".join(f"- {line}" for line in lines)
@@ -1187,7 +1198,7 @@ def gated_text(gated: pd.DataFrame) -> str:
     """How much gradient each cell keeps over the longest distance."""
     far = int(gated["distance"].max())
     rows = gated[gated["distance"] == far].set_index("cell")["ratio"]
-    parts = [f"**{cell}** keeps {format_sci(float(value))}" for cell, value in rows.items()]
+    parts = [f"**{cell}** keeps {_quote(float(value))}" for cell, value in rows.items()]
     return (
         f"Of the gradient that reaches the last step, {far} steps back: " + "; ".join(parts) + ". "
         "Backpropagation through time multiplies one factor per step, like a deep network; the "

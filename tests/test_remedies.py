@@ -304,9 +304,11 @@ def test_the_issue_s_link_trains_the_steps_that_fit_for_every_run():
     assert fitted.cut and 0 < fitted.steps < fitted.asked == 500
     assert {cfg.steps for _, cfg in fitted.plans} == {fitted.steps}
     assert [label for label, _ in fitted.plans] == [label for label, _ in plans]
-    assert rm.comparison_cost(fitted.plans).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert rm.comparison_cost(fitted.plans).fits(rm.TRAINING_ROOM, COMPUTE_BYTES)
     one_more = rm.comparison_cost(rm.with_steps(plans, fitted.steps + 1))
-    assert not one_more.fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert not one_more.fits(rm.TRAINING_ROOM, COMPUTE_BYTES)
+    # the room left for training: the budget less what a cold page run spends around it
+    assert rm.TRAINING_ROOM == TRAINING_SECONDS - rm.PAGE_SECONDS > 0
     asked = rm.comparison_cost(plans).seconds
     assert fitted.rest_seconds == pytest.approx(asked - rm.comparison_cost(fitted.plans).seconds)
     assert rm.within_budget(plans) == fitted  # decided by the model alone: a link reproduces
@@ -356,3 +358,19 @@ def test_the_loss_chart_draws_one_step_in_k_beyond_4000_rows():
         steps = curves.loc[curves["run"] == run, "step"]
         assert steps.iloc[-1] == c.records[run].steps_run - 1  # each run's last step stays
         assert set(steps.iloc[:-1] % 2) <= {0}
+
+
+def test_every_sentence_quoting_inf_or_nan_says_what_it_is():
+    """Fuzzing found "the loss becomes NaN" and "became inf/NaN at step 5" with no word for
+    them (a symptom's name and its evidence)."""
+    from tests.fuzz_kit import unmarked_non_finite
+
+    c = rm.compare(rm.Problem(depth=6, width=16, steps=20, lr=10.0), ("activation",))
+    assert c.records["ReLU"].diverged
+    for run, against in (("ReLU", rm.BASELINE), (rm.BASELINE, "ReLU")):
+        assert not unmarked_non_finite(rm.symptom_text(c, run, against))
+    assert not unmarked_non_finite(rm.comparison_text(c))
+    nan_grads = _fake(np.linspace(0.7, 0.01, 10), updates=[np.inf] * 9, node=[np.nan] * 10)
+    evidence = " ".join(rm.symptoms(nan_grads)["evidence"])
+    assert "inf (not finite)" in evidence and "NaN (not finite)" in evidence
+    assert not unmarked_non_finite(evidence)
