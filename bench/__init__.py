@@ -134,14 +134,14 @@ class Report:
         cost,
         fn: Callable[[], object],
         repeat: int = 3,
-        peak: Callable[[Callable[[], object]], float] = peak_bytes,
+        measure_peak: Callable[[Callable[[], object]], float] = peak_bytes,
     ) -> None:
         """The cost model against the measured run of ``fn()``: fastest of ``repeat`` wall
-        times over the predicted seconds, and ``peak(fn)`` (by default: traced peak bytes in
-        this process) over the predicted peak; each must lie within 2x either way
+        times over the predicted seconds, and ``measure_peak(fn)`` (by default: traced peak
+        bytes in this process) over the predicted peak; each must lie within 2x either way
         (``gradviz.budget``)."""
         seconds = min(timed(fn, repeat=1, warmup=0) for _ in range(repeat))
-        peak = peak(fn)
+        peak = measure_peak(fn)
         for what, measured, predicted in (
             ("time", seconds, cost.seconds),
             ("peak memory", peak, cost.peak_bytes),
