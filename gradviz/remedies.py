@@ -1178,11 +1178,13 @@ def dying_text(dying: DyingReLU) -> str:
             f"training ({int(row['dead_at_start'])} at the start), accuracy "
             f"{row['final_accuracy']:.0%}"
         )
-        if row["dead_units"] > 0:
+        if 0 < row["dead_units"] < row["units"]:
             text += (
                 f"; mean bias of the dead units {_quote(row['mean_bias_dead'])} against "
                 f"{_quote(row['mean_bias_alive'])} for the living ones"
             )
+        elif row["dead_units"] > 0:
+            text += f"; every unit died (mean bias {_quote(row['mean_bias_dead'])})"
         lines.append(text + ".")
     return "\n".join(f"- {line}" for line in lines)
 

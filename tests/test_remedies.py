@@ -374,3 +374,23 @@ def test_every_sentence_quoting_inf_or_nan_says_what_it_is():
     evidence = " ".join(rm.symptoms(nan_grads)["evidence"])
     assert "inf (not finite)" in evidence and "NaN (not finite)" in evidence
     assert not unmarked_non_finite(evidence)
+
+
+def test_dying_text_when_every_unit_died():
+    final = pd.DataFrame(
+        [
+            {
+                "activation": "ReLU",
+                "dead_units": 192,
+                "units": 192,
+                "dead_at_start": 0,
+                "mean_bias_dead": -2.5,
+                "mean_bias_alive": math.nan,
+                "final_accuracy": 0.5,
+                "diverged_step": math.nan,
+            }
+        ]
+    )
+    text = rm.dying_text(rm.DyingReLU(pd.DataFrame(), final))
+    assert "192 of 192 hidden units dead" in text and "every unit died (mean bias -2.5" in text
+    assert "nan" not in text.lower()
