@@ -128,12 +128,20 @@ class Report:
         target_text = "" if target is None else f"<= {target / 1e6:.0f} MB"
         self._row(name, f"{peak / 1e6:.0f} MB", target_text, verdict)
 
-    def model(self, name: str, cost, fn: Callable[[], object], repeat: int = 3) -> None:
+    def model(
+        self,
+        name: str,
+        cost,
+        fn: Callable[[], object],
+        repeat: int = 3,
+        measure_peak: Callable[[Callable[[], object]], float] = peak_bytes,
+    ) -> None:
         """The cost model against the measured run of ``fn()``: fastest of ``repeat`` wall
-        times over the predicted seconds, and traced peak bytes over the predicted peak; each
-        must lie within 2x either way (``gradviz.budget``)."""
+        times over the predicted seconds, and ``measure_peak(fn)`` (by default: traced peak
+        bytes in this process) over the predicted peak; each must lie within 2x either way
+        (``gradviz.budget``)."""
         seconds = min(timed(fn, repeat=1, warmup=0) for _ in range(repeat))
-        peak = peak_bytes(fn)
+        peak = measure_peak(fn)
         for what, measured, predicted in (
             ("time", seconds, cost.seconds),
             ("peak memory", peak, cost.peak_bytes),

@@ -1,8 +1,10 @@
 """Several training runs at once: the calling thread plus helper processes on the other cores.
 
 ``train_many(cfgs, progress) -> [TrainResult]`` is ``[train(cfg) for cfg in cfgs]`` bit for bit,
-on up to :func:`usable_cores` CPUs. Threads would not do (see :func:`train_many`); the helpers
-are plain ``python -c`` subprocesses talking over a pipe (see :class:`_Helper`).
+on up to :func:`usable_cores` CPUs; ``train_many(cfgs, progress, keep=f)`` is
+``[f(train(cfg)) for cfg in cfgs]``, with ``f`` applied where the run trained, so only what it
+keeps crosses the pipe and stays in memory. Threads would not do (see :func:`train_many`); the
+helpers are plain ``python -c`` subprocesses talking over a pipe (see :class:`_Helper`).
 """
 
 from __future__ import annotations
@@ -77,8 +79,10 @@ def train_many(
     cfgs: Iterable[TrainConfig],
     progress: Callable[[float], None] | None = None,
     workers: int | None = None,
-) -> list[TrainResult]:
-    """``[train(cfg) for cfg in cfgs]``, bit for bit, on up to ``workers`` CPUs at once.
+    keep: Callable[[TrainResult], object] | None = None,
+) -> list:
+    """``[train(cfg) for cfg in cfgs]``, bit for bit, on up to ``workers`` CPUs at once
+    (``[keep(train(cfg)) for cfg in cfgs]`` with ``keep``).
 
     The calling thread trains runs itself while up to ``workers - 1`` helper processes train
     others (:class:`_Helpers`), longest first (:func:`run_cost`); identical configs train once.
@@ -91,11 +95,15 @@ def train_many(
         fractions weighted by :func:`run_cost`, the last one 1.0. It is only ever called from
         the calling thread (Streamlit elements can only be updated from the script thread).
     workers : CPUs to use, by default :func:`usable_cores`; 1 trains every run in this thread.
+    keep : optional module-level function (helpers receive it by name) applied to each
+        :class:`~gradviz.train.TrainResult` as soon as its run ends, in the process that trained
+        it: a run's parameters and per-layer records can weigh 20 MB, the part a page keeps a
+        few hundred kB, and only that part is sent back and held until every run is done.
     """
     cfgs = list(cfgs)
     unique = list(dict.fromkeys(cfgs))  # training is deterministic: one run per config
     workers = min(len(unique), usable_cores() if workers is None else workers)
-    batch = _Batch(unique, progress)
+    batch = _Batch(unique, progress, keep)
     with _HELPERS.lease(workers - 1) as helpers:
         batch.run(helpers)
     by_config = dict(zip(unique, batch.results, strict=True))
@@ -111,12 +119,17 @@ def stop_helpers() -> None:
 class _Batch:
     """The runs of one :func:`train_many` call: queued, running in a helper, or done."""
 
-    def __init__(self, cfgs: list[TrainConfig], progress: Callable[[float], None] | None):
-        self.cfgs, self.progress = cfgs, progress
+    def __init__(
+        self,
+        cfgs: list[TrainConfig],
+        progress: Callable[[float], None] | None,
+        keep: Callable[[TrainResult], object] | None = None,
+    ):
+        self.cfgs, self.progress, self.keep = cfgs, progress, keep
         costs = np.array([run_cost(cfg) for cfg in cfgs])
         self.weights = costs / costs.sum() if costs.sum() > 0 else np.ones(len(cfgs))
         self.queue = deque(sorted(range(len(cfgs)), key=lambda i: -costs[i]))
-        self.results: list[TrainResult | None] = [None] * len(cfgs)
+        self.results: list = [None] * len(cfgs)
         self.fraction = np.zeros(len(cfgs))  # how far each run got
         self.helpers: list[_Helper] = []
         self.running: dict[_Helper, int] = {}  # helper -> the run it trains
@@ -130,7 +143,7 @@ class _Batch:
                 self.dispatch()
                 if self.queue:
                     i = self.queue.popleft()
-                    self.results[i] = train(self.cfgs[i], partial(self.advance, i))
+                    self.results[i] = _trained(self.cfgs[i], partial(self.advance, i), self.keep)
                     self.fraction[i] = 1.0
                 else:
                     self.dispatch(timeout=0.1)
@@ -162,7 +175,7 @@ class _Batch:
                 break
             self.running[helper] = self.queue.popleft()
             try:
-                helper.conn.send(("train", self.cfgs[self.running[helper]]))
+                helper.conn.send(("train", (self.cfgs[self.running[helper]], self.keep)))
             except OSError:
                 self.lose(helper)
 
@@ -198,7 +211,8 @@ class _Batch:
 class _Helper:
     """A helper process (``python -c`` running :func:`_serve`) and our end of its pipe.
 
-    Messages are ``(kind, value)`` tuples. We send ``("train", cfg)`` or ``("stop", None)``; the
+    Messages are ``(kind, value)`` tuples. We send ``("train", (cfg, keep))`` or ``("stop", None)``
+    (``keep`` as in :func:`train_many`, or None); the
     helper answers a run with ``("progress", fraction)`` messages and then ``("done", result)``,
     ``("error", exception)`` or, when told to stop, ``("stopped", None)``. A plain subprocess,
     not ``multiprocessing``'s spawn: that would re-run the parent's ``__main__`` in the helper,
@@ -254,6 +268,13 @@ class _Stopped(Exception):
     """Raised inside a helper's run when the caller no longer wants it."""
 
 
+def _trained(cfg: TrainConfig, progress, keep: Callable[[TrainResult], object] | None):
+    """``train(cfg, progress)``, or what ``keep`` keeps of it (the full result is dropped here,
+    before the next run starts)."""
+    result = train(cfg, progress)
+    return result if keep is None else keep(result)
+
+
 def _serve() -> None:
     """A helper process: train every config it is sent, until its pipe closes. The pipe's file
     descriptor is the last command-line argument (see :class:`_Helper`)."""
@@ -267,12 +288,13 @@ def _serve() -> None:
 
     try:
         while True:
-            kind, cfg = conn.recv()
+            kind, value = conn.recv()
             if kind == "stop":  # it came after the run had finished
                 conn.send(("stopped", None))
                 continue
             try:
-                conn.send(("done", train(cfg, report)))
+                cfg, keep = value
+                conn.send(("done", _trained(cfg, report, keep)))
             except _Stopped:
                 conn.send(("stopped", None))
             except Exception as error:  # re-raised by the caller, as train() would have

@@ -26,6 +26,13 @@ import pandas as pd
 
 from gradviz import activations, parallel, rnn
 from gradviz import train as tr
+from gradviz.budget import (
+    CALL_SECONDS,
+    COMPUTE_BYTES,
+    TRAINING_SECONDS,
+    Cost,
+    largest_fitting,
+)
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward
 from gradviz.numerics import format_sci, norm
@@ -190,9 +197,9 @@ def run_label(keys: tuple[str, ...], options: RemedyOptions) -> str:
 
 NOT_CONVERGING = "the loss does not converge"
 UNSTABLE = "the loss jumps around between updates"
-LOSS_NAN = "the loss becomes NaN"
+LOSS_NAN = "the loss becomes NaN (not a number)"
 WEIGHTS_WILD = "the weights change wildly"
-WEIGHTS_NAN = "the weights become NaN"
+WEIGHTS_NAN = "the weights become NaN (not a number)"
 GRADS_ABOVE_ONE = "the error gradients stay above 1.0"
 SYMPTOMS = (NOT_CONVERGING, UNSTABLE, LOSS_NAN, WEIGHTS_WILD, WEIGHTS_NAN, GRADS_ABOVE_ONE)
 
@@ -201,6 +208,11 @@ JUMP = 0.10  # a loss rise of more than 10 % in one update is a jump
 UNSTABLE_FRACTION = 0.05  # ... and more than 5 % of updates jumping is unstable
 WILD_UPDATE_RATIO = 0.5  # one update moving the weights by half their norm (guide: 1e-3)
 ABOVE_ONE_FRACTION = 0.9  # every node's |∂C/∂b| > 1 in at least 90 % of the steps
+
+
+def _quote(x: float) -> str:
+    """``format_sci(x)``, saying so when ``x`` is inf or NaN (a number a sentence quotes)."""
+    return format_sci(x) if math.isfinite(x) else f"{format_sci(x)} (not finite)"
 
 
 def chance_loss(kind: str, y: np.ndarray) -> float:
@@ -260,7 +272,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
     for symptom, quantity in ((LOSS_NAN, "loss"), (WEIGHTS_NAN, "weights")):
         step = events.get(quantity)
         text = (
-            f"the {quantity} became inf/NaN at step {step}"
+            f"the {quantity} left float64 range (inf or NaN) at step {step}"
             if step is not None
             else f"the {quantity} stayed finite for all {result.steps_run} steps"
         )
@@ -277,7 +289,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             WEIGHTS_WILD,
             bool(biggest > WILD_UPDATE_RATIO),
             biggest,
-            f"the largest update moved the weights by {format_sci(biggest)} of their norm "
+            f"the largest update moved the weights by {_quote(biggest)} of their norm "
             f"(wild above {WILD_UPDATE_RATIO:g}; a healthy update is about 1e-3)",
         ),
     )
@@ -291,7 +303,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             above,
             f"every node's |∂C/∂b| was above 1 in {above:.0%} of the steps "
             f"(symptom from {ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last step "
-            f"{format_sci(float(node[-1]) if node.size else math.nan)}",
+            f"{_quote(float(node[-1]) if node.size else math.nan)}",
         )
     )
     return pd.DataFrame(rows, columns=["symptom", "present", "value", "evidence"])
@@ -301,24 +313,73 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
 
 
 @dataclass(frozen=True)
+class RunRecord:
+    """What the Remedies tab keeps of one run (:func:`record`): a few hundred kB instead of the
+    run's parameters and every per-layer record (up to 20 MB).
+
+    config : the run's :class:`~gradviz.train.TrainConfig`.
+    loss, accuracy : (steps_run,) per evaluated step.
+    speed : (steps_run, L) Nielsen's speed of learning ‖∂C/∂b_l‖ of the hidden layers.
+    symptoms : :func:`symptoms` of the run.
+    diverged_step, steps_run, final_loss, final_accuracy : as in
+        :class:`~gradviz.train.TrainResult`.
+    grad_ratio : :func:`gradient_ratio` at step 0.
+    """
+
+    config: tr.TrainConfig
+    loss: np.ndarray = field(repr=False)
+    accuracy: np.ndarray = field(repr=False)
+    speed: np.ndarray = field(repr=False)
+    symptoms: pd.DataFrame = field(repr=False)
+    diverged_step: int | None
+    steps_run: int
+    final_loss: float
+    final_accuracy: float
+    grad_ratio: float
+
+    @property
+    def diverged(self) -> bool:
+        return self.diverged_step is not None
+
+    @property
+    def depth(self) -> int:
+        return self.config.network.depth
+
+
+def record(result: tr.TrainResult) -> RunRecord:
+    """The part of ``result`` the Remedies tab shows (``keep`` of
+    :func:`gradviz.parallel.train_many`, so it runs where the run trained)."""
+    return RunRecord(
+        config=result.config,
+        loss=result.metric(tr.LOSS),
+        accuracy=result.metric(tr.ACCURACY),
+        speed=result.layer_metric(tr.SPEED)[:, : result.config.network.depth],
+        symptoms=symptoms(result),
+        diverged_step=result.diverged_step,
+        steps_run=result.steps_run,
+        final_loss=result.final_loss,
+        final_accuracy=result.final_accuracy,
+        grad_ratio=gradient_ratio(result),
+    )
+
+
+@dataclass(frozen=True)
 class Comparison:
     """The runs of :func:`compare`, as tidy frames.
 
     runs : run labels in order (baseline first).
     curves : [run, step, loss, accuracy]; a diverged run's rows stop at its divergence step.
-    speed : [run, step, layer, value] Nielsen's ‖∂C/∂b_l‖ for the hidden layers.
     summary : one row per run: final_accuracy, final_loss, diverged_step (NaN if none),
         grad_ratio (‖∂C/∂b_1‖ / ‖∂C/∂b_L‖ at step 0), depth, symptoms (count present).
     symptoms : [run, symptom, present, value, evidence].
-    results : the :class:`~gradviz.train.TrainResult` per run label.
+    records : the :class:`RunRecord` per run label (with the per-layer speed of learning).
     """
 
     runs: tuple[str, ...]
     curves: pd.DataFrame
-    speed: pd.DataFrame
     summary: pd.DataFrame
     symptoms: pd.DataFrame
-    results: dict[str, tr.TrainResult] = field(repr=False)
+    records: dict[str, RunRecord] = field(repr=False)
 
     def row(self, run: str) -> pd.Series:
         return self.summary.set_index("run").loc[run]
@@ -333,21 +394,25 @@ def gradient_ratio(result: tr.TrainResult, step: int = 0) -> float:
         return float(speed[step, 0] / speed[step, depth - 1])
 
 
+Plan = tuple[tuple[str, tr.TrainConfig], ...]
+"""The runs of a comparison, ``((label, TrainConfig), ...)``, baseline first."""
+
+
 def plan(
     problem: Problem,
     remedies: tuple[str, ...] = DEFAULT_REMEDIES,
     options: RemedyOptions | None = None,
     together: bool = False,
-) -> list[tuple[str, tr.TrainConfig]]:
-    """The runs of a comparison as ``[(label, TrainConfig)]``: the baseline, each remedy on its
-    own, and (``together``, with two or more remedies) all of them at once."""
+) -> Plan:
+    """The runs of a comparison: the baseline, each remedy on its own, and (``together``, with
+    two or more remedies) all of them at once."""
     options = options or RemedyOptions()
     base = problem.config()
     plans: list[tuple[str, tr.TrainConfig]] = [(BASELINE, base)]
     plans += [(run_label((k,), options), remedy_config(base, (k,), options)) for k in remedies]
     if together and len(remedies) > 1:
         plans.append((run_label(tuple(remedies), options), remedy_config(base, remedies, options)))
-    return plans
+    return tuple(plans)
 
 
 def compare(
@@ -361,50 +426,239 @@ def compare(
 
     The runs train side by side on the machine's cores (:func:`gradviz.parallel.train_many`);
     ``progress(fraction)`` is called as they advance (for ``st.progress``), from this thread.
+    ``problem.steps`` is trained as asked: :func:`within_budget` cuts it first where needed.
     """
     plans = plan(problem, remedies, options, together)
-    results = parallel.train_many([cfg for _, cfg in plans], progress)
-    return tabulate({label: result for (label, _), result in zip(plans, results, strict=True)})
+    records = train_records([cfg for _, cfg in plans], progress)
+    return tabulate({label: rec for (label, _), rec in zip(plans, records, strict=True)})
 
 
-def tabulate(results: dict[str, tr.TrainResult]) -> Comparison:
-    """Tidy frames (:class:`Comparison`) from runs keyed by label, baseline first."""
-    curves, speeds, summaries, symptom_frames = [], [], [], []
-    for label, result in results.items():
-        loss, acc = result.metric(tr.LOSS), result.metric(tr.ACCURACY)
+def train_records(cfgs: list[tr.TrainConfig], progress: Progress = None) -> list[RunRecord]:
+    """``[record(train(cfg)) for cfg in cfgs]`` on :func:`run_workers` CPUs (fewer if the
+    machine has fewer), as :func:`runs_cost` assumes."""
+    return parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=record)
+
+
+def _workers(cfgs: list[tr.TrainConfig]) -> int:
+    return min(run_workers(cfgs), parallel.usable_cores())
+
+
+def tabulate(records: dict[str, RunRecord]) -> Comparison:
+    """Tidy frames (:class:`Comparison`) from run records keyed by label, baseline first."""
+    curves, summaries, symptom_frames = [], [], []
+    for label, rec in records.items():
         curves.append(
             pd.DataFrame(
-                {"run": label, "step": np.arange(loss.size), "loss": loss, "accuracy": acc}
+                {
+                    "run": label,
+                    "step": np.arange(rec.loss.size),
+                    "loss": rec.loss,
+                    "accuracy": rec.accuracy,
+                }
             )
         )
-        layers = result.layers
-        speed = layers[
-            (layers["metric"] == tr.SPEED) & (layers["layer"] <= result.config.network.depth)
-        ]
-        speeds.append(speed[["step", "layer", "value"]].assign(run=label))
-        found = symptoms(result)
-        symptom_frames.append(found.assign(run=label))
+        symptom_frames.append(rec.symptoms.assign(run=label))
         summaries.append(
             {
                 "run": label,
-                "final_accuracy": result.final_accuracy,
-                "final_loss": result.final_loss,
-                "diverged_step": math.nan if result.diverged_step is None else result.diverged_step,
-                "grad_ratio": gradient_ratio(result),
-                "depth": result.config.network.depth,
-                "symptoms": int(found["present"].sum()),
+                "final_accuracy": rec.final_accuracy,
+                "final_loss": rec.final_loss,
+                "diverged_step": math.nan if rec.diverged_step is None else rec.diverged_step,
+                "grad_ratio": rec.grad_ratio,
+                "depth": rec.depth,
+                "symptoms": int(rec.symptoms["present"].sum()),
             }
         )
     return Comparison(
-        runs=tuple(results),
+        runs=tuple(records),
         curves=pd.concat(curves, ignore_index=True),
-        speed=pd.concat(speeds, ignore_index=True)[["run", "step", "layer", "value"]],
         summary=pd.DataFrame(summaries),
         symptoms=pd.concat(symptom_frames, ignore_index=True)[
             ["run", "symptom", "present", "value", "evidence"]
         ],
-        results=results,
+        records=dict(records),
     )
+
+
+# ----------------------------------------------------------------------------- cost
+
+WORKERS = 2
+"""CPUs a set of runs trains on (the calling thread and one helper process): the reference
+machine's cores (:mod:`gradviz.budget`). Costs assume it whatever the server has, so a shared
+link is cut exactly where the presenter's was."""
+HELPER_START_SECONDS = 0.8
+"""Starting a helper process (a fresh interpreter importing numpy and pandas); its first run
+starts that much later. Counted as numpy-call overhead in :func:`runs_cost`."""
+PAGE_SECONDS = 2.0
+"""What a cold run of the page spends outside the tab's computation (importing the page's
+modules in a fresh process, running the page script, sending its elements): about 2 s
+measured. The tab's training gets the rest of the budget, :data:`TRAINING_ROOM`."""
+TRAINING_ROOM = TRAINING_SECONDS - PAGE_SECONDS
+"""Seconds a training tab's computation may take from a cold cache."""
+SMALL_PRODUCT = 1.5
+"""A product with a 100-row batch runs at about 2/3 of :data:`gradviz.budget.GEMM_RATE`
+(measured: 100×64 by 64×64), so it counts this many multiply-adds per real one."""
+
+
+def train_cost(cfg: tr.TrainConfig) -> Cost:
+    r"""What ``record(train(cfg))`` costs in this process, from the config alone.
+
+    An upper bound: a run that diverges stops early. Per step :math:`t = 0..T` and hidden
+    layer of width :math:`n` on a batch of :math:`N` (:mod:`gradviz.train`):
+
+    * three products (forward :math:`h W`, :math:`\partial h` and :math:`\partial W`):
+      :math:`3Nn^2` multiply-adds, counted :data:`SMALL_PRODUCT` times;
+    * about 8 passes over the :math:`N\times n` activations (bias, the activation and its
+      slope, the copies into the layer blocks, :math:`\partial z`, :math:`\partial b`, the dead-unit
+      check), 15 more with batch norm, and 7 over the :math:`n\times n` weights (norms of the
+      weights, gradients and updates, the update); Adam adds 10, momentum 3, clipping 2 and an
+      L1/L2 penalty 4;
+    * 16 numpy calls (28 with batch norm; Adam +20, momentum +6, clipping +4, penalty +6),
+      and 60 per step for the loss and the bookkeeping;
+
+    plus per run about 2,000 + 150 L calls (data, initialization, final evaluation) and the
+    records: 5 per-layer metrics over the :math:`(T+1)(L+1)` step-layers, built into long-form
+    frames at about 40 element passes each.
+
+    Peak memory: the forward and backward blocks (:math:`z, h, f', \partial h, \partial z`:
+    :math:`5LNn`, 3 more with batch norm) and four :math:`Ln^2` arrays (weights, gradients,
+    the :math:`\partial W` block, updates; Adam +4, clipping +1, a penalty +2), all float64,
+    while the records (five per-layer metrics, then their long-form frames: 25 floats per
+    step-layer) are built.
+    """
+    net = cfg.network
+    depth, width = net.depth, net.width
+    batch = cfg.n if cfg.batch_size == 0 else min(cfg.batch_size, cfg.n)
+    steps = cfg.steps + 1
+    acts, weights = batch * width, width * width
+    act_passes = 8 + (15 if net.batchnorm else 0)
+    weight_passes = 7 + {"sgd": 0, "momentum": 3, "adam": 10}[cfg.optimizer]
+    calls = 16 + (12 if net.batchnorm else 0) + {"sgd": 0, "momentum": 6, "adam": 20}[cfg.optimizer]
+    if cfg.clip != "none":
+        weight_passes, calls = weight_passes + 2, calls + 4
+    if cfg.l1 > 0 or cfg.l2 > 0:
+        weight_passes, calls = weight_passes + 4, calls + 6
+    step_layers = steps * (depth + 1)
+    per_step = Cost(
+        madds=SMALL_PRODUCT * 3 * batch * weights * depth,
+        elementwise=(act_passes * acts + weight_passes * weights) * depth,
+        calls=calls * depth + 60,
+    )
+    activation_blocks = (5 + (3 if net.batchnorm else 0)) * depth * acts
+    weight_arrays = (
+        4 + {"sgd": 0, "momentum": 1, "adam": 4}[cfg.optimizer] + (cfg.clip != "none")
+    ) + 2 * (cfg.l1 > 0 or cfg.l2 > 0)
+    fixed = Cost(
+        elementwise=40 * 5 * step_layers,
+        calls=2000 + 150 * depth,
+        peak_bytes=8.0 * (activation_blocks + weight_arrays * depth * weights + 25 * step_layers),
+    )
+    return per_step * steps + fixed
+
+
+def record_bytes(cfg: tr.TrainConfig) -> float:
+    """Bytes of :func:`record` of a run of ``cfg``: loss, accuracy and the (T+1) × L speed of
+    learning, and about 3 kB of symptom text."""
+    return 8.0 * (cfg.steps + 1) * (cfg.network.depth + 2) + 3e3
+
+
+def runs_cost(cfgs: list[tr.TrainConfig], workers: int | None = None) -> Cost:
+    """What ``train_many(cfgs, keep=record)`` costs on ``workers`` CPUs from a cold start (by
+    default on :func:`run_workers`).
+
+    train_many hands the runs out longest first (:func:`gradviz.parallel.run_cost`), each to the
+    first worker that is free; a helper is free after :data:`HELPER_START_SECONDS`. The work is
+    that of the worker that finishes last (identical configs train once). Peak memory: the
+    ``workers`` largest runs training at once (in this process and in the helpers: the
+    container holds both) and the records of every run.
+    """
+    unique = list(dict.fromkeys(cfgs))
+    if not unique:
+        return Cost()
+    if workers is None:
+        workers = run_workers(unique)
+    start = Cost(calls=HELPER_START_SECONDS / CALL_SECONDS)
+    lanes = [Cost()] + [start] * (min(workers, len(unique)) - 1)
+    order = sorted(unique, key=parallel.run_cost, reverse=True)
+    costs = {cfg: train_cost(cfg) for cfg in order}
+    if len(lanes) > 1:  # the first run goes to the helper, the next to this thread
+        lanes[1] = lanes[1] + costs[order[0]]
+        order = order[1:]
+    for cfg in order:
+        free = min(range(len(lanes)), key=lambda i: lanes[i].seconds)
+        lanes[free] = lanes[free] + costs[cfg]
+    busiest = max(lanes, key=lambda lane: lane.seconds)
+    working = sorted((c.peak_bytes for c in costs.values()), reverse=True)[: len(lanes)]
+    kept = sum(record_bytes(cfg) for cfg in unique)
+    return Cost(busiest.madds, busiest.elementwise, busiest.calls, sum(working) + kept)
+
+
+def run_workers(cfgs: list[tr.TrainConfig]) -> int:
+    """:data:`WORKERS`, or 1 when the runs are so short that this thread alone finishes them
+    before a helper would have started and trained its share (from the cost model, so a link
+    always trains the same way)."""
+    if WORKERS == 1 or len(set(cfgs)) < 2:
+        return 1
+    alone = runs_cost(cfgs, workers=1).seconds
+    return 1 if alone <= runs_cost(cfgs, workers=WORKERS).seconds else WORKERS
+
+
+CHART_COST = Cost(calls=0.1 / CALL_SECONDS)
+"""Building one chart (Altair to a validated Vega-Lite spec) and its frame: about 0.1 s,
+counted as numpy-call overhead."""
+VIEW_COST = CHART_COST * 6
+"""Tabulating the runs and building the Remedies & symptoms tab's six charts."""
+
+
+def comparison_cost(plans: Plan) -> Cost:
+    """What the Remedies & symptoms tab costs from a cold cache: training every run of
+    ``plans`` (:func:`runs_cost`) and drawing them (:data:`VIEW_COST`)."""
+    return runs_cost([cfg for _, cfg in plans]) + VIEW_COST
+
+
+def with_steps(plans: Plan, steps: int) -> Plan:
+    """``plans`` with every run trained for ``steps`` steps."""
+    return tuple((label, replace(cfg, steps=steps)) for label, cfg in plans)
+
+
+@dataclass(frozen=True)
+class Budgeted:
+    """A comparison fitted to the training budget (:func:`within_budget`).
+
+    plans : the runs to train, each for ``steps`` steps.
+    asked : the steps asked for; ``steps < asked`` when the rest did not fit.
+    rest_seconds : what the ``asked - steps`` steps left out would take.
+    """
+
+    plans: Plan
+    asked: int
+    steps: int
+    rest_seconds: float
+
+    @property
+    def cut(self) -> bool:
+        return self.steps < self.asked
+
+
+def fit_steps(
+    cost_of_steps: Callable[[int], Cost], asked: int, seconds: float = TRAINING_ROOM
+) -> tuple[int, float]:
+    """The most steps, up to ``asked``, whose ``cost_of_steps(steps)`` fits ``seconds`` and
+    :data:`gradviz.budget.COMPUTE_BYTES` (at least 0: one evaluation), and what the steps left
+    out would take. Decided by the cost model alone, so a link always gets the same steps."""
+    limits = {"seconds": seconds, "peak_bytes": COMPUTE_BYTES}
+    steps = largest_fitting(cost_of_steps, 0, asked, **limits)
+    steps = 0 if steps is None else steps
+    rest = cost_of_steps(asked).seconds - cost_of_steps(steps).seconds
+    return steps, max(0.0, rest)
+
+
+def within_budget(plans: Plan, seconds: float = TRAINING_ROOM) -> Budgeted:
+    """``plans`` with as many of their steps as fit ``seconds`` from a cold cache (every run
+    the same steps, so they stay comparable)."""
+    asked = plans[0][1].steps
+    steps, rest = fit_steps(lambda k: comparison_cost(with_steps(plans, k)), asked, seconds)
+    return Budgeted(with_steps(plans, steps), asked, steps, rest)
 
 
 ABLATION_METRICS = ("final accuracy", "loss drop", "log₁₀ first/last gradient", "symptoms")
@@ -421,7 +675,7 @@ def ablation_matrix(comparison: Comparison) -> pd.DataFrame:
     for run in comparison.runs:
         s = comparison.row(run)
         diverged = not math.isnan(s["diverged_step"])
-        loss = comparison.results[run].metric(tr.LOSS)
+        loss = comparison.records[run].loss
         with np.errstate(all="ignore"):
             drop = 1.0 - s["final_loss"] / loss[0] if not diverged else math.nan
             log_ratio = float(np.log10(s["grad_ratio"])) if s["grad_ratio"] > 0 else math.nan
@@ -447,6 +701,8 @@ def ablation_matrix(comparison: Comparison) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- dying ReLU
 
 RELU_FAMILY = ("relu", "leaky_relu", "elu")
+DYING_STEPS = 200
+"""Steps of the Dying ReLU tab's runs, before :func:`dying_steps` fits them to the budget."""
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 
 
@@ -465,6 +721,7 @@ class DyingReLU:
     final: pd.DataFrame
     lr: float = 0.1
     optimizer: str = "adam"
+    steps: int = 200
 
 
 def dying_relu(
@@ -472,7 +729,7 @@ def dying_relu(
     width: int = 32,
     lr: float = 0.1,
     optimizer: str = "adam",
-    steps: int = 200,
+    steps: int = DYING_STEPS,
     seed: int = 0,
     activations_: tuple[str, ...] = RELU_FAMILY,
     progress: Progress = None,
@@ -484,7 +741,25 @@ def dying_relu(
     Leaky ReLU (slope α) and ELU (slope αe^z) keep a non-zero slope, so they cannot die this
     way (ELU's slope only underflows to 0 for z below about -745).
     """
-    cfgs = [
+    cfgs = dying_configs(depth, width, lr, optimizer, steps, seed, activations_)
+    runs = parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=_dying_run)
+    over_time, finals = zip(*runs, strict=True)
+    return DyingReLU(
+        pd.concat(over_time, ignore_index=True), pd.DataFrame(list(finals)), lr, optimizer, steps
+    )
+
+
+def dying_configs(
+    depth: int = 6,
+    width: int = 32,
+    lr: float = 0.1,
+    optimizer: str = "adam",
+    steps: int = 200,
+    seed: int = 0,
+    activations_: tuple[str, ...] = RELU_FAMILY,
+) -> list[tr.TrainConfig]:
+    """The runs of :func:`dying_relu`: He init, moons, 128 points, full batch."""
+    return [
         tr.TrainConfig(
             mlp=MLPConfig(depth=depth, width=width, activation=name, init="he_normal", seed=seed),
             dataset="moons",
@@ -496,22 +771,24 @@ def dying_relu(
         )
         for name in activations_
     ]
-    frames, finals = [], []
-    for name, result in zip(activations_, parallel.train_many(cfgs, progress), strict=True):
-        dead = result.layer_metric(tr.DEAD_FRACTION)
-        bias = result.layer_metric(tr.BIAS_MEAN)[:, :depth]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "activation": activations.label(name),
-                    "step": np.arange(dead.shape[0]),
-                    "dead_fraction": dead.mean(axis=1),
-                    "mean_bias": bias.mean(axis=1),
-                }
-            )
-        )
-        finals.append(_final_units(result, dead[0], name))
-    return DyingReLU(pd.concat(frames, ignore_index=True), pd.DataFrame(finals), lr, optimizer)
+
+
+def _dying_run(result: tr.TrainResult) -> tuple[pd.DataFrame, dict]:
+    """What :func:`dying_relu` keeps of one run (``keep`` of train_many): the dead fraction and
+    mean bias over the steps, and :func:`_final_units`."""
+    depth = result.config.network.depth
+    name = result.config.mlp.activation
+    dead = result.layer_metric(tr.DEAD_FRACTION)
+    bias = result.layer_metric(tr.BIAS_MEAN)[:, :depth]
+    over_time = pd.DataFrame(
+        {
+            "activation": activations.label(name),
+            "step": np.arange(dead.shape[0]),
+            "dead_fraction": dead.mean(axis=1),
+            "mean_bias": bias.mean(axis=1),
+        }
+    )
+    return over_time, _final_units(result, dead[0], name)
 
 
 def _final_units(result: tr.TrainResult, dead_at_start: np.ndarray, name: str) -> dict:
@@ -537,8 +814,27 @@ def _final_units(result: tr.TrainResult, dead_at_start: np.ndarray, name: str) -
     }
 
 
+def dying_cost(
+    depth: int = 6, lr: float = 0.1, optimizer: str = "adam", steps: int = DYING_STEPS
+) -> Cost:
+    """What the Dying ReLU tab costs from a cold cache: its three runs (:func:`runs_cost`, with
+    one more forward pass each for the final count) and its two charts."""
+    runs = dying_configs(depth, lr=lr, optimizer=optimizer, steps=steps)
+    return runs_cost(runs) + CHART_COST * 2
+
+
+def dying_steps(
+    depth: int, lr: float, optimizer: str, seconds: float = TRAINING_ROOM
+) -> tuple[int, float]:
+    """The steps of :data:`DYING_STEPS` that fit ``seconds`` (:func:`fit_steps`), and what the
+    rest would take."""
+    return fit_steps(lambda k: dying_cost(depth, lr, optimizer, k), DYING_STEPS, seconds)
+
+
 # ----------------------------------------------------------------------------- choosing
 
+SHOOTOUT_STEPS = 300
+"""Steps of the Choosing an activation tab's runs, before :func:`advice_steps` fits them."""
 SHOOTOUT = (
     ("relu", "he_normal", False),
     ("leaky_relu", "he_normal", False),
@@ -559,7 +855,7 @@ def activation_shootout(
     depth: int = 10,
     width: int = 32,
     lr: float = 0.1,
-    steps: int = 300,
+    steps: int = SHOOTOUT_STEPS,
     seed: int = 0,
     progress: Progress = None,
 ) -> pd.DataFrame:
@@ -569,7 +865,16 @@ def activation_shootout(
     grad_ratio (first/last hidden layer at step 0), dead_fraction (mean over layers at the end),
     mean_output (E[f(z)], z ~ N(0,1)) and zero_centred.
     """
-    cfgs = [
+    cfgs = shootout_configs(depth, width, lr, steps, seed)
+    rows = parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=_shootout_row)
+    return pd.DataFrame(rows)
+
+
+def shootout_configs(
+    depth: int = 10, width: int = 32, lr: float = 0.1, steps: int = 300, seed: int = 0
+) -> list[tr.TrainConfig]:
+    """The runs of :func:`activation_shootout`, in :data:`SHOOTOUT` order."""
+    return [
         tr.TrainConfig(
             mlp=MLPConfig(depth, width, activation=name, init=init, batchnorm=bn, seed=seed),
             dataset="moons",
@@ -580,24 +885,46 @@ def activation_shootout(
         )
         for name, init, bn in SHOOTOUT
     ]
-    rows = []
-    for (name, init, bn), result in zip(SHOOTOUT, parallel.train_many(cfgs, progress), strict=True):
-        props = activations.default_properties(name)
-        dead = result.layer_metric(tr.DEAD_FRACTION)
-        rows.append(
-            {
-                "run": shootout_label(name, init, bn),
-                "activation": name,
-                "final_accuracy": result.final_accuracy,
-                "final_loss": result.final_loss,
-                "diverged_step": math.nan if result.diverged_step is None else result.diverged_step,
-                "grad_ratio": gradient_ratio(result),
-                "dead_fraction": float(dead[-1].mean()),
-                "mean_output": props.mean_output_std_normal,
-                "zero_centred": props.zero_centred,
-            }
-        )
-    return pd.DataFrame(rows)
+
+
+def _shootout_row(result: tr.TrainResult) -> dict:
+    """One row of :func:`activation_shootout` (``keep`` of train_many)."""
+    mlp = result.config.mlp
+    props = activations.default_properties(mlp.activation)
+    dead = result.layer_metric(tr.DEAD_FRACTION)
+    return {
+        "run": shootout_label(mlp.activation, mlp.init, mlp.batchnorm),
+        "activation": mlp.activation,
+        "final_accuracy": result.final_accuracy,
+        "final_loss": result.final_loss,
+        "diverged_step": math.nan if result.diverged_step is None else result.diverged_step,
+        "grad_ratio": gradient_ratio(result),
+        "dead_fraction": float(dead[-1].mean()),
+        "mean_output": props.mean_output_std_normal,
+        "zero_centred": props.zero_centred,
+    }
+
+
+ADVICE_DYING = {"depth": 6, "lr": 0.1, "optimizer": "adam"}
+"""The dying-ReLU runs the advice quotes (the Dying ReLU tab's defaults)."""
+
+
+def advice_cost(depth: int = 10, steps: int = SHOOTOUT_STEPS) -> Cost:
+    """What the Choosing an activation tab costs from a cold cache: the six shoot-out runs,
+    then the dying-ReLU runs its advice quotes (:data:`ADVICE_DYING`, at the steps the Dying
+    ReLU tab gives them), and its chart."""
+    dying_runs, _ = dying_steps(**ADVICE_DYING)
+    return (
+        runs_cost(shootout_configs(depth, steps=steps))
+        + dying_cost(**ADVICE_DYING, steps=dying_runs)
+        + CHART_COST
+    )
+
+
+def advice_steps(depth: int, seconds: float = TRAINING_ROOM) -> tuple[int, float]:
+    """The steps of :data:`SHOOTOUT_STEPS` that fit ``seconds`` (:func:`fit_steps`), and what
+    the rest would take."""
+    return fit_steps(lambda k: advice_cost(depth, k), SHOOTOUT_STEPS, seconds)
 
 
 def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[str, str]]:
@@ -617,8 +944,8 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
         (
             "1. Try ReLU first: it is cheap and its slope is 1 for active units.",
             f"ReLU with He init reached {pct(relu)} accuracy; its first/last layer gradient "
-            f"ratio at the start was {format_sci(relu['grad_ratio'])}, against "
-            f"{format_sci(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
+            f"ratio at the start was {_quote(relu['grad_ratio'])}, against "
+            f"{_quote(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
         ),
         (
             "2. If ReLU disappoints, try leaky ReLU or ELU: they cannot die.",
@@ -626,7 +953,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             f"{dying.lr:g}, "
             f"{int(dead['relu']['dead_units'])} of "
             f"{int(dead['relu']['units'])} ReLU units died (mean bias of the dead units "
-            f"{format_sci(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
+            f"{_quote(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
             f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}.",
         ),
         (
@@ -640,7 +967,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             "4. Batch normalization normalizes each layer's input explicitly.",
             f"The same sigmoid network reached {pct(sig_bn)} with batch norm against "
             f"{pct(sig)} without; its gradient ratio moved from "
-            f"{format_sci(sig['grad_ratio'])} to {format_sci(sig_bn['grad_ratio'])}.",
+            f"{_quote(sig['grad_ratio'])} to {_quote(sig_bn['grad_ratio'])}.",
         ),
     ]
 
@@ -688,29 +1015,65 @@ def gated_cells(
     return pd.concat(frames, ignore_index=True)
 
 
+def gated_cost(length: int = 50, hidden: int = 32, batch: int = 8) -> Cost:
+    """What :func:`gated_cells` costs: per time step, forward and backward through the three
+    cells (1 + 4 + 3 blocks of :math:`H\\times H`: 3 products each way), about 180 numpy calls
+    (the cells' step functions and the per-step norms), and 40 kB of cached states per step
+    (8 × 32 states, gates and their derivatives for three cells)."""
+    blocks = 1 + 4 + 3
+    return Cost(
+        madds=3 * batch * hidden * hidden * blocks * length,
+        elementwise=40 * batch * hidden * blocks * length,
+        calls=180 * length + 500,
+        peak_bytes=40e3 * length,
+    )
+
+
+def gated_tab_cost(length: int = 50) -> Cost:
+    """What the Gated cells tab costs from a cold cache: :func:`gated_cost` and its chart."""
+    return gated_cost(length) + CHART_COST
+
+
 # ----------------------------------------------------------------------------- chart frames
 
 
-def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int]:
-    """What the loss chart draws: (curves [run, step, loss] with loss finite and > 0,
-    ends [run, step, loss, event] one cross per diverged run at its divergence step, placed at
-    its last drawable loss, and the number of curve rows a log axis could not draw)."""
+MAX_CURVE_ROWS = 4000
+"""Rows the loss chart may draw (charts stay under 5,000 rows): longer runs draw every k-th
+step."""
+
+
+def curve_stride(rows: int, limit: int = MAX_CURVE_ROWS) -> int:
+    """Draw every k-th step so that ``rows`` curve rows become at most ``limit``."""
+    return max(1, -(-rows // limit))
+
+
+def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
+    """What the loss chart draws: (curves [run, step, loss] with loss finite and > 0, every
+    k-th step and each run's last one; ends [run, step, loss, event] one cross per diverged
+    run at its divergence step, placed at its last drawable loss; the number of curve rows a
+    log axis could not draw; and k, :func:`curve_stride` of all the curves' rows)."""
     curves = comparison.curves[["run", "step", "loss"]]
     loss = curves["loss"].to_numpy(dtype=float)
     keep = np.isfinite(loss) & (loss > 0)
     drawable = curves.loc[keep]
     ends = []
     for run in comparison.runs:
-        result = comparison.results[run]
-        if not result.diverged:
+        rec = comparison.records[run]
+        if not rec.diverged:
             continue
         shown = drawable[drawable["run"] == run]
         level = float(shown["loss"].iloc[-1]) if len(shown) else 1.0
-        ends.append((run, result.diverged_step, level, f"diverged at step {result.diverged_step}"))
+        ends.append((run, rec.diverged_step, level, f"diverged at step {rec.diverged_step}"))
+    stride = curve_stride(len(curves))
+    if stride > 1:
+        step = drawable["step"].to_numpy()
+        last = drawable.groupby("run", sort=False)["step"].transform("max").to_numpy()
+        drawable = drawable.loc[(step % stride == 0) | (step == last)]
     return (
         drawable,
         pd.DataFrame(ends, columns=["run", "step", "loss", "event"]),
         int((~keep).sum()),
+        stride,
     )
 
 
@@ -738,28 +1101,34 @@ def accuracy_frame(comparison: Comparison) -> pd.DataFrame:
 def speed_frame(comparison: Comparison, run: str, max_layers: int = 6) -> tuple[pd.DataFrame, int]:
     """[step, layer, value] of ``run`` for up to ``max_layers`` evenly spaced hidden layers
     (always the first and the last), drawable rows only, and how many rows were dropped."""
-    rows = comparison.speed[comparison.speed["run"] == run]
-    depth = int(rows["layer"].max())
+    speed = comparison.records[run].speed
+    steps, depth = speed.shape
     chosen = np.unique(np.round(np.linspace(1, depth, min(max_layers, depth))).astype(int))
-    rows = rows[rows["layer"].isin(chosen)][["step", "layer", "value"]]
-    value = rows["value"].to_numpy(dtype=float)
-    keep = np.isfinite(value) & (value > 0)
+    values = speed[:, chosen - 1]
+    rows = pd.DataFrame(
+        {
+            "step": np.repeat(np.arange(steps), chosen.size),
+            "layer": np.tile(chosen, steps),
+            "value": values.ravel(),
+        }
+    )
+    keep = np.isfinite(rows["value"].to_numpy()) & (rows["value"].to_numpy() > 0)
     return rows.loc[keep], int((~keep).sum())
 
 
 def comparison_text(comparison: Comparison) -> str:
     """ "What you are seeing", with the numbers of these runs."""
     base = comparison.row(BASELINE)
-    base_result = comparison.results[BASELINE]
+    base_record = comparison.records[BASELINE]
     lines = [
         f"**Baseline** ({int(base['depth'])} layers): final accuracy {base['final_accuracy']:.0%}; "
-        f"at step 0 layer 1 learned {format_sci(base['grad_ratio'])} times as fast as "
+        f"at step 0 layer 1 learned {_quote(base['grad_ratio'])} times as fast as "
         f"layer {int(base['depth'])}"
-        + (f"; it diverged at step {base_result.diverged_step}." if base_result.diverged else ".")
+        + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
     ]
     for run in comparison.runs[1:]:
         s = comparison.row(run)
-        result = comparison.results[run]
+        result = comparison.records[run]
         if result.diverged:
             lines.append(
                 f"**{run}** diverged at step {result.diverged_step} (the loss or the "
@@ -769,7 +1138,7 @@ def comparison_text(comparison: Comparison) -> str:
             lines.append(
                 f"**{run}**: final accuracy {s['final_accuracy']:.0%} "
                 f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
-                f"gradient ratio {format_sci(s['grad_ratio'])}."
+                f"gradient ratio {_quote(s['grad_ratio'])}."
             )
     return "\n".join(f"- {line}" for line in lines)
 
@@ -809,11 +1178,13 @@ def dying_text(dying: DyingReLU) -> str:
             f"training ({int(row['dead_at_start'])} at the start), accuracy "
             f"{row['final_accuracy']:.0%}"
         )
-        if row["dead_units"] > 0:
+        if 0 < row["dead_units"] < row["units"]:
             text += (
-                f"; mean bias of the dead units {format_sci(row['mean_bias_dead'])} against "
-                f"{format_sci(row['mean_bias_alive'])} for the living ones"
+                f"; mean bias of the dead units {_quote(row['mean_bias_dead'])} against "
+                f"{_quote(row['mean_bias_alive'])} for the living ones"
             )
+        elif row["dead_units"] > 0:
+            text += f"; every unit died (mean bias {_quote(row['mean_bias_dead'])})"
         lines.append(text + ".")
     return "\n".join(f"- {line}" for line in lines)
 
@@ -829,7 +1200,7 @@ def gated_text(gated: pd.DataFrame) -> str:
     """How much gradient each cell keeps over the longest distance."""
     far = int(gated["distance"].max())
     rows = gated[gated["distance"] == far].set_index("cell")["ratio"]
-    parts = [f"**{cell}** keeps {format_sci(float(value))}" for cell, value in rows.items()]
+    parts = [f"**{cell}** keeps {_quote(float(value))}" for cell, value in rows.items()]
     return (
         f"Of the gradient that reaches the last step, {far} steps back: " + "; ".join(parts) + ". "
         "Backpropagation through time multiplies one factor per step, like a deep network; the "

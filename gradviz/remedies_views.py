@@ -15,7 +15,7 @@ import pandas as pd
 from gradviz import remedies as rm
 from gradviz.charts import make_speed_chart
 from gradviz.charts import remedies as charts
-from gradviz.views import View, log_chart, spec
+from gradviz.views import View, cut_short, log_chart, spec
 
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
 ACCURACY_TITLE = "**Final accuracy**"
@@ -48,19 +48,39 @@ class ComparisonView:
     sickest: int
 
 
+def steps_note(steps: int, asked: int, rest_seconds: float) -> str:
+    """What a tab whose runs were cut to the training budget says (empty when they were not):
+    e.g. "Trained 164 of the 500 steps asked for: the rest would take about 19 s on this
+    server. Every run trained the same 164 steps, so they stay comparable." """
+    if steps >= asked:
+        return ""
+    return (
+        cut_short(steps, asked, "steps", rest_seconds, verb="trained")
+        + f" Every run trained the same {steps:,} steps, so they stay comparable."
+    )
+
+
+def loss_caption(dropped: int, stride: int) -> str:
+    """Under the loss chart: how many values its log axis dropped, and which steps it draws."""
+    notes = []
+    if dropped:
+        notes.append(f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis).")
+    if stride > 1:
+        notes.append(
+            f"To keep the chart light it draws one step in {stride} and each run's last step."
+        )
+    return " ".join(notes)
+
+
 def comparison_view(comparison: rm.Comparison) -> ComparisonView:
     """The charts and text of the runs of :func:`gradviz.remedies.compare` (baseline first)."""
-    curves, ends, dropped_loss = rm.loss_frames(comparison)
+    curves, ends, dropped_loss, stride = rm.loss_frames(comparison)
     ratios, left_out = rm.ratio_frame(comparison)
     by_symptoms = comparison.summary.sort_values("symptoms", ascending=False, kind="stable")
     return ComparisonView(
         loss=View(
             (spec(charts.make_loss_chart(curves, ends)),),
-            caption=(
-                f"{dropped_loss} loss values were inf, NaN or 0 and are not drawn (log axis)."
-                if dropped_loss
-                else ""
-            ),
+            caption=loss_caption(dropped_loss, stride),
         ),
         accuracy=View((spec(charts.make_accuracy_chart(rm.accuracy_frame(comparison))),)),
         ratio=View(
@@ -86,15 +106,18 @@ def speed_view(comparison: rm.Comparison, run: str) -> View:
     return View((spec(chart),), caption=caption)
 
 
-def dying_view(dying: rm.DyingReLU) -> View:
+def dying_view(dying: rm.DyingReLU, rest_seconds: float = 0.0) -> View:
     """The Dying ReLU tab: the share of dead units and the mean bias over the steps (side by
-    side), and the dead units and biases of each activation after training."""
+    side), and the dead units and biases of each activation after training; a notice when its
+    runs were cut to fewer than :data:`~gradviz.remedies.DYING_STEPS` steps (``rest_seconds``:
+    what the rest would take)."""
     return View(
         (
             spec(charts.make_dead_chart(dying.over_time)),
             spec(charts.make_bias_chart(dying.over_time)),
         ),
         WHAT_YOU_SEE + rm.dying_text(dying),
+        info=steps_note(dying.steps, rm.DYING_STEPS, rest_seconds),
     )
 
 
@@ -108,11 +131,21 @@ class AdviceView:
     advice: tuple[str, ...]
 
 
-def advice_view(shootout: pd.DataFrame, dying: rm.DyingReLU) -> AdviceView:
-    """The shootout of :func:`gradviz.remedies.activation_shootout` and the advice it and the
-    dying-ReLU runs ``dying`` support."""
+def advice_view(
+    shootout: pd.DataFrame,
+    dying: rm.DyingReLU,
+    steps: int = rm.SHOOTOUT_STEPS,
+    rest_seconds: float = 0.0,
+) -> AdviceView:
+    """The shootout of :func:`gradviz.remedies.activation_shootout` (trained for ``steps``
+    steps; a notice when that is fewer than :data:`~gradviz.remedies.SHOOTOUT_STEPS`, with
+    ``rest_seconds`` for the rest) and the advice it and the dying-ReLU runs ``dying``
+    support."""
     return AdviceView(
-        View((spec(charts.make_shootout_chart(shootout)),)),
+        View(
+            (spec(charts.make_shootout_chart(shootout)),),
+            info=steps_note(steps, rm.SHOOTOUT_STEPS, rest_seconds),
+        ),
         tuple(
             f"**{advice}** {evidence}" for advice, evidence in rm.activation_advice(shootout, dying)
         ),

@@ -4,7 +4,6 @@ from contextlib import suppress
 
 import streamlit as st
 
-from gradviz import parallel
 from gradviz import remedies as rm
 from gradviz import remedies_views as views
 from gradviz import train as tr
@@ -29,58 +28,75 @@ class NotTrained(Exception):
 
 
 @cached(max_entries=64)
-def trained(cfg: tr.TrainConfig, _result: tr.TrainResult | None = None) -> tr.TrainResult:
-    """The cache of single runs: ``trained(cfg)`` looks one up, ``trained(cfg, result)`` stores
-    it (``_result`` is not hashed). Toggling a remedy then trains only the new run."""
-    if _result is None:
+def trained(cfg: tr.TrainConfig, _record: rm.RunRecord | None = None) -> rm.RunRecord:
+    """The cache of single runs: ``trained(cfg)`` looks one up, ``trained(cfg, record)`` stores
+    it (``_record`` is not hashed). Toggling a remedy then trains only the new run."""
+    if _record is None:
         raise NotTrained
-    return _result
+    return _record
 
 
-@cached(max_entries=4)  # ~12 MB each: keep Cloud's 1 GB in mind
-def comparison(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> rm.Comparison:
+@cached(max_entries=8)
+def comparison(plans: rm.Plan) -> rm.Comparison:
     """Every run of ``plans``: cached ones from :func:`trained`, the others trained side by
     side on the machine's cores."""
-    runs = {}
+    records = {}
     for _, cfg in plans:
         with suppress(NotTrained):
-            runs[cfg] = trained(cfg)
-    todo = list(dict.fromkeys(cfg for _, cfg in plans if cfg not in runs))
+            records[cfg] = trained(cfg)
+    todo = list(dict.fromkeys(cfg for _, cfg in plans if cfg not in records))
     if todo:
         with progress_bar(f"Training {len(todo)} run{'s' if len(todo) > 1 else ''}…") as progress:
-            fresh = parallel.train_many(todo, progress)
-        runs.update((cfg, trained(cfg, result)) for cfg, result in zip(todo, fresh, strict=True))
-    return rm.tabulate({name: runs[cfg] for name, cfg in plans})
+            fresh = rm.train_records(todo, progress)
+        records.update((cfg, trained(cfg, rec)) for cfg, rec in zip(todo, fresh, strict=True))
+    return rm.tabulate({name: records[cfg] for name, cfg in plans})
 
 
 # Each tab's view (charts and text) is cached on top of the runs, so a warm rerun only sends
-# cached specs. A nested cache replays the progress bar of the training it wraps.
+# cached specs and text. A nested cache replays the progress bar of the training it wraps.
 @cached(max_entries=16)
-def comparison_view(plans: tuple[tuple[str, tr.TrainConfig], ...]) -> views.ComparisonView:
+def within_budget(plans: rm.Plan) -> tuple[rm.Plan, str]:
+    fitted = rm.within_budget(plans)
+    return fitted.plans, views.steps_note(fitted.steps, fitted.asked, fitted.rest_seconds)
+
+
+@cached(max_entries=16)
+def comparison_view(plans: rm.Plan) -> views.ComparisonView:
     return views.comparison_view(comparison(plans))
 
 
 @cached(max_entries=32)
-def speed_view(plans: tuple[tuple[str, tr.TrainConfig], ...], run: str) -> View:
+def speed_view(plans: rm.Plan, run: str) -> View:
     return views.speed_view(comparison(plans), run)
 
 
+@cached(max_entries=32)
+def symptom_text(plans: rm.Plan, run: str, against: str) -> str:
+    return rm.symptom_text(comparison(plans), run, against)
+
+
 @cached(max_entries=16)
-def dying(depth: int, lr: float, optimizer: str) -> rm.DyingReLU:
+def dying(depth: int, lr: float, optimizer: str, steps: int) -> rm.DyingReLU:
     with progress_bar("Training ReLU, leaky ReLU and ELU…") as progress:
-        return rm.dying_relu(depth=depth, lr=lr, optimizer=optimizer, progress=progress)
+        return rm.dying_relu(depth, lr=lr, optimizer=optimizer, steps=steps, progress=progress)
 
 
 @cached(max_entries=16)
 def dying_view(depth: int, lr: float, optimizer: str) -> View:
-    return views.dying_view(dying(depth, lr, optimizer))
+    steps, rest = rm.dying_steps(depth, lr, optimizer)
+    return views.dying_view(dying(depth, lr, optimizer, steps), rest)
 
 
 @cached(max_entries=16)
 def advice_view(depth: int) -> views.AdviceView:
+    steps, rest = rm.advice_steps(depth)
     with progress_bar("Training six activation/init pairs…") as progress:
-        runs = rm.activation_shootout(depth=depth, progress=progress)
-    return views.advice_view(runs, dying(6, 0.1, "adam"))
+        runs = rm.activation_shootout(depth=depth, steps=steps, progress=progress)
+    quoted = rm.ADVICE_DYING
+    dying_steps, _ = rm.dying_steps(**quoted)
+    return views.advice_view(
+        runs, dying(quoted["depth"], quoted["lr"], quoted["optimizer"], dying_steps), steps, rest
+    )
 
 
 @cached(max_entries=16)
@@ -100,9 +116,7 @@ with tabs[0]:
         st.subheader("The baseline")
         c1, c2, c3, c4 = st.columns(4)
         depth = c1.slider("Depth L", 2, 100, 20, key="depth", bind="query-params")
-        width = c1.select_slider(
-            "Width", [8, 16, 32, 64, 128], 64, key="width", bind="query-params"
-        )
+        width = c1.select_slider("Width", [8, 16, 32, 64], 64, key="width", bind="query-params")
         act = c2.selectbox("Activation", ["sigmoid", "tanh"], key="act", bind="query-params")
         init = c2.selectbox(
             "Initialization",
@@ -158,8 +172,10 @@ with tabs[0]:
                 ),
             )
         problem = rm.Problem(depth, width, act, init, sigma_w, lr, steps, seed=int(seed))
-        plans = tuple(rm.plan(problem, tuple(chosen), options, together))
-        result, view = comparison(plans), comparison_view(plans)
+        plans, note = within_budget(rm.plan(problem, tuple(chosen), options, together))
+        if note:
+            st.info(note, icon="⏱️")
+        view = comparison_view(plans)
 
         show(view.loss)
         left, right = st.columns(2)
@@ -184,7 +200,7 @@ with tabs[0]:
         cured = s2.selectbox(
             "Against", view.runs, len(view.runs) - 1, key="cured", bind="query-params"
         )
-        st.markdown(rm.symptom_text(result, sick, cured))
+        st.markdown(symptom_text(plans, sick, cured))
 
 with tabs[1]:
     if tabs[1].open:

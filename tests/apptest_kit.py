@@ -146,16 +146,17 @@ def _widgets(at: AppTest) -> list:
 
 
 def exercise_every_control(
-    page: str, tabs_key: str | None = None, timeout: float = 120
+    page: str, tabs_key: str | None = None, timeout: float = 120, query: dict | None = None
 ) -> ExerciseLog:
     """Open every tab of ``page`` and set every widget to each of its candidate values.
 
     After a widget has been tried it is put back to its original value, so settings do not
     compound. Every rerun must finish without an exception. ``tabs_key`` is the key of the
-    page's ``st.tabs(..., bind="query-params")``, if any.
+    page's ``st.tabs(..., bind="query-params")``, if any; ``query`` a link to start from (e.g.
+    cheap settings, so each control's extremes are tried against them).
     """
     log = ExerciseLog()
-    at = open_page(page, timeout=timeout)
+    at = open_page(page, query, timeout=timeout)
     tab_labels = [t.label for t in at.tabs] if tabs_key else [None]
     seen: set[str] = set()
     for tab in tab_labels:

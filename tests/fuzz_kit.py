@@ -210,10 +210,13 @@ def set_and_run(at: AppTest, key: str, value, context: str) -> bool:
     return True
 
 
-def walk_extremes(page: str, tabs_key: str | None = "tab", timeout: float = 60) -> list[str]:
+def walk_extremes(
+    page: str, tabs_key: str | None = "tab", timeout: float = 60, query: dict | None = None
+) -> list[str]:
     """On every tab, every control to its highest value together, then all to their lowest, then
-    alternating ends, never resetting; returns the keys it moved."""
-    at = open_page(page, timeout=timeout)
+    alternating ends, never resetting; returns the keys it moved. ``query``: a link to open
+    the page with (the walk starts from its settings)."""
+    at = open_page(page, query, timeout=timeout)
     moved: list[str] = []
     for tab in tab_labels(at) if tabs_key else [None]:
         if tab is not None:
@@ -237,11 +240,14 @@ def page_machine(
     text_values: Mapping[str, st.SearchStrategy] | None = None,
     timeout: float = 60,
     skip: Callable[[object], bool] = lambda widget: False,
+    query: dict | None = None,
 ) -> type[RuleBasedStateMachine]:
     """A state machine that opens ``page`` once and then changes controls and tabs at random.
 
     text_values : per text-input key, a strategy for what a visitor types there.
     skip : widgets the machine leaves alone (e.g. one whose every value another test covers).
+    query : a link to open the page with (e.g. cheap settings, so the random sequences stay
+        within the suite's time budget); every control can still reach both its ends.
     """
     text_values = dict(text_values or {})
 
@@ -253,7 +259,7 @@ def page_machine(
 
             streamlit.cache_data.clear()
             streamlit.cache_resource.clear()
-            self.at = open_page(page, timeout=timeout)
+            self.at = open_page(page, query, timeout=timeout)
             self.trail: list[str] = []
 
         def _context(self) -> str:

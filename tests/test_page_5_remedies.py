@@ -1,12 +1,16 @@
 """AppTest of the Remedies page, used the way a person would."""
 
+import re
+
 import pytest
 import streamlit as st
 
 from gradviz import parallel
 from gradviz import remedies as rm
+from gradviz import remedies_views as views
 from gradviz.numerics import format_sci
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/5_Remedies.py"
 TABS = ["Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells"]
@@ -18,6 +22,11 @@ KEYS = {
 }  # fmt: skip
 # A small problem keeps the number checks quick; the defaults are checked in test_remedies.
 SMALL = {"depth": "6", "width": "16", "steps": "50"}
+ISSUE_LINK = {"depth": "100", "sigma_w": "10.0", "steps": "500", "lr": "10.0"}
+
+# Random visitors who never reset, starting from the small problem (every control still
+# reaches both ends: depth 100, 500 steps, every remedy).
+TestFuzz = page_machine(PAGE, query=SMALL, timeout=300).TestCase
 
 
 def text(at) -> str:
@@ -26,7 +35,7 @@ def text(at) -> str:
 
 @pytest.mark.slow
 def test_every_control_on_every_tab_is_reached_without_exception():
-    log = exercise_every_control(PAGE, tabs_key="tab", timeout=900)
+    log = exercise_every_control(PAGE, tabs_key="tab", timeout=900, query=SMALL)
     assert log.keys == KEYS
     assert {tab for tab, _, _ in log.runs} == set(TABS)
     tried = {(key, float(value)) for tab, key, value in log.runs if key in ("lr", "depth")}
@@ -51,7 +60,7 @@ def test_remedies_tab_charts_and_numbers():
 def test_a_diverging_run_is_marked_and_the_others_continue():
     at = open_page(PAGE, {**SMALL, "lr": "10.0", "remedies": "activation"}, timeout=300)
     expected = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
-    relu = expected.results["ReLU"]
+    relu = expected.records["ReLU"]
     assert relu.diverged
     assert f"**ReLU** diverged at step {relu.diverged_step}" in text(at)
     assert any("not drawn" in c.value for c in at.caption)
@@ -89,9 +98,9 @@ def test_changing_the_remedies_trains_only_the_new_runs(monkeypatch):
     st.cache_data.clear()
     calls, train_many = [], parallel.train_many
 
-    def recording(cfgs, progress=None, workers=None):
+    def recording(cfgs, progress=None, workers=None, keep=None):
         calls.append(list(cfgs))
-        return train_many(cfgs, progress, workers)
+        return train_many(cfgs, progress, workers, keep)
 
     monkeypatch.setattr(parallel, "train_many", recording)
     at = open_page(PAGE, {**SMALL, "seed": "3"}, timeout=300)
@@ -102,3 +111,23 @@ def test_changing_the_remedies_trains_only_the_new_runs(monkeypatch):
     assert not at.exception
     assert len(calls) == 2 and [cfg.clip for cfg in calls[1]] == ["norm"]  # only the new run
     assert "**clip by norm 1**" in text(at)
+
+
+@pytest.mark.slow
+def test_every_control_at_its_ends_together():
+    moved = set(walk_extremes(PAGE, query=SMALL, timeout=300))
+    assert {"depth", "steps", "sigma_w", "lr", "remedies", "r_depth"} <= moved
+    assert {"dr_depth", "dr_lr", "adv_depth", "g_len", "g_radius", "g_fb"} <= moved
+
+
+def test_the_issue_s_link_trains_what_fits_and_says_so():
+    at = open_page(PAGE, ISSUE_LINK, timeout=300)
+    problem = rm.Problem(depth=100, sigma_w=10.0, steps=500, lr=10.0)
+    fitted = rm.within_budget(rm.plan(problem, rm.DEFAULT_REMEDIES, together=True))
+    assert fitted.cut
+    notes = [i.value for i in at.info]
+    assert views.steps_note(fitted.steps, 500, fitted.rest_seconds) in notes
+    assert notes[0].startswith(f"Trained {fitted.steps} of the 500 steps asked for")
+    updates = [int(n) for n in re.findall(r"of (\d+) updates raised the loss", text(at))]
+    assert updates and max(updates) <= fitted.steps  # no run went past the cut
+    assert "times as fast as layer 100" in text(at)

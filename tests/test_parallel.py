@@ -167,3 +167,20 @@ def test_an_error_in_a_helper_run_is_raised_here_and_the_helper_carries_on():
         parallel.train_many([bad, MANY[1]], workers=2)  # the longest, bad, goes to the helper
     assert helper_pids() == helpers
     assert all_same(parallel.train_many(MANY[:2], workers=2), MANY[:2])
+
+
+def where_and_what(result: tr.TrainResult) -> tuple[int, int, float]:
+    """A ``keep`` for train_many: the process that trained the run, and two of its numbers."""
+    return os.getpid(), result.steps_run, result.final_loss
+
+
+@pytest.mark.parametrize("workers", [1, 2])
+def test_keep_is_applied_where_each_run_trained(workers):
+    kept = parallel.train_many(MANY, workers=workers, keep=where_and_what)
+    expected = [where_and_what(tr.train(cfg))[1:] for cfg in MANY]
+    assert np.array_equal([k[1:] for k in kept], expected, equal_nan=True)  # one run diverges
+    pids = {k[0] for k in kept}
+    if workers == 1:
+        assert pids == {os.getpid()}
+    else:  # the longest run went to the helper, and the helper is still there
+        assert pids - {os.getpid()} and pids - {os.getpid()} <= helper_pids()

@@ -3,6 +3,7 @@ and the gated-cell comparison; every number the page quotes comes from these fun
 
 import math
 import threading
+from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -10,6 +11,7 @@ import pytest
 
 from gradviz import remedies as rm
 from gradviz import train as tr
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, TRAINING_SECONDS, Cost
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 
@@ -34,7 +36,7 @@ def test_the_default_baseline_fails_and_the_remedies_fix_it(default_comparison):
     combined = c.row("ReLU + He init + batch norm + residual + 4 layers")
     assert combined["final_accuracy"] >= 0.95 and combined["symptoms"] == 0
     # ReLU alone, with weights this large, explodes: diverged, with the NaN symptoms
-    relu = c.results["ReLU"]
+    relu = c.records["ReLU"]
     assert relu.diverged and c.row("ReLU")["grad_ratio"] > 1e3
     present = c.symptoms[(c.symptoms["run"] == "ReLU") & c.symptoms["present"]]["symptom"]
     assert {rm.NOT_CONVERGING, rm.LOSS_NAN, rm.WEIGHTS_WILD} <= set(present)
@@ -46,7 +48,7 @@ def test_the_page_text_quotes_the_computed_numbers(default_comparison):
     base = c.row(rm.BASELINE)
     assert f"final accuracy {base['final_accuracy']:.0%}" in text
     assert f"{format_sci(base['grad_ratio'])} times as fast as layer 20" in text
-    assert f"**ReLU** diverged at step {c.results['ReLU'].diverged_step}" in text
+    assert f"**ReLU** diverged at step {c.records['ReLU'].diverged_step}" in text
     bn = c.row("batch norm")
     assert f"gradient ratio {format_sci(bn['grad_ratio'])}" in text
     symptoms = rm.symptom_text(c, "ReLU", c.runs[-1])
@@ -89,7 +91,7 @@ def test_a_single_remedy_without_together_gives_two_runs():
     c = rm.compare(SMALL, ("batchnorm",), together=True)
     assert c.runs == ("baseline", "batch norm")
     assert set(c.curves["run"]) == set(c.runs)
-    assert c.speed["layer"].max() == 6
+    assert c.records["batch norm"].speed.shape == (41, 6)  # steps 0..40, hidden layers 1..6
 
 
 def test_compare_trains_side_by_side_with_the_results_of_one_by_one_training():
@@ -100,10 +102,11 @@ def test_compare_trains_side_by_side_with_the_results_of_one_by_one_training():
         threads.add(threading.get_ident())
 
     c = rm.compare(SMALL, rm.DEFAULT_REMEDIES, together=True, progress=progress)
-    one_by_one = rm.tabulate(
-        {name: tr.train(cfg) for name, cfg in rm.plan(SMALL, rm.DEFAULT_REMEDIES, together=True)}
-    )
-    assert c.curves.equals(one_by_one.curves) and c.speed.equals(one_by_one.speed)
+    plans = rm.plan(SMALL, rm.DEFAULT_REMEDIES, together=True)
+    one_by_one = rm.tabulate({name: rm.record(tr.train(cfg)) for name, cfg in plans})
+    assert c.curves.equals(one_by_one.curves)
+    for run in c.runs:
+        assert np.array_equal(c.records[run].speed, one_by_one.records[run].speed, equal_nan=True)
     assert c.summary.equals(one_by_one.summary) and c.symptoms.equals(one_by_one.symptoms)
     assert seen[-1] == 1.0 and seen == sorted(seen) and len(seen) > 5
     assert threads == {threading.get_ident()}  # a Streamlit progress bar needs the script thread
@@ -171,11 +174,11 @@ def test_each_symptom_rule():
 
 def test_learning_rate_10_and_depth_100_diverge_as_data():
     c = rm.compare(rm.Problem(depth=100, width=16, lr=10.0, steps=20), ("activation",))
-    assert c.results["ReLU"].diverged
-    curves, ends, dropped = rm.loss_frames(c)
+    assert c.records["ReLU"].diverged
+    curves, ends, dropped, stride = rm.loss_frames(c)
     assert np.all(np.isfinite(curves["loss"])) and (curves["loss"] > 0).all()
-    assert list(ends["step"]) == [c.results["ReLU"].diverged_step]
-    assert dropped >= 1
+    assert list(ends["step"]) == [c.records["ReLU"].diverged_step]
+    assert dropped >= 1 and stride == 1
     ratios, left_out = rm.ratio_frame(c)
     assert np.all(np.isfinite(ratios["log_ratio"]))
     assert len(ratios) + len(left_out) == 2
@@ -232,3 +235,162 @@ def test_lstm_gradients_outlive_vanilla_rnn_gradients():
     assert format_sci(far["LSTM"]) in rm.gated_text(gated)
     drawable, dropped = rm.drawable_ratios(gated)
     assert dropped == 0 and len(drawable) == 150
+
+
+# ----------------------------------------------------------------------------- budget
+
+ALL = tuple(rm.REMEDIES)
+ISSUE_LINK = rm.Problem(depth=100, sigma_w=10.0, steps=500, lr=10.0)
+
+
+def test_record_keeps_what_the_tab_shows_and_drops_the_rest():
+    cfg = SMALL.config()
+    result = tr.train(cfg)
+    rec = rm.record(result)
+    assert np.array_equal(rec.loss, result.metric(tr.LOSS))
+    assert np.array_equal(rec.speed, result.layer_metric(tr.SPEED)[:, :6])
+    assert rec.symptoms.equals(rm.symptoms(result))
+    assert (rec.steps_run, rec.diverged_step, rec.depth) == (41, None, 6)
+    assert rec.grad_ratio == rm.gradient_ratio(result)
+    assert not hasattr(rec, "final_params")
+    assert rm.record_bytes(cfg) >= rec.loss.nbytes + rec.accuracy.nbytes + rec.speed.nbytes
+
+
+def test_train_cost_grows_with_every_size_and_each_costly_option():
+    base = rm.Problem(depth=20, width=32, steps=100).config()
+    cost = rm.train_cost(base)
+
+    for changes in ({"depth": 40}, {"width": 64}, {"steps": 200}):
+        sizes = {"depth": 20, "width": 32, "steps": 100, **changes}
+        bigger = rm.train_cost(rm.Problem(**sizes).config())
+        assert bigger.seconds > 1.5 * cost.seconds
+    longer = rm.train_cost(rm.Problem(depth=20, width=32, steps=200).config())
+    assert longer.peak_bytes > cost.peak_bytes  # the records grow with the steps
+    opts = rm.RemedyOptions()
+    for key in ("batchnorm", "clip", "penalty"):
+        with_it = rm.train_cost(rm.remedy_config(base, (key,), opts))
+        assert with_it.seconds > cost.seconds and with_it.peak_bytes > cost.peak_bytes
+    adam = rm.train_cost(replace(base, optimizer="adam"))
+    assert adam.seconds > cost.seconds and adam.peak_bytes > cost.peak_bytes
+    # the forward/backward blocks and the weight arrays: 5·L·N·n + 4·L·n² floats at least
+    L, N, n = 20, 100, 32
+    assert cost.peak_bytes >= 8 * (5 * L * N * n + 4 * L * n * n)
+
+
+def test_runs_cost_follows_train_many_s_schedule():
+    cfgs = [cfg for _, cfg in rm.plan(rm.Problem(depth=30, steps=100), ALL, together=True)]
+    each = [rm.train_cost(cfg) for cfg in cfgs]
+    total = sum(c.seconds for c in each)
+    one = rm.runs_cost(cfgs, workers=1)
+    assert one.seconds == pytest.approx(total)
+    two = rm.runs_cost(cfgs, workers=2)
+    assert total / 2 <= two.seconds < total and rm.run_workers(cfgs) == 2
+    largest = sorted((c.peak_bytes for c in each), reverse=True)
+    assert two.peak_bytes > largest[0] + largest[1]  # both workers' runs, and the records
+    assert rm.runs_cost(cfgs + cfgs) == two  # identical configs train once
+    assert rm.runs_cost([]) == Cost()
+
+
+def test_short_runs_train_in_this_thread_alone():
+    cfgs = [cfg for _, cfg in rm.plan(SMALL, ALL, together=True)]
+    alone, helped = rm.runs_cost(cfgs, workers=1), rm.runs_cost(cfgs, workers=2)
+    assert helped.seconds > rm.HELPER_START_SECONDS > alone.seconds  # a helper would start late
+    assert rm.run_workers(cfgs) == 1 and rm.runs_cost(cfgs) == alone
+
+
+def test_the_issue_s_link_trains_the_steps_that_fit_for_every_run():
+    plans = rm.plan(ISSUE_LINK, rm.DEFAULT_REMEDIES, together=True)
+    fitted = rm.within_budget(plans)
+    assert fitted.cut and 0 < fitted.steps < fitted.asked == 500
+    assert {cfg.steps for _, cfg in fitted.plans} == {fitted.steps}
+    assert [label for label, _ in fitted.plans] == [label for label, _ in plans]
+    assert rm.comparison_cost(fitted.plans).fits(rm.TRAINING_ROOM, COMPUTE_BYTES)
+    one_more = rm.comparison_cost(rm.with_steps(plans, fitted.steps + 1))
+    assert not one_more.fits(rm.TRAINING_ROOM, COMPUTE_BYTES)
+    # the room left for training: the budget less what a cold page run spends around it
+    assert rm.TRAINING_ROOM == TRAINING_SECONDS - rm.PAGE_SECONDS > 0
+    asked = rm.comparison_cost(plans).seconds
+    assert fitted.rest_seconds == pytest.approx(asked - rm.comparison_cost(fitted.plans).seconds)
+    assert rm.within_budget(plans) == fitted  # decided by the model alone: a link reproduces
+
+
+def test_the_default_comparison_is_not_cut():
+    fitted = rm.within_budget(rm.plan(rm.Problem(), rm.DEFAULT_REMEDIES, together=True))
+    assert not fitted.cut and fitted.steps == 300 and fitted.rest_seconds == 0
+
+
+@pytest.mark.parametrize("depth", [2, 100])
+@pytest.mark.parametrize("width", [8, 64])
+@pytest.mark.parametrize("fewer", [1, 10])
+def test_every_allowed_comparison_fits_the_budget_after_the_cut(depth, width, fewer):
+    problem = rm.Problem(depth=depth, width=width, steps=500, lr=0.001)
+    opts = rm.RemedyOptions(fewer_depth=fewer, penalty="l1", clip="value")
+    fitted = rm.within_budget(rm.plan(problem, ALL, opts, together=True))
+    assert fitted.steps >= 1
+    assert rm.comparison_cost(fitted.plans).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+
+
+@pytest.mark.parametrize("optimizer", ["adam", "sgd"])
+def test_dying_relu_and_the_advice_fit_at_depth_30(optimizer):
+    steps, rest = rm.dying_steps(30, 0.001, optimizer)
+    assert rm.dying_cost(30, 0.001, optimizer, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert (steps, rest) == (rm.DYING_STEPS, 0.0)  # nothing to cut today
+    steps, rest = rm.advice_steps(30)
+    assert rm.advice_cost(30, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert rm.gated_tab_cost(200).fits(TAB_SECONDS, COMPUTE_BYTES)
+
+
+def test_a_smaller_budget_cuts_the_dying_relu_and_shootout_runs():
+    steps, rest = rm.dying_steps(30, 0.001, "adam", seconds=1.0)
+    assert 0 < steps < rm.DYING_STEPS and rest > 0
+    assert rm.dying_cost(30, 0.001, "adam", steps).seconds <= 1.0
+    steps, rest = rm.advice_steps(30, seconds=4.0)
+    assert 0 < steps < rm.SHOOTOUT_STEPS and rest > 0
+    assert rm.advice_cost(30, steps).seconds <= 4.0 < rm.advice_cost(30, steps + 1).seconds
+
+
+def test_the_loss_chart_draws_one_step_in_k_beyond_4000_rows():
+    c = rm.compare(rm.Problem(depth=2, width=8, steps=400), ALL, together=True)
+    assert len(c.curves) == 10 * 401
+    curves, _, dropped, stride = rm.loss_frames(c)
+    assert stride == 2 and dropped == 0 and len(curves) < 4000
+    for run in c.runs:
+        steps = curves.loc[curves["run"] == run, "step"]
+        assert steps.iloc[-1] == c.records[run].steps_run - 1  # each run's last step stays
+        assert set(steps.iloc[:-1] % 2) <= {0}
+
+
+def test_every_sentence_quoting_inf_or_nan_says_what_it_is():
+    """Fuzzing found "the loss becomes NaN" and "became inf/NaN at step 5" with no word for
+    them (a symptom's name and its evidence)."""
+    from tests.fuzz_kit import unmarked_non_finite
+
+    c = rm.compare(rm.Problem(depth=6, width=16, steps=20, lr=10.0), ("activation",))
+    assert c.records["ReLU"].diverged
+    for run, against in (("ReLU", rm.BASELINE), (rm.BASELINE, "ReLU")):
+        assert not unmarked_non_finite(rm.symptom_text(c, run, against))
+    assert not unmarked_non_finite(rm.comparison_text(c))
+    nan_grads = _fake(np.linspace(0.7, 0.01, 10), updates=[np.inf] * 9, node=[np.nan] * 10)
+    evidence = " ".join(rm.symptoms(nan_grads)["evidence"])
+    assert "inf (not finite)" in evidence and "NaN (not finite)" in evidence
+    assert not unmarked_non_finite(evidence)
+
+
+def test_dying_text_when_every_unit_died():
+    final = pd.DataFrame(
+        [
+            {
+                "activation": "ReLU",
+                "dead_units": 192,
+                "units": 192,
+                "dead_at_start": 0,
+                "mean_bias_dead": -2.5,
+                "mean_bias_alive": math.nan,
+                "final_accuracy": 0.5,
+                "diverged_step": math.nan,
+            }
+        ]
+    )
+    text = rm.dying_text(rm.DyingReLU(pd.DataFrame(), final))
+    assert "192 of 192 hidden units dead" in text and "every unit died (mean bias -2.5" in text
+    assert "nan" not in text.lower()

@@ -30,7 +30,7 @@ def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
         (chart,) = part.charts
         assert_small_with_tooltips(chart)
     assert {"step", "loss", "run", "event"} <= spec_fields(view.loss.charts[0])
-    curves, ends, _ = rm.loss_frames(comparison)
+    curves, ends, _, _ = rm.loss_frames(comparison)
     assert rows(view.loss.charts[0]) == len(curves) + len(ends)
     assert {"run", "final_accuracy", "status"} <= spec_fields(view.accuracy.charts[0])
     assert {"run", "log_ratio"} <= spec_fields(view.ratio.charts[0])
@@ -54,10 +54,10 @@ def test_the_sickest_run_is_the_default_to_diagnose(comparison):
 
 def test_a_diverging_run_is_captioned_under_the_loss_and_the_ratio():
     result = rm.compare(rm.Problem(depth=6, width=16, steps=50, lr=10.0), ("activation",))
-    relu = result.results["ReLU"]
+    relu = result.records["ReLU"]
     assert relu.diverged
     view = views.comparison_view(result)
-    _, _, dropped = rm.loss_frames(result)
+    _, _, dropped, _ = rm.loss_frames(result)
     assert dropped > 0
     assert view.loss.caption == (
         f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis)."
@@ -146,3 +146,35 @@ def test_gated_view_says_how_many_ratios_a_log_axis_drops():
 def test_sources_name_the_symptom_thresholds():
     assert f"update:data ratio of {rm.WILD_UPDATE_RATIO:g}" in views.SOURCES
     assert f"{rm.CONVERGED_FRACTION:.0%} of the chance-level loss" in views.SOURCES
+
+
+def test_a_cut_says_what_was_trained_and_what_the_rest_would_take():
+    note = views.steps_note(164, 500, 19.4)
+    assert note == (
+        "Trained 164 of the 500 steps asked for: the rest would take about 19 s on this "
+        "server. Every run trained the same 164 steps, so they stay comparable."
+    )
+    assert views.steps_note(500, 500, 0.0) == ""
+    assert "about 4 min" in views.steps_note(10, 300, 240.0)
+
+
+def test_the_loss_caption_names_dropped_values_and_thinned_steps():
+    assert views.loss_caption(0, 1) == ""
+    assert views.loss_caption(3, 1) == (
+        "3 loss values were inf, NaN or 0 and are not drawn (log axis)."
+    )
+    assert views.loss_caption(0, 2) == (
+        "To keep the chart light it draws one step in 2 and each run's last step."
+    )
+
+
+def test_cut_dying_and_shootout_runs_are_announced(dying):
+    assert dying.steps == 40 and views.dying_view(dying, 3.0).info == views.steps_note(
+        40, rm.DYING_STEPS, 3.0
+    )
+    full = rm.dying_relu(depth=2, steps=rm.DYING_STEPS)
+    assert views.dying_view(full).info == ""
+    shootout = rm.activation_shootout(depth=3, steps=40)
+    view = views.advice_view(shootout, dying, steps=40, rest_seconds=12.0)
+    assert view.shootout.info.startswith("Trained 40 of the 300 steps asked for")
+    assert views.advice_view(shootout, dying).shootout.info == ""
