@@ -146,11 +146,12 @@ class BPTTGrads:
 # sequence formulas with T·N rows instead of N.
 
 
-def _input_part(x: Array, Wx: Array, b: Array) -> tuple[Array, Array]:
-    """``x`` (N, T, D) -> ``xt`` (T·N, D), the inputs time-major, and
+def _input_part(x: Array, Wx: Array, b: Array, xt: Array | None = None) -> tuple[Array, Array]:
+    """``x`` (N, T, D) -> ``xt`` (T·N, D), the inputs time-major (given or computed), and
     ``ax`` (T, N, G) = x_t W_x + b."""
     N, T, D = x.shape
-    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    if xt is None:
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
     ax = xt @ Wx
     ax += b  # in place: at T·N rows a second (T·N, G) array costs more than the product
     return xt, ax.reshape(T, N, -1)
@@ -375,23 +376,32 @@ class LSTMStep(NamedTuple):
 
 
 def _lstm_core_forward(
-    ax: Array, prev_h: Array, prev_c: Array, Wh: Array, out: tuple | None = None
+    ax_ifo: Array,
+    ax_g: Array,
+    prev_h: Array,
+    prev_c: Array,
+    Wh: Array,
+    out: tuple | None = None,
 ) -> tuple:
-    """One LSTM step from ``ax`` (N, 4H) = x_t W_x + b: returns (h_t, c_t, LSTMStep).
+    """One LSTM step from ``ax_ifo`` (N, 3H) and ``ax_g`` (N, H), the columns i, f, o and g of
+    x_t W_x + b: returns (h_t, c_t, LSTMStep).
 
-    ``out``: optional arrays ``(ifo (N, 3H), g, c_t, tanh c_t, h_t)`` (each (N, H) but ifo) to
-    write into. The sequence loop passes views of one (T, N, ·) block per quantity: T·N·8H
-    fresh floats per sequence otherwise come from the allocator step by step, and the page
-    faults alone cost more than a tenth of BPTT (measured at T=200, N=32, H=128).
+    ``ax_ifo`` and ``ax_g`` are overwritten with the gates (the step's cache keeps them), so a
+    sequence's blocks of input parts become its blocks of gates. ``out``: optional arrays
+    ``(c_t, tanh c_t, h_t)`` (N, H) to write into, views of the sequence loop's (T, N, H)
+    blocks: T·N·7H fresh floats per sequence otherwise come from the allocator step by step,
+    and their page faults cost a tenth of BPTT (measured at T=200, N=32, H=128).
     """
     N, H = prev_h.shape
     if out is None:
-        out = (np.empty((N, 3 * H)), *(np.empty((N, H)) for _ in range(4)))
-    ifo, g, next_c, tanh_c, next_h = out
-    a = prev_h @ Wh
-    a += ax
-    _sigmoid_into(a[:, : 3 * H], ifo)
-    np.tanh(a[:, 3 * H :], out=g)
+        out = tuple(np.empty((N, H)) for _ in range(3))
+    next_c, tanh_c, next_h = out
+    ifo, g = ax_ifo, ax_g
+    a = prev_h @ Wh  # a_t = x_t W_x + b + h_{t-1} W_h, added into the two blocks
+    np.add(a[:, : 3 * H], ifo, out=ifo)
+    np.add(a[:, 3 * H :], g, out=g)
+    _sigmoid_into(ifo, ifo)
+    np.tanh(g, out=g)
     np.multiply(ifo[:, H : 2 * H], prev_c, out=next_c)  # f ⊙ c_{t-1}
     next_c += ifo[:, :H] * g  # + i ⊙ g
     np.tanh(next_c, out=tanh_c)
@@ -445,7 +455,8 @@ def lstm_step_forward(
     cache : ``(x, Wx, Wh, LSTMStep)`` for :func:`lstm_step_backward`.
     """
     with np.errstate(all="ignore"):
-        next_h, next_c, step = _lstm_core_forward(x @ Wx + b, prev_h, prev_c, Wh)
+        a, H = x @ Wx + b, prev_h.shape[1]
+        next_h, next_c, step = _lstm_core_forward(a[:, : 3 * H], a[:, 3 * H :], prev_h, prev_c, Wh)
     return next_h, next_c, (x, Wx, Wh, step)
 
 
@@ -478,14 +489,18 @@ def lstm_forward(
     N, T, _ = x.shape
     H = h0.shape[1]
     cs = _states(T, np.zeros_like(h0) if c0 is None else c0)  # c_0 .. c_T
-    ifo, g, tanh_c = np.empty((T, N, 3 * H)), np.empty((T, N, H)), np.empty((T, N, H))
+    tanh_c = np.empty((T, N, H))
     with np.errstate(all="ignore"):
-        xt, ax = _input_part(x, Wx, b)
+        # Two input products, so that [i, f, o] and g each fill a contiguous (T, N, ·) block
+        # (see gru_forward); they become the blocks of gates, step by step.
+        Wx_ifo, Wx_g = np.ascontiguousarray(Wx[:, : 3 * H]), np.ascontiguousarray(Wx[:, 3 * H :])
+        xt, ax_ifo = _input_part(x, Wx_ifo, b[: 3 * H])
+        _, ax_g = _input_part(x, Wx_g, b[3 * H :], xt)
         hs = _states(T, h0)
         steps = []
         for t in range(T):
-            out = (ifo[t], g[t], cs[t + 1], tanh_c[t], hs[t + 1])
-            steps.append(_lstm_core_forward(ax[t], hs[t], cs[t], Wh, out)[2])
+            out = (cs[t + 1], tanh_c[t], hs[t + 1])
+            steps.append(_lstm_core_forward(ax_ifo[t], ax_g[t], hs[t], cs[t], Wh, out)[2])
     cache = SequenceCache("lstm", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -536,34 +551,40 @@ class GRUStep(NamedTuple):
         return self.rz[:, self.g.shape[1] :]
 
 
-def _gru_blocks(Wh: Array) -> tuple[Array, Array]:
-    """``Wh`` (H, 3H) -> its gate blocks (W_{h,rz} (H, 2H), W_{hg} (H, H)) as contiguous
-    copies: OpenBLAS multiplies a column slice of ``Wh`` (row stride 3H) about 1.4× slower
-    (measured at N = 32, H = 128), and the GRU's reset gate splits every recurrent product
-    in two."""
-    H = Wh.shape[0]
-    return np.ascontiguousarray(Wh[:, : 2 * H]), np.ascontiguousarray(Wh[:, 2 * H :])
+def _gru_blocks(W: Array) -> tuple[Array, Array]:
+    """``Wh`` (H, 3H) or ``Wx`` (D, 3H) -> its gate blocks (columns r, z (·, 2H) and g
+    (·, H)) as contiguous copies: OpenBLAS multiplies a column slice of ``Wh`` (row stride 3H)
+    about 1.4× slower (measured at N = 32, H = 128), and the GRU's reset gate splits every
+    recurrent product in two."""
+    H = W.shape[1] // 3
+    return np.ascontiguousarray(W[:, : 2 * H]), np.ascontiguousarray(W[:, 2 * H :])
 
 
 def _gru_core_forward(
-    ax: Array, prev_h: Array, Wh_rz: Array, Wh_g: Array, out: tuple | None = None
+    ax_rz: Array,
+    ax_g: Array,
+    prev_h: Array,
+    Wh_rz: Array,
+    Wh_g: Array,
+    out: tuple | None = None,
 ) -> tuple:
-    """One GRU step from ``ax`` (N, 3H) = x_t W_x + b: returns (h_t, GRUStep).
+    """One GRU step from ``ax_rz`` (N, 2H) and ``ax_g`` (N, H), the columns r, z and g of
+    x_t W_x + b: returns (h_t, GRUStep).
 
-    ``out``: optional arrays ``(rz (N, 2H), g, r ⊙ h_{t-1}, h_t)`` (each (N, H) but rz) to
-    write into, views of the sequence loop's (T, N, ·) blocks (see :func:`_lstm_core_forward`).
+    ``ax_rz`` and ``ax_g`` are overwritten with the gates [r, z] and g (see
+    :func:`_lstm_core_forward`); ``out``: optional (N, H) arrays ``(r ⊙ h_{t-1}, h_t)`` to
+    write into.
     """
     N, H = prev_h.shape
     if out is None:
-        out = (np.empty((N, 2 * H)), *(np.empty((N, H)) for _ in range(3)))
-    rz, g, reset_h, next_h = out
-    np.matmul(prev_h, Wh_rz, out=rz)
-    rz += ax[:, : 2 * H]
+        out = (np.empty((N, H)), np.empty((N, H)))
+    reset_h, next_h = out
+    rz, g = ax_rz, ax_g
+    np.add(prev_h @ Wh_rz, rz, out=rz)
     _sigmoid_into(rz, rz)
     r, z = rz[:, :H], rz[:, H:]
     np.multiply(r, prev_h, out=reset_h)
-    np.matmul(reset_h, Wh_g, out=g)
-    g += ax[:, 2 * H :]
+    np.add(reset_h @ Wh_g, g, out=g)
     np.tanh(g, out=g)
     # z ⊙ h_{t-1} + (1 − z) ⊙ g written as g + z ⊙ (h_{t-1} − g): three passes instead of four.
     np.subtract(prev_h, g, out=next_h)
@@ -624,7 +645,9 @@ def gru_step_forward(
     cache : ``(x, Wx, Wh, GRUStep)`` for :func:`gru_step_backward`.
     """
     with np.errstate(all="ignore"):
-        next_h, step = _gru_core_forward(x @ Wx + b, prev_h, *_gru_blocks(Wh))
+        a = x @ Wx + b
+        H = prev_h.shape[1]
+        next_h, step = _gru_core_forward(a[:, : 2 * H], a[:, 2 * H :], prev_h, *_gru_blocks(Wh))
     return next_h, (x, Wx, Wh, step)
 
 
@@ -650,14 +673,18 @@ def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Ar
     N, T, _ = x.shape
     H = h0.shape[1]
     blocks = _gru_blocks(Wh)
-    rz, g, reset_h = np.empty((T, N, 2 * H)), np.empty((T, N, H)), np.empty((T, N, H))
+    reset_h = np.empty((T, N, H))
     with np.errstate(all="ignore"):
-        xt, ax = _input_part(x, Wx, b)
+        # Two input products, so that [r, z] and g each fill a contiguous (T, N, ·) block:
+        # the elementwise passes over a column slice of one (T, N, 3H) block ran slower.
+        Wx_rz, Wx_g = _gru_blocks(Wx)
+        xt, ax_rz = _input_part(x, Wx_rz, b[: 2 * H])  # become the blocks of gates
+        _, ax_g = _input_part(x, Wx_g, b[2 * H :], xt)
         hs = _states(T, h0)
         steps = []
         for t in range(T):
-            out = (rz[t], g[t], reset_h[t], hs[t + 1])
-            steps.append(_gru_core_forward(ax[t], hs[t], *blocks, out)[1])
+            out = (reset_h[t], hs[t + 1])
+            steps.append(_gru_core_forward(ax_rz[t], ax_g[t], hs[t], *blocks, out)[1])
     cache = SequenceCache("gru", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -722,27 +749,34 @@ class StepWork(NamedTuple):
 
 # Counted from the step functions above; keep them in step with the code. A pass over an
 # (N, 3H) slice counts 3; the loop's indexing, unpacking and NamedTuple of a step count as 2
-# to 3 calls.
+# to 3 calls. :func:`sequence_cost` weighs these calls by LOOP_CALL.
 FORWARD_STEP = {
-    "tanh": StepWork(2, 1, 6),  # += ax, tanh, copy into the block of states
-    "sigmoid": StepWork(5, 1, 11),  # the registry's σ: 4 calls in its own errstate
-    "relu": StepWork(4, 0, 8),  # x > 0, where, copy
-    "lstm": StepWork(17, 5, 15),  # σ on 3H (exp: 3), tanh on g and on c_t
+    "tanh": StepWork(2, 1, 4),  # += ax, tanh, copy into the block of states
+    "sigmoid": StepWork(5, 1, 8),  # the registry's σ: 4 calls in its own errstate
+    "relu": StepWork(4, 0, 6),  # x > 0, where, copy
+    "lstm": StepWork(17, 5, 16),  # σ on 3H (exp: 3), tanh on g and on c_t
     "gru": StepWork(13, 3, 16),  # σ on 2H (exp: 2), tanh on g
 }
 BACKWARD_STEP = {
-    "tanh": StepWork(4, 0, 7),  # dh_total, φ' from h_t (2 passes), da
-    "sigmoid": StepWork(4, 0, 7),
-    "relu": StepWork(4, 0, 7),
+    "tanh": StepWork(4, 0, 5),  # dh_total, φ' from h_t (2 passes), da
+    "sigmoid": StepWork(4, 0, 5),
+    "relu": StepWork(4, 0, 5),
     "lstm": StepWork(23, 0, 21),
     "gru": StepWork(18, 0, 20),
 }
 KEPT_BLOCKS = {"rnn": 0, "lstm": 6, "gru": 4}
-"""(T, N, H) blocks a forward pass keeps for BPTT besides the states h: the LSTM's [i, f, o],
-g, c and tanh c; the GRU's [r, z], g and r ⊙ h."""
+"""(T, N, H) blocks a forward pass keeps for BPTT besides the states h: the LSTM's gates
+[i, f, o, g] (written over its block of x_t W_x + b), c and tanh c; the GRU's [r, z, g] (the
+same way) and r ⊙ h. The vanilla RNN keeps only h and frees its x_t W_x + b."""
 STEP_OBJECT_BYTES = 500
 """Python objects a step keeps for BPTT besides its arrays' data: the step's NamedTuple and
 the array views in it (about 100 bytes each)."""
+LOOP_CALL = 0.5
+"""What one counted numpy call inside the recurrent loops costs, in units of
+:data:`gradviz.budget.CALL_SECONDS` (2.5 µs): about 1.2 µs with the array views and Python
+glue around it that the step tables do not count (measured in thread CPU time on the reference
+machine: a ufunc into a preallocated (8, 32) array 0.4 µs, a small matmul 1.3 µs, a view
+0.17 µs)."""
 FRESH_PASSES = 1.0
 """Element passes that writing one element of freshly allocated memory costs beyond the write
 (the page faults of a new block: measured about 1 ns per float64 on the reference machine)."""
@@ -771,8 +805,8 @@ def sequence_cost(
 
     The peak is every block alive at once: the inputs time-major (T·N·D), the states and the
     :data:`KEPT_BLOCKS` the forward pass keeps, and during BPTT da (T·N·G), the total ∂L/∂h_t
-    (and ∂L/∂c_t) and dx; during the forward pass x W_x + b (T·N·G) instead of the backward
-    arrays.
+    (and ∂L/∂c_t) and dx; during the vanilla RNN's forward pass its x W_x + b (T·N·G)
+    instead of the backward arrays.
     """
     k = len(GATES[cell])
     G, TN = k * hidden, length * batch
@@ -781,7 +815,8 @@ def sequence_cost(
     steps = [FORWARD_STEP[kind]] + ([BACKWARD_STEP[kind]] if backward else [])
     passes = sum(w.passes + TRANSCENDENTAL * w.transcendentals for w in steps)
     kept = (1 + KEPT_BLOCKS[cell]) * TNH + TN * input_dim  # states, cell blocks, x
-    forward_fresh = kept + TN * G
+    transient = TN * G if cell == "rnn" else 0  # the RNN's x W_x + b; the cells' become gates
+    forward_fresh = kept + transient
     backward_fresh = TN * G + TNH * (2 if cell == "lstm" else 1) + TN * input_dim
     fresh = forward_fresh + (backward_fresh if backward else 0)
     return Cost(
@@ -790,22 +825,24 @@ def sequence_cost(
         elementwise=length * batch * hidden * passes
         + TN * (input_dim + G * (2 if backward else 1))
         + FRESH_PASSES * fresh,
-        calls=length * sum(w.calls for w in steps) + (25 if backward else 10),
-        peak_bytes=8.0 * (kept + (backward_fresh if backward else TN * G))
+        calls=LOOP_CALL * length * sum(w.calls for w in steps) + (25 if backward else 10),
+        peak_bytes=8.0 * (kept + (backward_fresh if backward else transient))
         + STEP_OBJECT_BYTES * length,
     )
 
 
 def init_cost(cell: str, input_dim: int, hidden: int, recurrent_init: str = "orthogonal") -> Cost:
     """What :func:`init_params` costs: per gate block an (H, H) Gaussian and its QR
-    decomposition (orthogonal, about 4H³/3 multiply-adds with Householder's Q) or its
-    eigenvalues (Gaussian rescaled to a spectral radius, about 10H³)."""
+    decomposition (orthogonal) or its eigenvalues (Gaussian rescaled to a spectral radius).
+    Counted as multiply-adds at the product rate: LAPACK's small decompositions run far below
+    it, so QR counts about 20H³ and a non-symmetric eigenvalue problem about 80H³ (measured
+    0.30 ms and 1.1 ms at H = 64 on the reference machine)."""
     k = len(GATES[cell])
-    per_block = (4 / 3 if recurrent_init == "orthogonal" else 10.0) * hidden**3
+    per_block = (20.0 if recurrent_init == "orthogonal" else 80.0) * hidden**3
     return Cost(
         madds=k * per_block,
         elementwise=k * hidden * (input_dim + hidden) * TRANSCENDENTAL,
-        calls=20 * k,
+        calls=10 * k,
         peak_bytes=8.0 * k * hidden * (input_dim + 3 * hidden),
     )
 

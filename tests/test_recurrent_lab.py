@@ -289,7 +289,8 @@ def test_training_cut_to_the_budget_is_the_start_of_the_full_run():
     """The cost model decides how many steps fit, from the config alone: a smaller budget
     trains the first k steps of the full run, bit for bit, and says what the rest would take."""
     cfg = LongRangeConfig(length=5, hidden=4, iters=60, test_size=50)
-    seconds = long_range_cost(cfg, iters=25).seconds
+    # halfway between 25 and 26 steps: floor() meets no rounding edge
+    seconds = (long_range_cost(cfg, iters=25).seconds + long_range_cost(cfg, iters=26).seconds) / 2
     assert affordable_iters(cfg, seconds) == 25
     assert affordable_iters(cfg) == 60
     cut, full = compare_long_range(cfg, seconds=seconds), compare_long_range(cfg)

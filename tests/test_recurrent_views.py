@@ -101,7 +101,8 @@ def test_long_range_view_names_the_columns_and_follows_the_training():
 
 def test_training_cut_to_the_budget_says_how_far_it_went():
     cfg = LongRangeConfig(length=5, iters=100)
-    seconds = long_range_cost(cfg, iters=30).seconds
+    # halfway between 30 and 31 steps: floor() meets no rounding edge
+    seconds = (long_range_cost(cfg, iters=30).seconds + long_range_cost(cfg, iters=31).seconds) / 2
     view = views.long_range_view(5, 100, "norm", 1.0, 0, seconds=seconds)
     result = compare_long_range(cfg, seconds=seconds)
     assert result.trained_iters == 30
