@@ -16,6 +16,11 @@ and the numbers the page quotes:
 
 Every blow-up is computed under ``np.errstate(all="ignore")`` and reported as a
 :class:`~gradviz.numerics.Breakdown`; nothing here warns or raises on overflow.
+
+Next to each experiment, its cost model (:mod:`gradviz.budget`), counted from the config
+alone: :func:`through_time_cost`, :func:`cliff_cost`, :func:`long_range_cost`. The training
+takes only the steps the model says fit the time budget (:func:`affordable_iters`), so a shared
+link reproduces the same run whatever the server's load.
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -30,6 +36,7 @@ import pandas as pd
 from gradviz.activations import default_properties
 from gradviz.activations import label as activation_label
 from gradviz.blas import single_threaded_blas
+from gradviz.budget import TRAINING_SECONDS, TRANSCENDENTAL, Cost, affordable_repeats
 
 # ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
 # beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
@@ -38,9 +45,14 @@ from gradviz.optim import CLIPPING, Optimizer, clip, global_norm
 from gradviz.rnn import (
     CELL_LABELS,
     CELLS,
+    GATES,
+    KEPT_BLOCKS,
+    LOOP_CALL,
     forget_gates,
+    init_cost,
     init_params,
     sequence_backward,
+    sequence_cost,
     sequence_forward,
     sigma_max,
     sigmoid,
@@ -159,7 +171,7 @@ def _relative_norms(dh_total: Array, dh0: Array) -> Array:
         return per_step / per_step[-1]
 
 
-def _gradient_breakdown(values_by_t: Array, where: str = "time step") -> Breakdown:
+def gradient_breakdown(values_by_t: Array, where: str = "time step") -> Breakdown:
     """:func:`find_breakdown` in the order BPTT computes ``values_by_t`` (t = T down to 0),
     reported with its time step t."""
     found = find_breakdown(values_by_t[::-1], where)
@@ -176,9 +188,67 @@ def gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
     :math:`\partial h_t/\partial h_{t-1} = W_h\,\mathrm{diag}(\varphi'(z_t))` (row-vector
     convention), whose norm is at most :math:`\gamma\,\sigma_{max}(W_h)` with
     :math:`\gamma = \max|\varphi'|`, which gives the bound drawn over the curve.
+
+    One cell at a time: each cell's states, caches and gradients are reduced to their per-step
+    norms (and the LSTM's to its cell path) before the next cell runs, so the peak memory is
+    one cell's BPTT, not three (see :func:`through_time_cost`).
     """
     with single_threaded_blas():  # T small products: a BLAS thread pool only adds waiting
         return _gradient_through_time(cfg)
+
+
+class _CellCurves(NamedTuple):
+    """What :func:`gradient_through_time` keeps of one cell: ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ for
+    t = 0..T (``rel``), ‖h_t‖ per sequence for t = 1..T (``state_norm``), the forward pass's
+    :class:`Breakdown` (by time step), ``Wh``; for the LSTM ``cell_rel`` (‖∂L/∂c_t‖ relative),
+    ``path`` (the forget-gate product) and ``mean_forget``."""
+
+    rel: Array
+    state_norm: Array
+    forward: Breakdown
+    Wh: Array
+    cell_rel: Array | None = None
+    path: Array | None = None
+    mean_forget: float = math.nan
+
+
+def _cell_curves(cell: str, cfg: ThroughTimeConfig, x: Array, dh: Array) -> _CellCurves:
+    """One cell's forward pass and BPTT, reduced to the curves the tab draws."""
+    N, H = cfg.batch, cfg.hidden
+    # One generator per cell, so the vanilla RNN's W_h is the same matrix whatever the other
+    # cells draw.
+    params = init_params(
+        cell,
+        cfg.input_dim,
+        H,
+        np.random.default_rng([cfg.seed, 1]),
+        radius=cfg.radius,
+        recurrent_init=cfg.recurrent_init,
+        forget_bias=cfg.forget_bias,
+    )
+    h, cache = sequence_forward(cell, x, np.zeros((N, H)), params, cfg.activation)
+    grads = sequence_backward(cell, dh, cache)
+    state_norm = norm(h, (0, 2)) / math.sqrt(N)
+    # A state of exactly 0 is legitimate (zero input, zero h0); only inf/NaN break it.
+    found = find_breakdown(state_norm, "time step")
+    forward = (
+        Breakdown(found.index + 1, found.kind, found.where)
+        if found.kind in ("inf", "nan")
+        else Breakdown(None, None, found.where)
+    )
+    curves = _CellCurves(_relative_norms(grads.dh, grads.dh0), state_norm, forward, params["Wh"])
+    if cell != "lstm":
+        return curves
+    f = forget_gates(cache.steps)  # (N, T, H)
+    # ∂c_T/∂c_t along the cell path alone: ∏_{k=t+1}^{T} f_k (empty product 1 at t = T).
+    with np.errstate(all="ignore"):
+        suffix = np.cumprod(f[:, ::-1], axis=1)[:, ::-1]
+        dc_T = grads.dc[:, -1]
+        suffix *= dc_T[:, None, :]
+        path = np.append(norm(suffix, axis=(0, 2)), norm(dc_T)) / norm(dc_T)
+    return curves._replace(
+        cell_rel=_relative_norms(grads.dc, grads.dc0), path=path, mean_forget=float(np.mean(f))
+    )
 
 
 def _gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
@@ -189,52 +259,31 @@ def _gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
     v /= np.linalg.norm(v, axis=1, keepdims=True)
     dh = np.zeros((N, T, H))
     dh[:, -1] = v
-    h0 = np.zeros((N, H))
     t_axis = np.arange(T + 1)
     distance = T - t_axis
 
     frames, states, breakdowns, undefined = [], [], [], []
-    lstm = None
-    for cell in CELLS:
-        # One generator per cell, so the vanilla RNN's W_h is the same matrix whatever the
-        # other cells draw.
-        params = init_params(
-            cell,
-            cfg.input_dim,
-            H,
-            np.random.default_rng([cfg.seed, 1]),
-            radius=cfg.radius,
-            recurrent_init=cfg.recurrent_init,
-            forget_bias=cfg.forget_bias,
-        )
-        h, cache = sequence_forward(cell, x, h0, params, cfg.activation)
-        grads = sequence_backward(cell, dh, cache)
-        rel = _relative_norms(grads.dh, grads.dh0)
+    runs = {cell: _cell_curves(cell, cfg, x, dh) for cell in CELLS}
+    for cell, run in runs.items():
         label = rnn_series_label(cfg.activation) if cell == "rnn" else CELL_LABELS[cell]
-        state_norm = norm(h, (0, 2)) / math.sqrt(N)
-        # A state of exactly 0 is legitimate (zero input, zero h0); only inf/NaN break it.
-        found = find_breakdown(state_norm, "time step")
-        forward = (
-            Breakdown(found.index + 1, found.kind, found.where)
-            if found.kind in ("inf", "nan")
-            else Breakdown(None, None, found.where)
+        states.append(
+            pd.DataFrame({"t": t_axis[1:], "series": label, "state_norm": run.state_norm})
         )
-        states.append(pd.DataFrame({"t": t_axis[1:], "series": label, "state_norm": state_norm}))
-        if forward.ok:
-            breakdowns.append((f"the {label} gradient ‖∂L/∂h_t‖", _gradient_breakdown(rel)))
+        rel = run.rel
+        if run.forward.ok:
+            breakdowns.append((f"the {label} gradient ‖∂L/∂h_t‖", gradient_breakdown(rel)))
         else:
             # BPTT starts at step T, beyond the overflow: every derivative it returns was taken
             # at inf/NaN states (ReLU'(NaN) = 0 even masks units), so none of it is meaningful.
+            rel = rel.copy()
             rel[:-1] = np.nan
-            breakdowns.append((f"the {label} hidden state", forward))
+            breakdowns.append((f"the {label} hidden state", run.forward))
             undefined.append(label)
-        frames.append(pd.DataFrame({"distance": distance, "t": t_axis, "series": label}))
-        frames[-1]["grad_norm"] = rel
-        if cell == "rnn":
-            rnn_Wh = params["Wh"]
-        if cell == "lstm":
-            lstm = (grads, cache)
+        frames.append(
+            pd.DataFrame({"distance": distance, "t": t_axis, "series": label, "grad_norm": rel})
+        )
 
+    rnn_Wh = runs["rnn"].Wh
     gamma = default_properties(cfg.activation).max_slope
     smax = sigma_max(rnn_Wh)
     with np.errstate(all="ignore"):
@@ -242,19 +291,12 @@ def _gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
     frames.append(pd.DataFrame({"distance": distance, "t": t_axis, "series": BOUND_LABEL}))
     frames[-1]["grad_norm"] = bound
 
-    grads, cache = lstm
-    f = forget_gates(cache.steps)  # (N, T, H)
-    # ∂c_T/∂c_t along the cell path alone: ∏_{k=t+1}^{T} f_k (empty product 1 at t = T).
-    with np.errstate(all="ignore"):
-        suffix = np.concatenate([np.cumprod(f[:, ::-1], axis=1)[:, ::-1], np.ones((N, 1, H))], 1)
-        dc_T = grads.dc[:, -1]
-        path = norm(suffix * dc_T[:, None, :], axis=(0, 2)) / norm(dc_T)
-    cell_rel = _relative_norms(grads.dc, grads.dc0)
+    lstm = runs["lstm"]
     lstm_h = frames[1]["grad_norm"].to_numpy()
     cell_path = pd.concat(
         [
             pd.DataFrame({"distance": distance, "t": t_axis, "series": name, "grad_norm": vals})
-            for name, vals in zip(CELL_PATH_LABELS, (lstm_h, cell_rel, path), strict=True)
+            for name, vals in zip(CELL_PATH_LABELS, (lstm_h, lstm.cell_rel, lstm.path), strict=True)
         ],
         ignore_index=True,
     )
@@ -266,10 +308,54 @@ def _gradient_through_time(cfg: ThroughTimeConfig) -> ThroughTime:
         sigma_max=smax,
         radius_measured=spectral_radius(rnn_Wh),
         breakdowns=tuple(breakdowns),
-        mean_forget=float(np.mean(f)),
+        mean_forget=lstm.mean_forget,
         states=pd.concat(states, ignore_index=True),
         undefined=tuple(undefined),
     )
+
+
+NORM_PASSES = 8
+"""Element passes of :func:`gradviz.numerics.norm` along axes (|x|, the max, the scaled copy,
+its square, the sum...); it holds :data:`NORM_TEMPORARIES` arrays of x's size at once."""
+NORM_TEMPORARIES = 4
+FRAME_CALLS = 1500
+"""The fixed work of building a result's pandas frames, in numpy calls (a DataFrame or a concat
+costs some hundred microseconds whatever its size)."""
+FRAME_BYTES = 30e3
+"""What a result's pandas frames hold whatever their size (index, column objects)."""
+
+
+def through_time_cost(cfg: ThroughTimeConfig) -> Cost:
+    """What :func:`gradient_through_time` costs (see :mod:`gradviz.budget`), from the config.
+
+    Per cell: its parameters (:func:`gradviz.rnn.init_cost`), a forward pass and BPTT
+    (:func:`gradviz.rnn.sequence_cost`), then the per-step norms of h_t and ∂L/∂h_t (and for
+    the LSTM of ∂L/∂c_t and of the forget-gate product). The peak is the largest cell's: its
+    BPTT, or its kept blocks, gradients and the norms' temporaries, whichever is larger, plus
+    the shared inputs x and ∂L/∂h (cells run one at a time, see :func:`gradient_through_time`).
+    """
+    T, N, D, H = cfg.length, cfg.batch, cfg.input_dim, cfg.hidden
+    TNH, TND = T * N * H, T * N * D
+    inputs = Cost(
+        elementwise=TND * (1 + TRANSCENDENTAL) + 2 * TNH,  # x ~ N(0, 1) scaled, dh zeros
+        calls=20,
+        peak_bytes=8.0 * (TND + TNH),
+    )
+    total = inputs
+    peak = 0.0
+    for cell in CELLS:
+        seq = sequence_cost(cell, N, T, D, H, cfg.activation)
+        lstm = cell == "lstm"
+        norms = (3 if lstm else 2) * NORM_PASSES + (4 if lstm else 0)  # + f, ∏ f, ⊙ dc_T, mean
+        reduce = Cost(elementwise=TNH * norms, calls=60 if lstm else 30)
+        kept = (1 + KEPT_BLOCKS[cell] + (3 if lstm else 2)) * TNH + 2 * TND  # + grads, dx
+        peak = max(peak, seq.peak_bytes, 8.0 * (kept + NORM_TEMPORARIES * TNH))
+        total = total + init_cost(cell, D, H, cfg.recurrent_init) + seq + reduce
+    # σ_max (an SVD) and ρ (eigenvalues) of W_hh, at LAPACK's small-matrix speed (init_cost)
+    spectra = Cost(madds=100.0 * H**3, calls=20)
+    frames = Cost(elementwise=20.0 * (T + 1), calls=FRAME_CALLS)
+    total = total + spectra + frames
+    return Cost(total.madds, total.elementwise, total.calls, inputs.peak_bytes + peak + FRAME_BYTES)
 
 
 # ============================================================================ 2. the cliff
@@ -411,6 +497,35 @@ def cliff_trajectories(
 _PATH_COLUMNS = ("method", "step", "w", "b", "loss", "grad_norm", "step_norm")
 
 
+CLIFF_STEP = (21, 2, 24)
+"""One time step of :func:`cliff_loss_and_grad`, forward and backward: element passes, exp
+passes and numpy calls (the registry's σ twice, in its own ``errstate``, and the products)."""
+SCALAR_CALL = 0.15
+"""What a numpy call on 0-d arrays costs in units of :data:`gradviz.budget.CALL_SECONDS`:
+one descent step evaluates the loss at a single (w, b), 50 time steps of 24 calls, in 0.40 ms
+on the reference machine (thread CPU time), 0.35 µs a call."""
+
+
+def cliff_cost(cfg: CliffConfig = CliffConfig(), steps: int = 40, n: int = 60) -> Cost:
+    """What :func:`cliff_surface` on an ``n`` × ``n`` grid and :func:`cliff_trajectories` with
+    ``steps`` steps cost, from the config (see :mod:`gradviz.budget`).
+
+    The surface is one vectorised BPTT over n² points; the three descents evaluate the loss
+    and gradient at one point per step (the modes run one after the other) plus an update,
+    a clip and two norms; a path that leaves float64 range stops early, so this is the most
+    they cost. The peak is the surface's T + 1 states over the grid and its frame.
+    """
+    passes, exps, calls = CLIFF_STEP
+    per_point = Cost(elementwise=cfg.length * (passes + TRANSCENDENTAL * exps))
+    surface = Cost(
+        elementwise=n * n * (per_point.elementwise + 30),
+        calls=cfg.length * calls + 40,
+        peak_bytes=8.0 * n * n * (cfg.length + 1 + 15),
+    )
+    one_step = Cost(calls=SCALAR_CALL * cfg.length * calls + 60)
+    return surface + one_step * (len(CLIPPING) * (steps + 1)) + Cost(calls=FRAME_CALLS)
+
+
 # ============================================================================ 3. long range
 
 
@@ -491,14 +606,22 @@ class CellTraining:
 
 
 def train_adding(
-    cell: str, cfg: LongRangeConfig, progress: Progress | None = None, done: float = 0.0
+    cell: str,
+    cfg: LongRangeConfig,
+    progress: Progress | None = None,
+    done: float = 0.0,
+    iters: int | None = None,
 ) -> CellTraining:
     """Train one cell on the adding problem with Adam and clipping; see :class:`CellTraining`.
 
     Every cell gets the same initial generator, the same training batches (from ``seed``) and
-    the same test set. ``progress(fraction, text)`` is called about 20 times; ``done`` offsets
-    the fraction so that :func:`compare_long_range` reports one bar for the three cells.
+    the same test set. ``iters`` Adam steps (default ``cfg.iters``; :func:`compare_long_range`
+    passes fewer when the rest would not fit the time budget): the first ``iters`` steps of the
+    full run, bit for bit. ``progress(fraction, text)`` is called about 20 times; ``done``
+    offsets the fraction so that :func:`compare_long_range` reports one bar for the three
+    cells.
     """
+    iters = cfg.iters if iters is None else iters
     init_rng = np.random.default_rng([cfg.seed, 2])
     params = init_params(
         cell,
@@ -513,9 +636,9 @@ def train_adding(
     params["by"] = np.zeros(1)
     data_rng = np.random.default_rng([cfg.seed, 3])
     opt = Optimizer("adam", lr=cfg.lr)
-    loss, first, last, clipped = (np.full(cfg.iters, np.nan) for _ in range(4))
-    every = max(cfg.iters // 20, 1)
-    for it in range(cfg.iters):
+    loss, first, last, clipped = (np.full(iters, np.nan) for _ in range(4))
+    every = max(iters // 20, 1)
+    for it in range(iters):
         x, y = adding_problem(data_rng, cfg.batch, cfg.length)
         with np.errstate(all="ignore"):
             y_hat, h, cache = _predict(cell, params, x)
@@ -535,7 +658,7 @@ def train_adding(
             break
         opt.step(params, clip(grads, cfg.clip_mode, cfg.theta))
         if progress is not None and (it + 1) % every == 0:
-            progress(done + (it + 1) / cfg.iters / len(CELLS), f"training {CELL_LABELS[cell]}")
+            progress(done + (it + 1) / iters / len(CELLS), f"training {CELL_LABELS[cell]}")
     test_x, test_y = adding_problem(np.random.default_rng([cfg.seed, 4]), cfg.test_size, cfg.length)
     y_hat, _, _ = _predict(cell, params, test_x)
     with np.errstate(all="ignore"):
@@ -556,33 +679,114 @@ class LongRange:
     subsampled). ``results``: one row per cell with ``mse``, ``accuracy``, ``solved``,
     ``first_grad_start``, ``first_grad_end`` (median ‖∂L/∂h_1‖ over the first / last 10 % of
     iterations) and ``clipped_fraction``. ``runs``: the :class:`CellTraining` objects.
+    ``trained_iters``: the Adam steps each cell took, ``config.iters`` unless the cost model
+    cut the run to the time budget; ``rest_seconds``: the modelled time of the steps left out.
     """
 
     config: LongRangeConfig
     curves: pd.DataFrame
     results: pd.DataFrame
     runs: tuple[CellTraining, ...] = field(repr=False)
+    trained_iters: int = 0
+    rest_seconds: float = 0.0
 
     @property
     def baseline_mse(self) -> float:
         return ADDING_BASELINE_MSE
 
+    @property
+    def cut_short(self) -> bool:
+        return self.trained_iters < self.config.iters
+
 
 METRICS = ("train MSE", "‖∂L/∂h_1‖", "‖∂L/∂h_T‖")
 MAX_CURVE_POINTS = 300
+ITERATION_CALLS = 150
+"""numpy calls of one training iteration outside BPTT: the batch, the readout and the loss,
+two norms, the global norm, clipping and Adam's update of five parameters (about 16 calls
+each). All on small arrays, so each costs :data:`gradviz.rnn.LOOP_CALL`."""
 
 
-def compare_long_range(cfg: LongRangeConfig, progress: Progress | None = None) -> LongRange:
-    """Train RNN (tanh), LSTM and GRU on the same adding-problem data; see :class:`LongRange`."""
+def _iteration_cost(cell: str, cfg: LongRangeConfig) -> Cost:
+    """One Adam step of :func:`train_adding` for ``cell``: a fresh batch, forward, BPTT, the
+    readout's gradient, clipping and the update."""
+    N, T, H = cfg.batch, cfg.length, cfg.hidden
+    G = len(GATES[cell]) * H
+    n_params = (2 + H + 1) * G + H + 1
+    batch = Cost(elementwise=N * T * (8 + TRANSCENDENTAL), calls=15, peak_bytes=8.0 * 6 * N * T)
+    # ∂L/∂h zeros and its fresh pages; Adam's dozen passes over every parameter
+    rest = Cost(
+        madds=2 * N * H,
+        elementwise=2 * N * T * H + 30 * n_params,
+        calls=LOOP_CALL * ITERATION_CALLS,
+        peak_bytes=8.0 * (N * T * H + 4 * n_params),
+    )
+    bptt = sequence_cost(cell, N, T, 2, H)
+    return Cost(
+        batch.madds + bptt.madds + rest.madds,
+        batch.elementwise + bptt.elementwise + rest.elementwise,
+        batch.calls + bptt.calls + rest.calls,
+        bptt.peak_bytes + rest.peak_bytes + batch.peak_bytes,
+    )
+
+
+def _test_cost(cell: str, cfg: LongRangeConfig) -> Cost:
+    """The held-out evaluation of :func:`train_adding`: ``test_size`` fresh sequences through
+    a forward pass; its (T, test_size, ·) blocks are the training's peak."""
+    n, T = cfg.test_size, cfg.length
+    return sequence_cost(cell, n, T, 2, cfg.hidden, backward=False) + Cost(
+        elementwise=n * T * (8 + TRANSCENDENTAL), calls=30, peak_bytes=8.0 * 6 * n * T
+    )
+
+
+def train_adding_cost(cell: str, cfg: LongRangeConfig, iters: int | None = None) -> Cost:
+    """What :func:`train_adding` costs with ``iters`` steps (default ``cfg.iters``)."""
+    iters = cfg.iters if iters is None else iters
+    init = init_cost(cell, 2, cfg.hidden, "gaussian")
+    return init + _iteration_cost(cell, cfg) * iters + _test_cost(cell, cfg)
+
+
+def long_range_cost(cfg: LongRangeConfig, iters: int | None = None) -> Cost:
+    """What :func:`compare_long_range` costs when every cell takes ``iters`` steps (default
+    ``cfg.iters``): the three trainings one after the other, then the frames."""
+    total = Cost(calls=FRAME_CALLS)
+    for cell in CELLS:
+        total = total + train_adding_cost(cell, cfg, iters)
+    return total
+
+
+def affordable_iters(cfg: LongRangeConfig, seconds: float = TRAINING_SECONDS) -> int:
+    """How many of the ``cfg.iters`` Adam steps the three cells can each take within
+    ``seconds`` by the cost model: all of them when they fit. Decided from the config alone,
+    so a shared link trains exactly as many steps as the presenter saw."""
+    each = sum((_iteration_cost(cell, cfg) for cell in CELLS), Cost())
+    return affordable_repeats(each, cfg.iters, long_range_cost(cfg, iters=0), seconds)
+
+
+def compare_long_range(
+    cfg: LongRangeConfig, progress: Progress | None = None, seconds: float = TRAINING_SECONDS
+) -> LongRange:
+    """Train RNN (tanh), LSTM and GRU on the same adding-problem data; see :class:`LongRange`.
+
+    Each cell takes :func:`affordable_iters` steps: ``cfg.iters`` unless the cost model says
+    the three runs would not finish within ``seconds``; the result says how many it took.
+    """
     if cfg.clip_mode not in CLIPPING:
         raise ValueError(f"unknown clipping mode {cfg.clip_mode!r}; choose one of {CLIPPING}")
+    iters = affordable_iters(cfg, seconds)
     with single_threaded_blas():  # thousands of small products: see gradient_through_time
-        runs = [train_adding(c, cfg, progress, done=k / len(CELLS)) for k, c in enumerate(CELLS)]
+        runs = [
+            train_adding(c, cfg, progress, done=k / len(CELLS), iters=iters)
+            for k, c in enumerate(CELLS)
+        ]
     if progress is not None:
         progress(1.0, "done")
-    keep = np.unique(np.linspace(0, cfg.iters - 1, min(cfg.iters, MAX_CURVE_POINTS)).astype(int))
     frames, results = [], []
-    window = max(cfg.iters // 10, 1)
+    if iters:
+        keep = np.unique(np.linspace(0, iters - 1, min(iters, MAX_CURVE_POINTS)).astype(int))
+    else:
+        keep = np.arange(0)
+    window = max(iters // 10, 1)
     for run in runs:
         for metric, series in zip(METRICS, (run.loss, run.first_grad, run.last_grad), strict=True):
             frames.append(
@@ -604,7 +808,15 @@ def compare_long_range(cfg: LongRangeConfig, progress: Progress | None = None) -
                 "solved": run.solved,
                 "first_grad_start": float(np.median(ran[:window])) if ran.size else math.nan,
                 "first_grad_end": float(np.median(ran[-window:])) if ran.size else math.nan,
-                "clipped_fraction": float(np.nanmean(run.clipped)),
+                "clipped_fraction": float(np.nanmean(run.clipped)) if iters else math.nan,
             }
         )
-    return LongRange(cfg, pd.concat(frames, ignore_index=True), pd.DataFrame(results), tuple(runs))
+    each = sum((_iteration_cost(cell, cfg) for cell in CELLS), Cost())
+    return LongRange(
+        cfg,
+        pd.concat(frames, ignore_index=True),
+        pd.DataFrame(results),
+        tuple(runs),
+        trained_iters=iters,
+        rest_seconds=(cfg.iters - iters) * each.seconds,
+    )

@@ -9,6 +9,7 @@ from __future__ import annotations
 import math
 
 import numpy as np
+import pandas as pd
 
 from gradviz.numerics import format_sci
 from gradviz.recurrent_lab import (
@@ -23,6 +24,7 @@ from gradviz.recurrent_lab import (
     LongRangeConfig,
     ThroughTime,
     ThroughTimeConfig,
+    gradient_breakdown,
 )
 from gradviz.rnn import sigmoid
 
@@ -67,7 +69,7 @@ def through_time_text(result: ThroughTime) -> str:
             "through inf/NaN states and its gradients are not drawn."
         )
     measured = [
-        f"{name} {_ratio(result, name, T)}"
+        f"{name} {_ratio(result, name, T)}{_left_range(result.curves, name, T)}"
         for name in (rnn, "LSTM", "GRU")
         if name not in result.undefined
     ]
@@ -83,11 +85,25 @@ def through_time_text(result: ThroughTime) -> str:
         f"(σ(b_f) = {format_sci(float(sigmoid(np.float64(cfg.forget_bias))))}), the forget gates "
         f"average {format_sci(result.mean_forget)}. Along the cell state alone the gradient is "
         f"scaled by ∏ f = {_ratio_path(result, forget_label, T)} after {T} steps, while "
-        f"‖∂L/∂c_0‖ / ‖∂L/∂c_T‖ = {_ratio_path(result, CELL_PATH_LABELS[1], T)} including "
+        f"‖∂L/∂c_0‖ / ‖∂L/∂c_T‖ = {_ratio_path(result, CELL_PATH_LABELS[1], T)}"
+        f"{_left_range(result.cell_path, CELL_PATH_LABELS[1], T)} including "
         "every other path. The larger b_f, the closer f is to 1 and the longer the constant "
         "error carousel carries the gradient."
     )
     return "\n".join(lines)
+
+
+def _left_range(frame: pd.DataFrame, series: str, distance: int) -> str:
+    """ " (the gradient left float64 range at time step t)" when ``series`` of ``frame`` is inf
+    or NaN at ``distance``, with t the first step BPTT (running from t = T down) found
+    non-finite; else ""."""
+    rows = frame[frame.series == series].sort_values("t")
+    values = rows.grad_norm.to_numpy()
+    if math.isfinite(float(rows[rows.distance == distance].grad_norm.iloc[0])):
+        return ""
+    found = gradient_breakdown(values)
+    where = f" at time step {int(rows.t.iloc[found.index])}" if not found.ok else ""
+    return f" (the gradient left float64 range{where})"
 
 
 def _ratio_path(result: ThroughTime, series: str, distance: int) -> str:
@@ -131,13 +147,18 @@ def long_range_text(result: LongRange) -> str:
     ]
     for row in result.results.itertuples():
         verdict = "solved" if row.solved else "not solved"
-        lines.append(
+        line = (
             f"- **{row.cell}:** test MSE {format_sci(row.mse)}, accuracy "
-            f"{row.accuracy:.1%} — {verdict}. ‖∂L/∂h_1‖ went from "
-            f"{format_sci(row.first_grad_start)} (first 10 % of iterations) to "
-            f"{format_sci(row.first_grad_end)} (last 10 %); the gradient norm was above "
-            f"θ = {cfg.theta:g} in {row.clipped_fraction:.0%} of the iterations."
+            f"{row.accuracy:.1%} — {verdict}."
         )
+        if result.trained_iters:
+            line += (
+                f" ‖∂L/∂h_1‖ went from {format_sci(row.first_grad_start)} (first 10 % of "
+                f"iterations) to {format_sci(row.first_grad_end)} (last 10 %); the gradient "
+                f"norm was above θ = {cfg.theta:g} in {row.clipped_fraction:.0%} of the "
+                "iterations."
+            )
+        lines.append(line)
     for run in result.runs:
         if not run.breakdown.ok:
             lines.append(f"- {run.breakdown.message(f'the {run.cell.upper()} loss', 1)}.")

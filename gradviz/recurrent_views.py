@@ -12,6 +12,7 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
+from gradviz.budget import TRAINING_SECONDS
 from gradviz.charts.recurrent import (
     make_cliff_chart,
     make_cliff_loss_chart,
@@ -37,7 +38,7 @@ from gradviz.recurrent_lab import (
     gradient_through_time,
 )
 from gradviz.recurrent_text import cliff_text, long_range_text, through_time_text
-from gradviz.views import Breakdowns, Metrics, View, log_chart, spec
+from gradviz.views import Breakdowns, Metrics, View, cut_short, log_chart, spec
 
 RESULT_COLUMNS = {
     "mse": "test MSE",
@@ -50,6 +51,14 @@ RESULT_COLUMNS = {
 SCI_COLUMNS = [RESULT_COLUMNS[k] for k in ("mse", "first_grad_start", "first_grad_end")]
 """The results table's columns that span decades (the page shows them as %.3g)."""
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
+
+# The page's sliders as (lowest, highest, default, step). Their highest settings fit the
+# budgets by the cost models of gradviz.recurrent_lab (asserted by the tests): the gradient
+# tab within budget.TAB_SECONDS, the training within budget.TRAINING_SECONDS.
+LENGTH = (10, 1000, 100, 10)
+HIDDEN = (4, 64, 32, 1)
+ADDING_LENGTH = (5, 60, 30, 5)
+ITERATIONS = (100, 600, 300, 50)
 
 
 @dataclass(frozen=True)
@@ -152,11 +161,13 @@ def cliff_view(theta: float, lr: float, w0: float, b0: float) -> CliffView:
 class LongRangeView:
     """The Long-range memory tab: the training loss of RNN, LSTM and GRU next to the gradient
     reaching the first and the last step (``curves``, side by side), the test results per cell
-    (``table``, columns named by :data:`RESULT_COLUMNS`) and what they show (``text``)."""
+    (``table``, columns named by :data:`RESULT_COLUMNS`), what they show (``text``) and, when
+    the cost model cut the training to the time budget, how far it went (``notice``)."""
 
     curves: tuple[View, View]
     table: pd.DataFrame = field(compare=False)
     text: str
+    notice: str = ""
 
 
 def long_range_view(
@@ -166,12 +177,19 @@ def long_range_view(
     theta: float,
     seed: int,
     progress: Progress | None = None,
+    seconds: float = TRAINING_SECONDS,
 ) -> LongRangeView:
     """RNN, LSTM and GRU trained with Adam for ``iters`` steps on the adding problem with
     sequences of ``length`` steps, clipping by ``clip_mode`` at ``theta``;
-    ``progress(fraction)`` follows the three runs."""
+    ``progress(fraction)`` follows the three runs. Steps that would not finish within
+    ``seconds`` by the cost model are not taken, and ``notice`` says so."""
     cfg = LongRangeConfig(length=length, iters=iters, clip_mode=clip_mode, theta=theta, seed=seed)
-    result = compare_long_range(cfg, progress)
+    result = compare_long_range(cfg, progress, seconds)
+    notice = ""
+    if result.cut_short:
+        notice = cut_short(
+            result.trained_iters, iters, "iterations", result.rest_seconds, verb="trained"
+        )
     curves = result.curves
     loss = curves.metric == METRICS[0]
     return LongRangeView(
@@ -189,4 +207,5 @@ def long_range_view(
         ),
         table=result.results.rename(columns=RESULT_COLUMNS),
         text=WHAT_YOU_SEE + long_range_text(result),
+        notice=notice,
     )

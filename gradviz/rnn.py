@@ -41,7 +41,9 @@ Public API (for pages and other experiments):
   ``lstm_`` and ``gru_``; every sequence backward returns a :class:`BPTTGrads`;
 * any cell by name (:data:`CELLS`): :func:`init_params`, :func:`sequence_forward`,
   :func:`sequence_backward`; helpers :func:`recurrent_matrix`, :func:`spectral_radius`,
-  :func:`sigma_max`, :func:`forget_gates`, :func:`gate_block`, :func:`sigmoid`.
+  :func:`sigma_max`, :func:`forget_gates`, :func:`gate_block`, :func:`sigmoid`;
+* what they cost before they run (:mod:`gradviz.budget`): :func:`sequence_cost`,
+  :func:`init_cost`.
 
 Everything is float64. The sequence loops run under ``np.errstate(all="ignore")``: an exploding
 configuration produces inf/NaN as data (see :func:`gradviz.numerics.find_breakdown`), never a
@@ -65,6 +67,7 @@ from typing import Any, NamedTuple
 import numpy as np
 
 from gradviz.activations import Activation, get_activation
+from gradviz.budget import TRANSCENDENTAL, Cost
 from gradviz.initializers import get_initializer
 
 Array = np.ndarray
@@ -77,6 +80,17 @@ RECURRENT_INITS: tuple[str, ...] = ("orthogonal", "gaussian")
 
 
 sigmoid = get_activation("sigmoid").fn  # the registry's: overflow-free, exact in both tails
+
+
+def _sigmoid_into(a: Array, out: Array) -> Array:
+    """The registry's σ(a) = 1/(1 + e^{−a}), bit for bit, computed in ``out`` without the
+    registry's own ``np.errstate``: the cells call it inside their loops' ``errstate`` (where
+    e^{−a} may overflow to inf for a < −709.78, giving σ = 0), and entering a second one costs
+    about a microsecond a step, a tenth of a small LSTM step."""
+    np.negative(a, out=out)
+    np.exp(out, out=out)
+    out += 1.0
+    return np.reciprocal(out, out=out)
 
 
 # Local slopes of the vanilla RNN's activations written with the output h = φ(z), as in
@@ -132,11 +146,12 @@ class BPTTGrads:
 # sequence formulas with T·N rows instead of N.
 
 
-def _input_part(x: Array, Wx: Array, b: Array) -> tuple[Array, Array]:
-    """``x`` (N, T, D) -> ``xt`` (T·N, D), the inputs time-major, and
+def _input_part(x: Array, Wx: Array, b: Array, xt: Array | None = None) -> tuple[Array, Array]:
+    """``x`` (N, T, D) -> ``xt`` (T·N, D), the inputs time-major (given or computed), and
     ``ax`` (T, N, G) = x_t W_x + b."""
     N, T, D = x.shape
-    xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
+    if xt is None:
+        xt = np.ascontiguousarray(x.transpose(1, 0, 2)).reshape(T * N, D)
     ax = xt @ Wx
     ax += b  # in place: at T·N rows a second (T·N, G) array costs more than the product
     return xt, ax.reshape(T, N, -1)
@@ -274,27 +289,12 @@ def rnn_forward(
     states) and a :class:`SequenceCache`.
     """
     act = get_activation(act) if isinstance(act, str) else act
-    return _hidden_state_forward("rnn", _rnn_core_forward, x, h0, Wx, Wh, b, act)
-
-
-def _hidden_state_forward(
-    cell: str, core_forward, x: Array, h0: Array, Wx: Array, Wh: Array, b: Array, *args
-) -> tuple[Array, SequenceCache]:
-    """The forward loop shared by cells whose only state is h (RNN, GRU):
-    ``core_forward(x_t W_x + b, h_{t-1}, W_h, *args, out=h_t)`` for t = 1..T, writing h_t
-    into the time-major block of states.
-
-    ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) and a :class:`SequenceCache`.
-    """
     T = x.shape[1]
     with np.errstate(all="ignore"):
         xt, ax = _input_part(x, Wx, b)
         hs = _states(T, h0)
-        steps = []
-        for t in range(T):
-            step = core_forward(ax[t], hs[t], Wh, *args, out=hs[t + 1])[1]
-            steps.append(step)
-    cache = SequenceCache(cell, xt, Wx, Wh, hs, steps)
+        steps = [_rnn_core_forward(ax[t], hs[t], Wh, act, out=hs[t + 1])[1] for t in range(T)]
+    cache = SequenceCache("rnn", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
 
@@ -315,23 +315,24 @@ def rnn_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
         return _sequence_grads(cache, da, dh0, dWh, dh_total)
 
 
-def _hidden_state_bptt(core_backward, dh: Array, cache: SequenceCache):
+def _hidden_state_bptt(core_backward, dh: Array, cache: SequenceCache, weights: tuple = ()):
     """The BPTT loop shared by cells whose only state is h (RNN, GRU), as in cs231n:
     ``for t in reversed(range(T))``, carrying ``dprev_h``.
 
-    ``core_backward(dnext_h, step, Wh, da) -> dprev_h`` fills ``da`` with ∂L/∂a_t; ``dh``
-    (N, T, H) is the upstream gradient.
+    ``core_backward(dnext_h, step, *weights, da) -> dprev_h`` fills ``da`` with ∂L/∂a_t
+    (``weights`` defaults to ``(cache.Wh,)``); ``dh`` (N, T, H) is the upstream gradient.
     Returns ``da`` (T, N, G) every step's pre-activation gradient, the total ``dh`` (T, N, H)
     and ∂L/∂h_0 (N, H).
     """
     N, T, H = dh.shape
+    weights = weights or (cache.Wh,)
     da = np.empty((T, N, cache.Wh.shape[1]))
     dh_total = np.empty((T, N, H))
     dprev_h = np.zeros((N, H))
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
             np.add(dh[:, t], dprev_h, out=dh_total[t])
-            dprev_h = core_backward(dh_total[t], cache.steps[t], cache.Wh, da[t])
+            dprev_h = core_backward(dh_total[t], cache.steps[t], *weights, da[t])
     return da, dh_total, dprev_h
 
 
@@ -375,23 +376,32 @@ class LSTMStep(NamedTuple):
 
 
 def _lstm_core_forward(
-    ax: Array, prev_h: Array, prev_c: Array, Wh: Array, out: tuple | None = None
+    ax_ifo: Array,
+    ax_g: Array,
+    prev_h: Array,
+    prev_c: Array,
+    Wh: Array,
+    out: tuple | None = None,
 ) -> tuple:
-    """One LSTM step from ``ax`` (N, 4H) = x_t W_x + b: returns (h_t, c_t, LSTMStep).
+    """One LSTM step from ``ax_ifo`` (N, 3H) and ``ax_g`` (N, H), the columns i, f, o and g of
+    x_t W_x + b: returns (h_t, c_t, LSTMStep).
 
-    ``out``: optional arrays ``(ifo (N, 3H), g, c_t, tanh c_t, h_t)`` (each (N, H) but ifo) to
-    write into. The sequence loop passes views of one (T, N, ·) block per quantity: T·N·8H
-    fresh floats per sequence otherwise come from the allocator step by step, and the page
-    faults alone cost more than a tenth of BPTT (measured at T=200, N=32, H=128).
+    ``ax_ifo`` and ``ax_g`` are overwritten with the gates (the step's cache keeps them), so a
+    sequence's blocks of input parts become its blocks of gates. ``out``: optional arrays
+    ``(c_t, tanh c_t, h_t)`` (N, H) to write into, views of the sequence loop's (T, N, H)
+    blocks: T·N·7H fresh floats per sequence otherwise come from the allocator step by step,
+    and their page faults cost a tenth of BPTT (measured at T=200, N=32, H=128).
     """
     N, H = prev_h.shape
     if out is None:
-        out = (np.empty((N, 3 * H)), *(np.empty((N, H)) for _ in range(4)))
-    ifo, g, next_c, tanh_c, next_h = out
-    a = prev_h @ Wh
-    a += ax
-    sigmoid(a[:, : 3 * H], out=ifo)
-    np.tanh(a[:, 3 * H :], out=g)
+        out = tuple(np.empty((N, H)) for _ in range(3))
+    next_c, tanh_c, next_h = out
+    ifo, g = ax_ifo, ax_g
+    a = prev_h @ Wh  # a_t = x_t W_x + b + h_{t-1} W_h, added into the two blocks
+    np.add(a[:, : 3 * H], ifo, out=ifo)
+    np.add(a[:, 3 * H :], g, out=g)
+    _sigmoid_into(ifo, ifo)
+    np.tanh(g, out=g)
     np.multiply(ifo[:, H : 2 * H], prev_c, out=next_c)  # f ⊙ c_{t-1}
     next_c += ifo[:, :H] * g  # + i ⊙ g
     np.tanh(next_c, out=tanh_c)
@@ -400,24 +410,33 @@ def _lstm_core_forward(
 
 
 def _lstm_core_backward(
-    dnext_h: Array, dnext_c: Array, step: LSTMStep, Wh: Array, da: Array
-) -> tuple[Array, Array, Array]:
-    """Fills ``da`` (N, 4H) with ∂L/∂a_t, block by gate; returns (dprev_h, dprev_c, dc) with
-    dc the total ∂L/∂c_t."""
+    dnext_h: Array, dnext_c: Array, step: LSTMStep, Wh: Array, da: Array, dc: Array
+) -> tuple[Array, Array]:
+    """Fills ``da`` (N, 4H) with ∂L/∂a_t, block by gate, and ``dc`` (N, H) with the total
+    ∂L/∂c_t; returns (dprev_h, dprev_c)."""
     _, prev_c, ifo, g, tanh_c = step
     H = g.shape[1]
-    o = ifo[:, 2 * H :]
-    dc = dnext_h * o
-    dc *= 1.0 - tanh_c * tanh_c
+    i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
+    da_i, da_f, da_o, da_g = (da[:, k * H : (k + 1) * H] for k in range(4))
+    # dc = dnext_c + dnext_h ⊙ o ⊙ (1 − tanh² c_t), built in place.
+    np.multiply(tanh_c, tanh_c, out=dc)
+    np.subtract(1.0, dc, out=dc)
+    dc *= o
+    dc *= dnext_h
     dc += dnext_c
-    # da_{i,f,o} = (dc g, dc c_{t-1}, dnext_h tanh c_t) ⊙ σ'(a) with σ' = ifo (1 - ifo).
-    np.multiply(dc, g, out=da[:, :H])
-    np.multiply(dc, prev_c, out=da[:, H : 2 * H])
-    np.multiply(dnext_h, tanh_c, out=da[:, 2 * H : 3 * H])
-    da[:, : 3 * H] *= ifo * (1.0 - ifo)
-    np.multiply(dc, ifo[:, :H], out=da[:, 3 * H :])
-    da[:, 3 * H :] *= 1.0 - g * g
-    return da @ Wh.T, dc * ifo[:, H : 2 * H], dc
+    # da_{i,f,o} = (dc g, dc c_{t-1}, dnext_h tanh c_t) ⊙ σ' with σ' = ifo − ifo².
+    np.multiply(dc, g, out=da_i)
+    np.multiply(dc, prev_c, out=da_f)
+    np.multiply(dnext_h, tanh_c, out=da_o)
+    slope = ifo * ifo
+    np.subtract(ifo, slope, out=slope)
+    da[:, : 3 * H] *= slope
+    # da_g = dc i (1 − g²)
+    np.multiply(g, g, out=da_g)
+    np.subtract(1.0, da_g, out=da_g)
+    da_g *= i
+    da_g *= dc
+    return da @ Wh.T, dc * f
 
 
 def lstm_step_forward(
@@ -435,7 +454,9 @@ def lstm_step_forward(
         :math:`h_t = o\odot\tanh(c_t)`.
     cache : ``(x, Wx, Wh, LSTMStep)`` for :func:`lstm_step_backward`.
     """
-    next_h, next_c, step = _lstm_core_forward(x @ Wx + b, prev_h, prev_c, Wh)
+    with np.errstate(all="ignore"):
+        a, H = x @ Wx + b, prev_h.shape[1]
+        next_h, next_c, step = _lstm_core_forward(a[:, : 3 * H], a[:, 3 * H :], prev_h, prev_c, Wh)
     return next_h, next_c, (x, Wx, Wh, step)
 
 
@@ -453,8 +474,8 @@ def lstm_step_backward(
     Returns ``(dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,))``.
     """
     x, Wx, Wh, step = cache
-    da = np.empty((dnext_h.shape[0], 4 * dnext_h.shape[1]))
-    dprev_h, dprev_c, _ = _lstm_core_backward(dnext_h, dnext_c, step, Wh, da)
+    da, dc = np.empty((dnext_h.shape[0], 4 * dnext_h.shape[1])), np.empty_like(dnext_h)
+    dprev_h, dprev_c = _lstm_core_backward(dnext_h, dnext_c, step, Wh, da, dc)
     dx, dWx, db = _input_grads(da, x, Wx)
     return dx, dprev_h, dprev_c, dWx, step.prev_h.T @ da, db
 
@@ -468,14 +489,18 @@ def lstm_forward(
     N, T, _ = x.shape
     H = h0.shape[1]
     cs = _states(T, np.zeros_like(h0) if c0 is None else c0)  # c_0 .. c_T
-    ifo, g, tanh_c = np.empty((T, N, 3 * H)), np.empty((T, N, H)), np.empty((T, N, H))
+    tanh_c = np.empty((T, N, H))
     with np.errstate(all="ignore"):
-        xt, ax = _input_part(x, Wx, b)
+        # Two input products, so that [i, f, o] and g each fill a contiguous (T, N, ·) block
+        # (see gru_forward); they become the blocks of gates, step by step.
+        Wx_ifo, Wx_g = np.ascontiguousarray(Wx[:, : 3 * H]), np.ascontiguousarray(Wx[:, 3 * H :])
+        xt, ax_ifo = _input_part(x, Wx_ifo, b[: 3 * H])
+        _, ax_g = _input_part(x, Wx_g, b[3 * H :], xt)
         hs = _states(T, h0)
         steps = []
         for t in range(T):
-            out = (ifo[t], g[t], cs[t + 1], tanh_c[t], hs[t + 1])
-            steps.append(_lstm_core_forward(ax[t], hs[t], cs[t], Wh, out)[2])
+            out = (cs[t + 1], tanh_c[t], hs[t + 1])
+            steps.append(_lstm_core_forward(ax_ifo[t], ax_g[t], hs[t], cs[t], Wh, out)[2])
     cache = SequenceCache("lstm", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -493,8 +518,8 @@ def lstm_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
             np.add(dh[:, t], dprev_h, out=dh_total[t])
-            dprev_h, dprev_c, dc_total[t] = _lstm_core_backward(
-                dh_total[t], dprev_c, cache.steps[t], cache.Wh, da[t]
+            dprev_h, dprev_c = _lstm_core_backward(
+                dh_total[t], dprev_c, cache.steps[t], cache.Wh, da[t], dc_total[t]
             )
         dWh = cache.rows(cache.hs[:-1]).T @ cache.rows(da)
         return _sequence_grads(cache, da, dprev_h, dWh, dh_total, dc0=dprev_c, dc=dc_total)
@@ -509,39 +534,92 @@ def forget_gates(steps: list) -> Array:
 
 
 class GRUStep(NamedTuple):
-    """The recurrent core's cache for one GRU step: h_{t-1}, the gates r, z, the candidate g
-    and r ⊙ h_{t-1}, each (N, H)."""
+    """The recurrent core's cache for one GRU step: h_{t-1} (N, H), the gates ``rz`` = [r, z]
+    (N, 2H), the candidate g and r ⊙ h_{t-1} (N, H)."""
 
     prev_h: Array
-    r: Array
-    z: Array
+    rz: Array
     g: Array
     reset_h: Array
 
+    @property
+    def r(self) -> Array:
+        return self.rz[:, : self.g.shape[1]]
 
-def _gru_core_forward(ax: Array, prev_h: Array, Wh: Array, out: Array | None = None) -> tuple:
-    """One GRU step from ``ax`` (N, 3H) = x_t W_x + b: returns (h_t, GRUStep); ``out`` an
-    optional (N, H) array to write h_t into."""
-    H = prev_h.shape[1]
-    rz = sigmoid(ax[:, : 2 * H] + prev_h @ Wh[:, : 2 * H])
+    @property
+    def z(self) -> Array:
+        return self.rz[:, self.g.shape[1] :]
+
+
+def _gru_blocks(W: Array) -> tuple[Array, Array]:
+    """``Wh`` (H, 3H) or ``Wx`` (D, 3H) -> its gate blocks (columns r, z (·, 2H) and g
+    (·, H)) as contiguous copies: OpenBLAS multiplies a column slice of ``Wh`` (row stride 3H)
+    about 1.4× slower (measured at N = 32, H = 128), and the GRU's reset gate splits every
+    recurrent product in two."""
+    H = W.shape[1] // 3
+    return np.ascontiguousarray(W[:, : 2 * H]), np.ascontiguousarray(W[:, 2 * H :])
+
+
+def _gru_core_forward(
+    ax_rz: Array,
+    ax_g: Array,
+    prev_h: Array,
+    Wh_rz: Array,
+    Wh_g: Array,
+    out: tuple | None = None,
+) -> tuple:
+    """One GRU step from ``ax_rz`` (N, 2H) and ``ax_g`` (N, H), the columns r, z and g of
+    x_t W_x + b: returns (h_t, GRUStep).
+
+    ``ax_rz`` and ``ax_g`` are overwritten with the gates [r, z] and g (see
+    :func:`_lstm_core_forward`); ``out``: optional (N, H) arrays ``(r ⊙ h_{t-1}, h_t)`` to
+    write into.
+    """
+    N, H = prev_h.shape
+    if out is None:
+        out = (np.empty((N, H)), np.empty((N, H)))
+    reset_h, next_h = out
+    rz, g = ax_rz, ax_g
+    np.add(prev_h @ Wh_rz, rz, out=rz)
+    _sigmoid_into(rz, rz)
     r, z = rz[:, :H], rz[:, H:]
-    reset_h = r * prev_h
-    g = np.tanh(ax[:, 2 * H :] + reset_h @ Wh[:, 2 * H :])
-    next_h = np.multiply(z, prev_h, out=out)
-    next_h += (1.0 - z) * g
-    return next_h, GRUStep(prev_h, r, z, g, reset_h)
+    np.multiply(r, prev_h, out=reset_h)
+    np.add(reset_h @ Wh_g, g, out=g)
+    np.tanh(g, out=g)
+    # z ⊙ h_{t-1} + (1 − z) ⊙ g written as g + z ⊙ (h_{t-1} − g): three passes instead of four.
+    np.subtract(prev_h, g, out=next_h)
+    next_h *= z
+    next_h += g
+    return next_h, GRUStep(prev_h, rz, g, reset_h)
 
 
-def _gru_core_backward(dnext_h: Array, step: GRUStep, Wh: Array, da: Array) -> Array:
+def _gru_core_backward(
+    dnext_h: Array, step: GRUStep, Wh_rz: Array, Wh_g: Array, da: Array
+) -> Array:
     """Fills ``da`` (N, 3H) with ∂L/∂a_t, blocks r, z, g; returns dprev_h (N, H)."""
-    prev_h, r, z, g, _ = step
+    prev_h, rz, g, _ = step
     H = prev_h.shape[1]
-    da_g = da[:, 2 * H :]
-    np.multiply(dnext_h * (1.0 - z), 1.0 - g * g, out=da_g)
-    dreset_h = da_g @ Wh[:, 2 * H :].T
-    np.multiply(dreset_h * prev_h, r * (1.0 - r), out=da[:, :H])
-    np.multiply(dnext_h * (prev_h - g), z * (1.0 - z), out=da[:, H : 2 * H])
-    return dnext_h * z + dreset_h * r + da[:, : 2 * H] @ Wh[:, : 2 * H].T
+    r, z = rz[:, :H], rz[:, H:]
+    da_r, da_z, da_g = da[:, :H], da[:, H : 2 * H], da[:, 2 * H :]
+    dh_via_z = dnext_h * z  # the direct path z ⊙ ∂L/∂h_t, one term of dprev_h
+    np.subtract(dnext_h, dh_via_z, out=da_g)  # dnext_h ⊙ (1 − z)
+    slope = g * g
+    np.subtract(1.0, slope, out=slope)
+    da_g *= slope
+    dreset_h = da_g @ Wh_g.T
+    np.multiply(dreset_h, prev_h, out=da_r)
+    np.subtract(prev_h, g, out=da_z)
+    da_z *= dnext_h
+    # σ' = σ − σ² for r and z together: they sit side by side in rz, as da_r, da_z in da.
+    gates = da[:, : 2 * H]
+    slope = rz * rz
+    np.subtract(rz, slope, out=slope)
+    gates *= slope
+    dprev_h = gates @ Wh_rz.T
+    dprev_h += dh_via_z
+    dreset_h *= r
+    dprev_h += dreset_h
+    return dprev_h
 
 
 def _gru_dWh(prev_h: Array, reset_h: Array, da: Array) -> Array:
@@ -566,7 +644,10 @@ def gru_step_forward(
         :math:`g = \tanh(x W_{xg} + (r\odot h_{t-1}) W_{hg} + b_g)`.
     cache : ``(x, Wx, Wh, GRUStep)`` for :func:`gru_step_backward`.
     """
-    next_h, step = _gru_core_forward(x @ Wx + b, prev_h, Wh)
+    with np.errstate(all="ignore"):
+        a = x @ Wx + b
+        H = prev_h.shape[1]
+        next_h, step = _gru_core_forward(a[:, : 2 * H], a[:, 2 * H :], prev_h, *_gru_blocks(Wh))
     return next_h, (x, Wx, Wh, step)
 
 
@@ -581,7 +662,7 @@ def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array
     """
     x, Wx, Wh, step = cache
     da = np.empty((dnext_h.shape[0], 3 * dnext_h.shape[1]))
-    dprev_h = _gru_core_backward(dnext_h, step, Wh, da)
+    dprev_h = _gru_core_backward(dnext_h, step, *_gru_blocks(Wh), da)
     dx, dWx, db = _input_grads(da, x, Wx)
     return dx, dprev_h, dWx, _gru_dWh(step.prev_h, step.reset_h, da), db
 
@@ -589,14 +670,32 @@ def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array
 def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Array, SequenceCache]:
     """Run a GRU over a sequence: ``x`` (N, T, D), ``h0`` (N, H) -> ``h`` (N, T, H) (a
     read-only view of the cached states) and a :class:`SequenceCache`."""
-    return _hidden_state_forward("gru", _gru_core_forward, x, h0, Wx, Wh, b)
+    N, T, _ = x.shape
+    H = h0.shape[1]
+    blocks = _gru_blocks(Wh)
+    reset_h = np.empty((T, N, H))
+    with np.errstate(all="ignore"):
+        # Two input products, so that [r, z] and g each fill a contiguous (T, N, ·) block:
+        # the elementwise passes over a column slice of one (T, N, 3H) block ran slower.
+        Wx_rz, Wx_g = _gru_blocks(Wx)
+        xt, ax_rz = _input_part(x, Wx_rz, b[: 2 * H])  # become the blocks of gates
+        _, ax_g = _input_part(x, Wx_g, b[2 * H :], xt)
+        hs = _states(T, h0)
+        steps = []
+        for t in range(T):
+            out = (reset_h[t], hs[t + 1])
+            steps.append(_gru_core_forward(ax_rz[t], ax_g[t], hs[t], *blocks, out)[1])
+    cache = SequenceCache("gru", xt, Wx, Wh, hs, steps)
+    return _read_only(cache.batch_major(hs[1:])), cache
 
 
 def gru_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     """Backpropagation through time for :func:`gru_forward`; ``dh`` (N, T, H) upstream."""
     with np.errstate(all="ignore"):
-        da, dh_total, dh0 = _hidden_state_bptt(_gru_core_backward, dh, cache)
-        reset_h = np.stack([step.reset_h for step in cache.steps])
+        blocks = _gru_blocks(cache.Wh)
+        da, dh_total, dh0 = _hidden_state_bptt(_gru_core_backward, dh, cache, blocks)
+        # Every step's r ⊙ h_{t-1} is a view of one (T, N, H) block of the forward pass.
+        reset_h = cache.steps[0].reset_h.base
         dWh = _gru_dWh(cache.rows(cache.hs[:-1]), cache.rows(reset_h), cache.rows(da))
         return _sequence_grads(cache, da, dh0, dWh, dh_total)
 
@@ -633,6 +732,119 @@ def sequence_backward(cell: str, dh: Array, cache: SequenceCache) -> BPTTGrads:
     if cell != cache.cell:
         raise ValueError(f"cache is from a {cache.cell!r} forward pass, not {cell!r}")
     return backward[cell](dh, cache)
+
+
+# ------------------------------------------------------------------------------ cost
+
+
+class StepWork(NamedTuple):
+    """The work of one recurrent-core step outside its matrix products, in units of one
+    (N, H) array: simple element ``passes``, ``transcendentals`` (exp or tanh passes) and
+    ``calls`` (numpy calls, plus the loop's Python bookkeeping counted as calls)."""
+
+    passes: float
+    transcendentals: float
+    calls: float
+
+
+# Counted from the step functions above; keep them in step with the code. A pass over an
+# (N, 3H) slice counts 3; the loop's indexing, unpacking and NamedTuple of a step count as 2
+# to 3 calls. :func:`sequence_cost` weighs these calls by LOOP_CALL.
+FORWARD_STEP = {
+    "tanh": StepWork(2, 1, 4),  # += ax, tanh, copy into the block of states
+    "sigmoid": StepWork(5, 1, 8),  # the registry's σ: 4 calls in its own errstate
+    "relu": StepWork(4, 0, 6),  # x > 0, where, copy
+    "lstm": StepWork(17, 5, 16),  # σ on 3H (exp: 3), tanh on g and on c_t
+    "gru": StepWork(13, 3, 16),  # σ on 2H (exp: 2), tanh on g
+}
+BACKWARD_STEP = {
+    "tanh": StepWork(4, 0, 5),  # dh_total, φ' from h_t (2 passes), da
+    "sigmoid": StepWork(4, 0, 5),
+    "relu": StepWork(4, 0, 5),
+    "lstm": StepWork(23, 0, 21),
+    "gru": StepWork(18, 0, 20),
+}
+KEPT_BLOCKS = {"rnn": 0, "lstm": 6, "gru": 4}
+"""(T, N, H) blocks a forward pass keeps for BPTT besides the states h: the LSTM's gates
+[i, f, o, g] (written over its block of x_t W_x + b), c and tanh c; the GRU's [r, z, g] (the
+same way) and r ⊙ h. The vanilla RNN keeps only h and frees its x_t W_x + b."""
+STEP_OBJECT_BYTES = 500
+"""Python objects a step keeps for BPTT besides its arrays' data: the step's NamedTuple and
+the array views in it (about 100 bytes each)."""
+LOOP_CALL = 0.5
+"""What one counted numpy call inside the recurrent loops costs, in units of
+:data:`gradviz.budget.CALL_SECONDS` (2.5 µs): about 1.2 µs with the array views and Python
+glue around it that the step tables do not count (measured in thread CPU time on the reference
+machine: a ufunc into a preallocated (8, 32) array 0.4 µs, a small matmul 1.3 µs, a view
+0.17 µs)."""
+FRESH_PASSES = 1.0
+"""Element passes that writing one element of freshly allocated memory costs beyond the write
+(the page faults of a new block: measured about 1 ns per float64 on the reference machine)."""
+
+
+def sequence_cost(
+    cell: str,
+    batch: int,
+    length: int,
+    input_dim: int,
+    hidden: int,
+    activation: str = "tanh",
+    backward: bool = True,
+) -> Cost:
+    r"""What :func:`sequence_forward` and, with ``backward``, :func:`sequence_backward` cost on
+    ``batch`` N sequences of ``length`` T steps, ``input_dim`` D and ``hidden`` H, counted from
+    the sizes alone (see :mod:`gradviz.budget`); ``x`` and the upstream ``dh`` are the
+    caller's.
+
+    With G = kH gate columns (k = 1, 4, 3 for RNN, LSTM, GRU), the matrix products are the
+    recurrent ones inside the loops and the input side stacked over T·N rows:
+
+    .. math:: \text{madds} = T N G\,(D + H) \;[\text{forward}]
+              \;+\; T N G\,(2D + 2H) \;[\text{backward: } da W_h^\top,\ da W_x^\top,
+              \ x^\top da,\ h^\top da]
+
+    The peak is every block alive at once: the inputs time-major (T·N·D), the states and the
+    :data:`KEPT_BLOCKS` the forward pass keeps, and during BPTT da (T·N·G), the total ∂L/∂h_t
+    (and ∂L/∂c_t) and dx; during the vanilla RNN's forward pass its x W_x + b (T·N·G)
+    instead of the backward arrays.
+    """
+    k = len(GATES[cell])
+    G, TN = k * hidden, length * batch
+    TNH = TN * hidden
+    kind = activation if cell == "rnn" else cell
+    steps = [FORWARD_STEP[kind]] + ([BACKWARD_STEP[kind]] if backward else [])
+    passes = sum(w.passes + TRANSCENDENTAL * w.transcendentals for w in steps)
+    kept = (1 + KEPT_BLOCKS[cell]) * TNH + TN * input_dim  # states, cell blocks, x
+    transient = TN * G if cell == "rnn" else 0  # the RNN's x W_x + b; the cells' become gates
+    forward_fresh = kept + transient
+    backward_fresh = TN * G + TNH * (2 if cell == "lstm" else 1) + TN * input_dim
+    fresh = forward_fresh + (backward_fresh if backward else 0)
+    return Cost(
+        madds=TN * G * (input_dim + hidden) * (3 if backward else 1),
+        # the (T·N, ·) stacked passes: x time-major, + b, and in BPTT Σ da for db
+        elementwise=length * batch * hidden * passes
+        + TN * (input_dim + G * (2 if backward else 1))
+        + FRESH_PASSES * fresh,
+        calls=LOOP_CALL * length * sum(w.calls for w in steps) + (25 if backward else 10),
+        peak_bytes=8.0 * (kept + (backward_fresh if backward else transient))
+        + STEP_OBJECT_BYTES * length,
+    )
+
+
+def init_cost(cell: str, input_dim: int, hidden: int, recurrent_init: str = "orthogonal") -> Cost:
+    """What :func:`init_params` costs: per gate block an (H, H) Gaussian and its QR
+    decomposition (orthogonal) or its eigenvalues (Gaussian rescaled to a spectral radius).
+    Counted as multiply-adds at the product rate: LAPACK's small decompositions run far below
+    it, so QR counts about 20H³ and a non-symmetric eigenvalue problem about 80H³ (measured
+    0.30 ms and 1.1 ms at H = 64 on the reference machine)."""
+    k = len(GATES[cell])
+    per_block = (20.0 if recurrent_init == "orthogonal" else 80.0) * hidden**3
+    return Cost(
+        madds=k * per_block,
+        elementwise=k * hidden * (input_dim + hidden) * TRANSCENDENTAL,
+        calls=10 * k,
+        peak_bytes=8.0 * k * hidden * (input_dim + 3 * hidden),
+    )
 
 
 # ------------------------------------------------------------------------------ parameters

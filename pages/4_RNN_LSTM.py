@@ -45,10 +45,8 @@ tabs = st.tabs(
 with tabs[0]:
     if tabs[0].open:
         c1, c2, c3, c4 = st.columns(4)
-        length = c1.slider(
-            "Sequence length T", 10, 1000, 100, 10, key="seq_len", bind="query-params"
-        )
-        hidden = c1.slider("Hidden size H", 4, 64, 32, key="hidden", bind="query-params")
+        length = c1.slider("Sequence length T", *views.LENGTH, key="seq_len", bind="query-params")
+        hidden = c1.slider("Hidden size H", *views.HIDDEN, key="hidden", bind="query-params")
         act = c2.selectbox(
             "Vanilla RNN activation",
             RNN_ACTIVATIONS,
@@ -94,8 +92,10 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         c1, c2, c3, c4 = st.columns(4)
-        add_len = c1.slider("Sequence length T", 5, 60, 30, 5, key="add_len", bind="query-params")
-        iters = c2.slider("Adam iterations", 100, 600, 300, 50, key="iters", bind="query-params")
+        add_len = c1.slider(
+            "Sequence length T", *views.ADDING_LENGTH, key="add_len", bind="query-params"
+        )
+        iters = c2.slider("Adam iterations", *views.ITERATIONS, key="iters", bind="query-params")
         clip_mode = c3.selectbox(
             "Clipping",
             CLIPPING,
@@ -105,6 +105,8 @@ with tabs[2]:
         )
         clip_theta = c4.slider("θ", 0.1, 10.0, 1.0, 0.1, key="clip_theta", bind="query-params")
         view = long_range_view(add_len, iters, clip_mode, clip_theta, seed)
+        if view.notice:
+            st.info(view.notice)
         show_side_by_side(view.curves)
         st.dataframe(
             view.table,

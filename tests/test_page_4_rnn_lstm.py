@@ -13,6 +13,7 @@ from gradviz.recurrent_lab import (
     gradient_through_time,
 )
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page, texts
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/4_RNN_LSTM.py"
 TABS = ("Gradient through time", "Clipping and the cliff", "Long-range memory")
@@ -117,3 +118,12 @@ def test_training_text_quotes_computed_numbers():
     for row in result.results.itertuples():
         assert f"**{row.cell}:** test MSE {format_sci(row.mse)}" in text
         assert f"accuracy {row.accuracy:.1%}" in text
+
+
+TestFuzz = page_machine(PAGE, timeout=120).TestCase
+
+
+@pytest.mark.slow
+def test_every_control_at_its_ends_together():
+    without_ends = {"rnn_act", "w_init", "clip_mode"}  # select boxes: every option elsewhere
+    assert set(walk_extremes(PAGE, timeout=120)) == KEYS - without_ends

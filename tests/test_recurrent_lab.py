@@ -1,6 +1,7 @@
 """Experiments of the RNN / LSTM page: bound, cell path, overflow, cliff, adding problem."""
 
 import math
+from dataclasses import replace
 
 import numpy as np
 import pytest
@@ -8,6 +9,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
+from bench import peak_bytes
 from gradviz.activations import default_properties
 from gradviz.gradcheck import numerical_gradient, rel_error
 from gradviz.numerics import format_sci, norm
@@ -22,14 +24,19 @@ from gradviz.recurrent_lab import (
     LongRangeConfig,
     ThroughTimeConfig,
     adding_problem,
+    affordable_iters,
+    cliff_cost,
     cliff_loss_and_grad,
     cliff_surface,
     cliff_trajectories,
     compare_long_range,
     gradient_through_time,
+    long_range_cost,
+    through_time_cost,
 )
 from gradviz.recurrent_text import cliff_text, long_range_text, through_time_text
 from gradviz.rnn import RNN_ACTIVATIONS
+from tests.fuzz_kit import unmarked_non_finite
 
 # ============================================================================ through time
 
@@ -273,3 +280,75 @@ def test_default_comparison_rnn_fails_lstm_and_gru_solve():
     assert result.loc["LSTM", "solved"] and result.loc["GRU", "solved"]
     # The gated cells' gradient at step 1 grows during training; it stays tiny for the RNN.
     assert result.loc["LSTM", "first_grad_end"] > 100 * result.loc["RNN", "first_grad_end"]
+
+
+# ============================================================================ budgets
+
+
+def test_training_cut_to_the_budget_is_the_start_of_the_full_run():
+    """The cost model decides how many steps fit, from the config alone: a smaller budget
+    trains the first k steps of the full run, bit for bit, and says what the rest would take."""
+    cfg = LongRangeConfig(length=5, hidden=4, iters=60, test_size=50)
+    # halfway between 25 and 26 steps: floor() meets no rounding edge
+    seconds = (long_range_cost(cfg, iters=25).seconds + long_range_cost(cfg, iters=26).seconds) / 2
+    assert affordable_iters(cfg, seconds) == 25
+    assert affordable_iters(cfg) == 60
+    cut, full = compare_long_range(cfg, seconds=seconds), compare_long_range(cfg)
+    assert (cut.trained_iters, full.trained_iters) == (25, 60)
+    assert cut.cut_short and not full.cut_short and full.rest_seconds == 0
+    for short, whole in zip(cut.runs, full.runs, strict=True):
+        assert np.array_equal(short.loss, whole.loss[:25])
+        assert np.array_equal(short.first_grad, whole.first_grad[:25])
+    each = long_range_cost(cfg, iters=1).seconds - long_range_cost(cfg, iters=0).seconds
+    assert cut.rest_seconds == pytest.approx(35 * each)
+    assert cut.curves.iteration.max() == 25
+
+
+def test_a_budget_too_small_for_one_step_trains_nothing_and_says_so():
+    cfg = LongRangeConfig(length=5, hidden=4, iters=60, test_size=50)
+    result = compare_long_range(cfg, seconds=long_range_cost(cfg, iters=0).seconds)
+    assert result.trained_iters == 0 and result.curves.empty
+    text = long_range_text(result)
+    assert "‖∂L/∂h_1‖ went from" not in text
+    assert not unmarked_non_finite(text)
+
+
+@pytest.mark.parametrize(
+    "cfg",
+    [
+        ThroughTimeConfig(length=10, hidden=4),
+        ThroughTimeConfig(),
+        ThroughTimeConfig(length=300, hidden=48, activation="sigmoid", recurrent_init="gaussian"),
+    ],
+)
+def test_through_time_cost_predicts_the_traced_peak_memory(cfg):
+    """One cell at a time: the peak is the largest cell's BPTT plus the shared inputs, as the
+    model says (within 25 %; memory is deterministic, time is checked by the bench)."""
+    gradient_through_time(cfg)  # first call: lazy imports and caches are not the computation's
+    measured = peak_bytes(lambda: gradient_through_time(cfg))
+    assert 0.75 <= measured / through_time_cost(cfg).peak_bytes <= 1.25
+
+
+def test_the_cliffs_cost_does_not_depend_on_the_settings_a_visitor_can_change():
+    """θ, lr and the start only change where the descents go (a path that overflows stops
+    early): the cost model bounds every setting of the tab at once."""
+    assert cliff_cost(CliffConfig(), steps=60).fits()
+
+
+@pytest.mark.parametrize(
+    ("forget_bias", "cells"), [(1.0, ("RNN (tanh)",)), (5.0, ("RNN (tanh)", "LSTM"))]
+)
+def test_a_gradient_that_left_float64_range_is_named_where_it_is_quoted(forget_bias, cells):
+    """Regression (walk_extremes): zero input keeps the tanh RNN linear, so with ρ = 5 its
+    gradient passes 1e308 and turns NaN; with b_f = 5 the LSTM's does too, ‖∂L/∂c_t‖ included.
+    Every sentence quoting NaN says what happened and where."""
+    cfg = ThroughTimeConfig(length=1000, hidden=4, radius=5.0, input_scale=0.0)
+    result = gradient_through_time(replace(cfg, forget_bias=forget_bias))
+    text = through_time_text(result)
+    for name in cells:
+        found = dict(result.breakdowns)[f"the {name} gradient ‖∂L/∂h_t‖"]
+        assert found.kind == "inf" and math.isnan(result.ratio_at(name, 1000))
+        assert f"{name} NaN (the gradient left float64 range at time step {found.index})" in text
+    if "LSTM" in cells:
+        assert "‖∂L/∂c_0‖ / ‖∂L/∂c_T‖ = NaN (the gradient left float64 range at time step" in text
+    assert not unmarked_non_finite(text)

@@ -1,18 +1,27 @@
 """The RNN / LSTM page's views: the engine's numbers reach the metrics, text, table and charts."""
 
+from dataclasses import replace
+
 import pytest
 
+from gradviz import budget
 from gradviz import recurrent_views as views
 from gradviz.numerics import format_sci
 from gradviz.recurrent_lab import (
     BOUND_LABEL,
     CLIP_LABELS,
+    CliffConfig,
     LongRangeConfig,
     ThroughTimeConfig,
+    affordable_iters,
+    cliff_cost,
     cliff_trajectories,
     compare_long_range,
     gradient_through_time,
+    long_range_cost,
+    through_time_cost,
 )
+from gradviz.views import cut_short, duration
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
 
 DEFAULT = (100, 32, "tanh", 0.9, "orthogonal", 1.0, 1.0, 0)
@@ -87,3 +96,34 @@ def test_long_range_view_names_the_columns_and_follows_the_training():
     grad_rows = next(iter(gradients.charts[0]["datasets"].values()))
     assert {row["metric"] for row in grad_rows} == {"‖∂L/∂h_1‖", "‖∂L/∂h_T‖"}
     assert fractions and fractions[-1] == pytest.approx(1.0)
+    assert view.notice == ""
+
+
+def test_training_cut_to_the_budget_says_how_far_it_went():
+    cfg = LongRangeConfig(length=5, iters=100)
+    # halfway between 30 and 31 steps: floor() meets no rounding edge
+    seconds = (long_range_cost(cfg, iters=30).seconds + long_range_cost(cfg, iters=31).seconds) / 2
+    view = views.long_range_view(5, 100, "norm", 1.0, 0, seconds=seconds)
+    result = compare_long_range(cfg, seconds=seconds)
+    assert result.trained_iters == 30
+    assert view.notice == cut_short(30, 100, "iterations", result.rest_seconds, "trained")
+    assert view.notice.startswith("Trained 30 of the 100 iterations asked for: the rest would")
+    assert duration(result.rest_seconds) in view.notice
+    for row in result.results.itertuples():
+        assert f"**{row.cell}:** test MSE {format_sci(row.mse)}" in view.text
+
+
+@pytest.mark.parametrize("at", ["lowest", "highest"])
+def test_every_slider_setting_fits_the_budgets(at):
+    """Cost grows with T, H and the iterations (activation, init and seed change the work
+    little; the cliff's does not depend on its controls): the sliders' ends bound every
+    setting of the page, and at both ends the cost model finds the work within budget."""
+    pick = 0 if at == "lowest" else 1
+    through = ThroughTimeConfig(length=views.LENGTH[pick], hidden=views.HIDDEN[pick])
+    for act in ("tanh", "sigmoid", "relu"):
+        cost = through_time_cost(replace(through, activation=act, recurrent_init="gaussian"))
+        assert cost.fits(budget.TAB_SECONDS, budget.COMPUTE_BYTES)
+    training = LongRangeConfig(length=views.ADDING_LENGTH[pick], iters=views.ITERATIONS[pick])
+    trained = long_range_cost(training, iters=affordable_iters(training))
+    assert trained.fits(budget.TRAINING_SECONDS, budget.COMPUTE_BYTES)
+    assert cliff_cost(CliffConfig(), steps=60).fits(budget.TAB_SECONDS, budget.COMPUTE_BYTES)

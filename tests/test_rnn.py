@@ -5,11 +5,13 @@ import pytest
 from hypothesis import example, given
 from hypothesis import strategies as st
 
+from bench import peak_bytes
 from gradviz.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 from gradviz.rnn import (
     CELLS,
     GATES,
     RNN_ACTIVATIONS,
+    _sigmoid_into,
     forget_gates,
     gate_block,
     gru_step_backward,
@@ -21,6 +23,7 @@ from gradviz.rnn import (
     rnn_step_backward,
     rnn_step_forward,
     sequence_backward,
+    sequence_cost,
     sequence_forward,
     sigma_max,
     sigmoid,
@@ -341,3 +344,61 @@ def test_sigmoid_into_a_buffer_is_the_same_sigmoid(rng):
     buffer = np.empty_like(x)
     assert sigmoid(x, out=buffer) is buffer
     assert np.array_equal(buffer, sigmoid(x))
+
+
+@pytest.mark.parametrize("cell", ["lstm", "gru"])
+def test_step_functions_stay_silent_where_a_gate_saturates_past_float64(cell, rng):
+    """The cells compute σ without the registry's own errstate (a microsecond a step): e^{-a}
+    overflows for a < -709.78, the gate is exactly 0, and no warning escapes."""
+    p = init_params(cell, D, H, rng)
+    b = np.full_like(p["b"], -1e4)
+    x, h = rng.normal(size=(N, D)), np.zeros((N, H))
+    if cell == "lstm":
+        next_h, _, cache = lstm_step_forward(x, h, h, p["Wx"], p["Wh"], b)
+        gates = cache[-1].ifo
+    else:
+        next_h, cache = gru_step_forward(x, h, p["Wx"], p["Wh"], b)
+        gates = cache[-1].rz
+    assert np.all(np.isfinite(next_h))
+    assert not gates.any()
+    assert np.array_equal(gates, sigmoid(x @ p["Wx"] + b)[:, : gates.shape[1]])
+
+
+def test_cells_use_the_registry_sigmoid_bit_for_bit(rng):
+    x = np.concatenate([rng.normal(scale=30.0, size=50), [-1e308, -800.0, -709.0, 0.0, 800.0]])
+    out = np.empty_like(x)
+    with np.errstate(all="ignore"):
+        assert _sigmoid_into(x, out) is out
+    assert np.array_equal(out, sigmoid(x))
+
+
+# ----------------------------------------------------------------------------- cost model
+
+
+@pytest.mark.parametrize("cell", CELLS)
+def test_sequence_cost_counts_every_matrix_product(cell):
+    """Forward: x W_x and h W_h; BPTT: da W_hᵀ, da W_xᵀ, xᵀ da and hᵀ da (T·N·G·(D + H) each
+    pair, G = kH gate columns)."""
+    n, t, d, hid = 8, 30, 5, 12
+    G = len(GATES[cell]) * hid
+    assert sequence_cost(cell, n, t, d, hid, backward=False).madds == t * n * G * (d + hid)
+    assert sequence_cost(cell, n, t, d, hid).madds == 3 * t * n * G * (d + hid)
+
+
+@pytest.mark.parametrize(("cell", "act"), CELL_CASES)
+@pytest.mark.parametrize("size", [(8, 100, 8, 32), (32, 60, 2, 16), (4, 300, 3, 48)])
+def test_sequence_cost_predicts_the_traced_peak_memory(cell, act, size):
+    """Memory is deterministic (unlike time, which ``python -m bench recurrent`` checks): the
+    model's peak is within 20 % of what tracemalloc sees for the forward pass and BPTT."""
+    n, t, d, hid = size
+    rng = np.random.default_rng(0)
+    p = init_params(cell, d, hid, rng)
+    x, dh = rng.normal(size=(n, t, d)), rng.normal(size=(n, t, hid))
+
+    def both():
+        _, cache = sequence_forward(cell, x, np.zeros((n, hid)), p, act)
+        sequence_backward(cell, dh, cache)
+
+    measured = peak_bytes(both)
+    predicted = sequence_cost(cell, n, t, d, hid, act).peak_bytes
+    assert 0.8 <= measured / predicted <= 1.2
