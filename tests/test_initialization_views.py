@@ -5,6 +5,7 @@ import pytest
 from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, train
@@ -82,13 +83,21 @@ def test_zero_init_view_tests_seed_001_or_says_why_not():
     zero = views.layers_view(views.probe_network(net("zeros", "sigmoid", depth=5), 255))
     assert zero.zero_init.text.startswith("**Zero / constant initialization.** ")
     assert "W6 at step 1, W5 at step 2, W4 at step 3" in zero.zero_init.text
-    wide = views.zero_init_view(views.probe_network(net("constant", width=512), 256).config)
-    work = probe.multiply_adds(
-        probe.ProbeConfig(mlp=MLPConfig(depth=10, width=512, init="constant"), batch=256), 11
-    )
-    assert work > views.MAX_WORK
-    assert f"take {format_sci(float(work))} multiply-adds" in wide.info
-    assert not wide.text and not wide.charts
+    # At the page's largest network the training steps would need the weights, their gradients
+    # and updates: several times the memory budget. The notice names the largest depth that
+    # fits, and that depth really fits while one more layer does not.
+    big = net("constant", depth=100, width=512)
+    wide = views.zero_init_view(views.probe_network(big._replace(depth=3), 1024))
+    assert wide.text  # a shallow one runs
+    cfg = views.probe_config(big, 1024)
+    cost = views.zero_init_cost(cfg)
+    assert cost.peak_bytes > COMPUTE_BYTES
+    notice = views.over_budget("x", 100, lambda d: views.zero_init_cost(views.at_depth(cfg, d)))
+    largest = int(notice.rsplit("depth ", 1)[1].rstrip("."))
+    seconds = TAB_SECONDS - views.PAGE_SECONDS
+    assert views.zero_init_cost(views.at_depth(cfg, largest)).fits(seconds)
+    assert not views.zero_init_cost(views.at_depth(cfg, largest + 1)).fits(seconds)
+    assert f"would need about {cost.peak_bytes / 1e6:,.0f} MB of memory" in notice
 
 
 def test_histograms_view_quotes_glorot_and_bengio():
@@ -107,10 +116,10 @@ def test_histograms_view_quotes_glorot_and_bengio():
 
 
 def test_phase_view_places_the_network_and_quotes_chi1():
-    result = views.probe_network(net("he_normal", sigma_b=0.2), 256)
-    args = views.phase_diagram_args(result)
+    network = net("he_normal", sigma_b=0.2)
+    args = views.phase_diagram_args(network)
     assert args == ("tanh", pytest.approx(0.04), 64, pytest.approx(2.0))
-    view = views.phase_view(result, views.phase_diagram(*args))
+    view = views.phase_view(network, views.phase_diagram(*args))
     phase, depth = view.charts
     assert {"sigma_w2_lo", "sigma_b2_lo", "log10_chi1", "name"} <= spec_fields(phase)
     assert {"sigma_w2", "trainable_depth"} <= spec_fields(depth)
@@ -121,9 +130,9 @@ def test_phase_view_places_the_network_and_quotes_chi1():
 
 
 def test_a_constant_network_has_no_place_on_the_phase_diagram():
-    result = views.probe_network(net("constant"), 256)
-    assert views.phase_diagram_args(result)[3] is None
-    view = views.phase_view(result, views.phase_diagram(*views.phase_diagram_args(result)))
+    network = net("constant")
+    assert views.phase_diagram_args(network)[3] is None
+    view = views.phase_view(network, views.phase_diagram(*views.phase_diagram_args(network)))
     assert "A constant initialization is not zero-mean" in view.text
 
 
