@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import itertools
 from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache as memoise
 from typing import Protocol
@@ -296,6 +297,11 @@ class LayerDraws:
     before each layer is remembered, so a layer drawn once can be drawn again at any time, bit
     for bit, without keeping its matrix (:func:`streamed_pass` does this when the weights of a
     deep, wide network would not fit in memory). Batch-norm parameters are not drawn.
+
+    ``prefetch(l)`` starts drawing layer l on a helper thread, so that the draw (about 10 ns a
+    weight: as long as a third of a layer's products at batch 256) overlaps element work the
+    caller does meanwhile on the other core; the next ``draw(l)`` collects it. numpy's
+    generators release the GIL while they fill an array.
     """
 
     def __init__(self, cfg: MLPConfig) -> None:
@@ -304,11 +310,40 @@ class LayerDraws:
         self._init = initializers.get_initializer(cfg.init, **dict(cfg.init_params))
         self._rng = np.random.default_rng(cfg.seed)
         self._states: list[dict] = []
+        self._helper: ThreadPoolExecutor | None = None
+        self._pending: tuple[int, Future] | None = None
         self.draws = 0
         """How many matrices were drawn so far (first draws and redraws)."""
 
+    def __enter__(self) -> LayerDraws:
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradviz-draws")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._collect()
+        self._helper.shutdown()
+        self._helper = None
+
+    def prefetch(self, layer: int) -> None:
+        """Start drawing ``layer`` in the background (inside a ``with`` block; else nothing)."""
+        if self._helper is not None and self._pending is None and layer <= len(self._shapes):
+            self._pending = (layer, self._helper.submit(self._draw, layer))
+
     def draw(self, layer: int) -> tuple[Array, Array]:
         """``(W_layer (fan_in, fan_out), b_layer (fan_out,))``, 1-based."""
+        if self._pending is not None and self._pending[0] == layer:
+            return self._collect()
+        self._collect()
+        return self._draw(layer)
+
+    def _collect(self):
+        if self._pending is None:
+            return None
+        _, future = self._pending
+        self._pending = None
+        return future.result()
+
+    def _draw(self, layer: int) -> tuple[Array, Array]:
         if layer == len(self._states) + 1:
             self._states.append(self._rng.bit_generator.state)
             rng = self._rng
@@ -440,26 +475,48 @@ def streamed_pass(
     if cfg.batchnorm or cfg.residual:
         raise ValueError("streamed_pass runs plain networks: no batch norm, no residual")
     act = make_activation(cfg.activation, cfg.act_params)
-    depth = cfg.depth
-    draws = LayerDraws(cfg)
+    depth, X = cfg.depth, np.asarray(X, dtype=float)
+    shape = (X.shape[0], cfg.width)
     weights: dict[int, Array] = {}
     biases: dict[int, Array] = {}
+    # The kept pre-activations live in one block of slots, reused as layers are dropped and
+    # recomputed (one block of a few MB maps huge pages: fewer page faults than an array per
+    # layer); every other array of the pass is one of a few reused buffers.
+    slots = np.empty((len(plan.kept), *shape))
+    free = list(range(len(plan.kept)))
     kept: dict[int, Array] = {}
-    keep = set(plan.kept)
+    slot_of: dict[int, int] = {}
+    scratch, dz = np.empty(shape), np.empty(shape)
+    dh_bufs = [np.empty(shape), np.empty(shape)]
+    dw_hidden = np.empty((cfg.width, cfg.width))
 
     def weight(layer: int) -> Array:
-        if layer in weights:
-            return weights[layer]
-        return draws.draw(layer)[0]
+        return weights[layer] if layer in weights else draws.draw(layer)[0]
 
-    def layer_forward(h: Array, layer: int, w: Array) -> Array:
-        z = np.matmul(h, w)
+    def layer_forward(h: Array, layer: int, w: Array, keep: bool) -> Array:
+        if keep:
+            slot_of[layer] = free.pop()
+        z = np.matmul(h, w, out=slots[slot_of[layer]] if keep else scratch)
         if biases[layer].any():  # adding zeros changes nothing but the sign of a zero
             z += biases[layer]
+        if keep:
+            kept[layer] = z
         return z
 
-    with np.errstate(all="ignore"):
-        h = np.asarray(X, dtype=float)
+    def drop(layer: int) -> None:
+        del kept[layer]
+        free.append(slot_of.pop(layer))
+
+    def first_weight_after(layer: int) -> int:
+        """The next weight the backward pass needs once it is done with ``layer``."""
+        below = layer - 1
+        if below > 1 and below - 1 not in kept:
+            return max((k for k in kept if k < below - 1), default=0) + 1
+        return below
+
+    with np.errstate(all="ignore"), LayerDraws(cfg) as draws:
+        keep = set(plan.kept)
+        h = X
         for layer in range(1, depth + 2):
             w, biases[layer] = draws.draw(layer)
             observer.weights(layer, w)
@@ -467,36 +524,43 @@ def streamed_pass(
                 weights[layer] = w
             if layer == depth + 1:
                 break
-            z = layer_forward(h, layer, w)
+            z = layer_forward(h, layer, w, layer in keep)
+            draws.prefetch(layer + 1)  # drawn while this layer's activation and statistics run
             h = act.fn(z)
             observer.forward(layer, z, h)
-            if layer in keep:
-                kept[layer] = z
             del z, w
         scores = np.matmul(h, weights[depth + 1]) + biases[depth + 1]
         loss, dscores = loss_grad(scores)
         dw_out = np.matmul(h.T, dscores)
         observer.backward(depth + 1, None, None, dw_out, dscores.sum(axis=0))
-        dh = np.matmul(dscores, weights[depth + 1].T)
+        dh = np.matmul(dscores, weights[depth + 1].T, out=dh_bufs[0])
         del h, dw_out
-        _, slope = act.value_and_grad(kept[depth])
+        _, (_, slope) = activation_forward(kept[depth], act)
         for layer in range(depth, 0, -1):
             if layer > 1 and layer - 1 not in kept:
                 base = max((k for k in kept if k < layer - 1), default=0)
-                h_re = np.asarray(X, dtype=float) if base == 0 else act.fn(kept[base])
+                h_re = X if base == 0 else act.fn(kept[base])
                 for again in range(base + 1, layer):
-                    kept[again] = layer_forward(h_re, again, weight(again))
-                    h_re = act.fn(kept[again])
+                    z = layer_forward(h_re, again, weight(again), True)
+                    if not plan.keep_weights:
+                        draws.prefetch(again + 1 if again + 1 < layer else layer)
+                    h_re = act.fn(z)
                 del h_re
             if layer > 1:
-                h_prev, slope_prev = act.value_and_grad(kept[layer - 1])
+                h_prev, (_, slope_prev) = activation_forward(kept[layer - 1], act)
             else:
-                h_prev, slope_prev = np.asarray(X, dtype=float), None
-            dz = dh * slope
-            dw = np.matmul(h_prev.T, dz)
-            dh_prev = np.matmul(dz, weight(layer).T) if layer > 1 else None
+                h_prev, slope_prev = X, None
+            np.multiply(dh, slope, out=dz)
+            dw = np.matmul(h_prev.T, dz, out=dw_hidden if h_prev.shape[1] == cfg.width else None)
+            dh_prev = None
+            if layer > 1:
+                spare = dh_bufs[1] if dh is dh_bufs[0] else dh_bufs[0]
+                dh_prev = np.matmul(dz, weight(layer).T, out=spare)
+                if not plan.keep_weights:
+                    draws.prefetch(first_weight_after(layer))
             observer.backward(layer, slope, dh, dw, dz.sum(axis=0))
-            del kept[layer], dz, dw, h_prev
+            drop(layer)
+            del dw, h_prev
             dh, slope = dh_prev, slope_prev
     return float(loss)
 
@@ -566,7 +630,7 @@ def product_cost(rows: int, inner: int, cols: int) -> Cost:
     return Cost(madds=madds / blas_cores_for(madds), calls=1)
 
 
-PASS_WORK_ARRAYS = 10
+PASS_WORK_ARRAYS = 12
 """(N, n) arrays a pass holds besides the kept layers: h, z, the activation's temporaries,
 ∂L/∂h, ∂L/∂z, ∂L/∂h_{l-1} and f'(z) going back, and a scratch array for statistics."""
 

@@ -157,25 +157,27 @@ def distinct_units(h: Array, key_rows: int = 8) -> int:
 
     Exact: two columns count once iff their float64 values are equal on every sample (-0.0
     equals 0.0, and NaN equals NaN, so identical computations count once). Columns are first
-    grouped by their values on the first ``key_rows`` samples, which already tells apart the
-    units of a random initialization (n keys of a few values: no pass over the layer); only
-    columns that agree there are compared on the whole batch, by hashing their bytes.
+    told apart by their bytes on the first ``key_rows`` samples, which already separates the
+    units of a random initialization without reading the rest of the layer; only columns that
+    agree there are compared on the whole batch.
     """
     h = np.asarray(h, dtype=float)
-    head = np.ascontiguousarray(_canonical(h[:key_rows]).T)
-    groups: dict[bytes, list[int]] = {}
-    for unit, key in enumerate(head):
-        groups.setdefault(key.tobytes(), []).append(unit)
-    if h.shape[0] <= key_rows:
-        return len(groups)
-    count = 0
-    for units in groups.values():
-        if len(units) == 1:
-            count += 1
-        else:
-            rest = np.ascontiguousarray(_canonical(h[key_rows:, units]).T)
-            count += len({col.tobytes() for col in rest})
+    head = _rows_as_bytes(h[:key_rows])
+    keys, inverse, counts = np.unique(head, return_inverse=True, return_counts=True)
+    if h.shape[0] <= key_rows or counts.max() == 1:
+        return len(keys)
+    count = int(np.sum(counts == 1))
+    for group in np.flatnonzero(counts > 1):
+        units = np.flatnonzero(inverse == group)
+        count += len(np.unique(_rows_as_bytes(h[key_rows:, units])))
     return count
+
+
+def _rows_as_bytes(block: Array) -> Array:
+    """(n,) the columns of ``block`` (m, n), canonical (:func:`_canonical`), each as one
+    m·8-byte value that numpy compares and sorts bytewise."""
+    cols = np.ascontiguousarray(_canonical(block).T)
+    return cols.view(np.dtype((np.void, cols.shape[1] * 8))).ravel()
 
 
 def _layer_summary(arrays: list[Array], settled: Array | None = None) -> Array:
@@ -247,7 +249,9 @@ def shared_histograms(
     for layer, values in finite.items():
         if values.size == 0:
             continue
-        counts, _ = np.histogram(np.clip(values, -top, top), bins=edges)
+        # equal bins given as a count and a range take numpy's linear-time path (bins given as
+        # edges are found by sorting), with the same edges and counts
+        counts, _ = np.histogram(np.clip(values, -top, top), bins=bins, range=(-top, top))
         frames.append(
             pd.DataFrame(
                 {
@@ -310,14 +314,14 @@ def scaled_std(x: Array) -> float:
         return float(m * np.std(np.asarray(x) / m))
 
 
-HIST_VALUES = 2**16
+HIST_VALUES = 2**14
 """Values per layer and quantity that the histograms bin at most: beyond it they use every k-th
 sample of the batch (:func:`hist_stride`)."""
 
 
 def hist_stride(batch: int, width: int) -> int:
     """Histograms use samples 0, k, 2k, ... of the batch, with the smallest k that keeps a layer
-    under :data:`HIST_VALUES` values (1, i.e. every sample, up to 256 × 256)."""
+    under :data:`HIST_VALUES` values (1, i.e. every sample, up to 256 × 64: the default)."""
     return max(1, math.ceil(batch * width / HIST_VALUES))
 
 

@@ -214,17 +214,18 @@ class _FlatParams:
             for k, s, v in zip(self.keys, self.offsets, self.views.values(), strict=True)
         }
 
-    def norms(self, flat: Array) -> dict[str, float]:
-        r"""``{key: ‖parameter‖}`` of a flat array of this layout: per-parameter sums of squares,
-        with :func:`gradviz.numerics.norm`'s exact scaled form for the rare parameter whose sum
-        of squares left the normal float range (0, overflow, inf or NaN)."""
-        squares = np.add.reduceat(flat * flat, self.offsets)
+    def norms(self, flat: Array, scratch: Array) -> Array:
+        r"""(P,) ‖parameter‖ of a flat array of this layout, in :attr:`keys` order: per-parameter
+        sums of squares (``scratch``: an array of ``flat``'s size to square into), with
+        :func:`gradviz.numerics.norm`'s exact scaled form for the rare parameter whose sum of
+        squares left the normal float range (0, overflow, inf or NaN)."""
+        squares = np.add.reduceat(np.multiply(flat, flat, out=scratch), self.offsets)
         out = np.sqrt(squares)
-        odd = ~((squares > 1e-290) & (squares < 1e300))
-        for k in np.flatnonzero(odd):
-            start = self.offsets[k]
-            out[k] = norm(flat[start : start + int(self.sizes[k])])
-        return dict(zip(self.keys, out.tolist(), strict=True))
+        if not (squares.min() > 1e-290 and squares.max() < 1e300):  # NaN fails both
+            for k in np.flatnonzero(~((squares > 1e-290) & (squares < 1e300))):
+                start = self.offsets[k]
+                out[k] = norm(flat[start : start + int(self.sizes[k])])
+        return out
 
 
 _KIND_ORDER = {"W": 0, "b": 1, "gamma": 2, "beta": 3}
@@ -304,13 +305,16 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
     full_batch = cfg.batch_size == 0 or cfg.batch_size >= cfg.n
     rows = cfg.n if full_batch else cfg.batch_size
     depth, n_layers, total = net.depth, net.depth + 1, cfg.steps + 1
-    weight_keys = [f"W{layer}" for layer in range(1, n_layers + 1)]
     bias_keys = [bias_key(net, layer) for layer in range(1, n_layers + 1)]
-    bias_index = [flat.keys.index(k) for k in bias_keys]
+    weight_index = np.arange(n_layers)  # weights come first in the flat layout
+    bias_index = np.array([flat.keys.index(k) for k in bias_keys])
     node_start = int(flat.offsets[bias_index[0]])
     node_end = node_start + depth * net.width
     z_buffers = np.empty((depth, rows, net.width))
     dh_buffers = [np.empty((rows, net.width)) for _ in range(3)]
+    scratch = np.empty_like(flat.flat)
+    # Plain SGD applies -η g: its update norms are η times the gradient norms.
+    scaled_grad = cfg.optimizer == "sgd" and cfg.clip == "none"
 
     scalars = {name: np.full(total, np.nan) for name in HISTORY_METRICS}
     per_layer = {name: np.full((total, n_layers), np.nan) for name in LAYER_METRICS}
@@ -330,23 +334,23 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             loss, dscores = losses.loss_forward(cfg.loss, scores, yb)
             _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers)
             weights = flat.flat[: flat.weights_end]
-            p_norms = flat.norms(flat.flat)
+            p_norms = flat.norms(flat.flat, scratch)
+            w_norms = p_norms[weight_index]
             if cfg.l1 > 0:
                 loss += float(cfg.l1 * np.abs(weights).sum())
                 grad_flat[: flat.weights_end] += cfg.l1 * np.sign(weights)
             if cfg.l2 > 0:
-                loss += float(0.5 * cfg.l2 * sum(p_norms[k] ** 2 for k in weight_keys))
+                loss += float(0.5 * cfg.l2 * np.dot(w_norms, w_norms))
                 grad_flat[: flat.weights_end] += cfg.l2 * weights
 
-            w_norms = np.array([p_norms[k] for k in weight_keys])
-            param_norm = math.sqrt(sum(v * v for v in p_norms.values()))
-            g_norms = flat.norms(grad_flat)
+            param_norm = math.sqrt(float(np.dot(p_norms, p_norms)))
+            g_norms = flat.norms(grad_flat, scratch)
             scalars[LOSS][t] = loss
             scalars[ACCURACY][t] = losses.accuracy(cfg.loss, scores, yb)
-            scalars[GRAD_NORM][t] = math.sqrt(sum(v * v for v in g_norms.values()))
+            scalars[GRAD_NORM][t] = math.sqrt(float(np.dot(g_norms, g_norms)))
             scalars[WEIGHTS_NORM][t] = math.sqrt(float(np.dot(w_norms, w_norms)))
             scalars[MIN_NODE_GRAD][t] = float(np.abs(grad_flat[node_start:node_end]).min())
-            per_layer[SPEED][t] = [g_norms[k] for k in bias_keys]
+            per_layer[SPEED][t] = g_norms[bias_index]
             per_layer[WEIGHT_NORM][t] = w_norms
             sums = np.add.reduceat(flat.flat, flat.offsets)
             per_layer[BIAS_MEAN][t] = sums[bias_index] / flat.sizes[bias_index]
@@ -354,9 +358,9 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in slopes]
 
             for quantity, ok in (
-                ("loss", np.isfinite(loss)),
-                ("gradient", np.isfinite(scalars[GRAD_NORM][t])),
-                ("weights", np.isfinite(param_norm)),
+                ("loss", math.isfinite(loss)),
+                ("gradient", math.isfinite(scalars[GRAD_NORM][t])),
+                ("weights", math.isfinite(param_norm)),
             ):
                 if not ok:
                     first_bad.setdefault(quantity, t)
@@ -371,15 +375,15 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             if cfg.clip == "value":
                 np.clip(grad_flat, -cfg.clip_threshold, cfg.clip_threshold, out=grad_flat)
             elif cfg.clip == "norm":
-                g_total = float(norm(np.array(list(g_norms.values()))))
+                g_total = float(norm(g_norms))
                 if np.isfinite(g_total) and g_total > cfg.clip_threshold:
                     grad_flat *= cfg.clip_threshold / g_total
             opt.step_flat(flat.flat, grad_flat, update)
-            all_u = flat.norms(update)
-            per_layer[UPDATE_DATA][t] = np.array([all_u[k] for k in weight_keys]) / w_norms
-            all_norm = math.sqrt(sum(v * v for v in all_u.values()))
+            u_norms = cfg.lr * g_norms if scaled_grad else flat.norms(update, scratch)
+            per_layer[UPDATE_DATA][t] = u_norms[weight_index] / w_norms
             # numpy division: 0/0 = NaN and x/0 = inf as data (all-zero init), not an exception
-            scalars[UPDATE_RATIO][t] = np.float64(all_norm) / np.float64(param_norm)
+            u_total = math.sqrt(float(np.dot(u_norms, u_norms)))
+            scalars[UPDATE_RATIO][t] = np.float64(u_total) / np.float64(param_norm)
         steps_run = t + 1
 
         if diverged_step is None:

@@ -1,5 +1,7 @@
 """The Initialization page's views: the probe's numbers reach the text, metrics and charts."""
 
+from dataclasses import replace
+
 import pytest
 
 from gradviz import initialization_views as views
@@ -8,7 +10,7 @@ from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
-from gradviz.train import TrainConfig, train
+from gradviz.train import TrainConfig, train, train_cost
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
 
 INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
@@ -87,7 +89,7 @@ def test_zero_init_view_tests_seed_001_or_says_why_not():
     # and updates: several times the memory budget. The notice names the largest depth that
     # fits, and that depth really fits while one more layer does not.
     big = net("constant", depth=100, width=512)
-    wide = views.zero_init_view(views.probe_network(big._replace(depth=3), 1024))
+    wide = views.zero_init_view(views.probe_network(big._replace(depth=2), 64))
     assert wide.text  # a shallow one runs
     cfg = views.probe_config(big, 1024)
     cost = views.zero_init_cost(cfg)
@@ -162,3 +164,33 @@ def test_training_view_says_when_a_network_s_output_is_nan_everywhere():
     )
     assert not view.decisions[0].charts and len(view.decisions[1].charts) == 1
     assert "diverged" in view.text
+
+
+def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.4)
+    a, b = net(depth=6, width=32), net("he_normal", depth=6, width=32)
+    cfgs = views.training_configs(a, b, "moons", 1000, 0.1)
+    done, notice = views.training_steps(cfgs)
+    assert 0 < done < 1000 and notice.startswith(f"Trained {done:,} of the 1,000 steps")
+    # deterministic: the cost model decides, not a clock
+    assert views.training_steps(cfgs) == (done, notice)
+    fits = views.training_steps({k: replace(c, steps=done) for k, c in cfgs.items()})
+    assert fits == (done, "")
+    view = views.training_view(a, b, "moons", 1000, 0.1)
+    assert view.notice == notice
+    loss = next(c for c in view.curves.charts if "loss" in spec_fields(c))
+    steps = {row["step"] for rows in loss["datasets"].values() for row in rows}
+    assert max(steps) == done  # the chart describes the steps that ran
+    cfg = TrainConfig(mlp=MLPConfig(depth=6, width=32), n=201, steps=done, lr=0.1)
+    assert f"final loss {format_sci(train(cfg).final_loss, 3)}" in view.text
+
+
+def test_training_networks_too_large_for_memory_are_refused():
+    big = net(depth=100, width=512)
+    view = views.training_view(big, big._replace(init="he_normal"), "moons", 100, 0.1)
+    assert view.notice.startswith("Not computed: training two networks of depth 100 at width 512")
+    assert "MB of memory on this server (the budget is 200 MB)" in view.notice
+    assert not view.decisions and not view.text
+    largest = int(view.notice.rsplit("depth ", 1)[1].rstrip("."))
+    one = views.training_configs(big._replace(depth=largest), big, "moons", 1, 0.1)
+    assert all(train_cost(c).peak_bytes <= COMPUTE_BYTES for k, c in one.items() if "A" in k)
