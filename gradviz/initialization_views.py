@@ -32,7 +32,14 @@ from gradviz.charts import initialization as charts
 from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
-from gradviz.train import TrainConfig, decision_grid, step_cost, train, train_cost
+from gradviz.train import (
+    TrainConfig,
+    decision_grid,
+    decision_grid_cost,
+    step_cost,
+    train,
+    train_cost,
+)
 from gradviz.views import (
     Breakdowns,
     Metrics,
@@ -60,6 +67,7 @@ INIT_PARAM_KEYS = {"constant": "c", "orthogonal": "gain", "scaled": "sigma_w"}
 """The initializers with a parameter, and that parameter's control."""
 ZERO_STEPS = 10  # gradient steps that show which layers wake up
 TRAINING_POINTS = 201  # the Training tab's data set size
+DECISION_GRID = 40  # points per side of each decision-boundary chart
 PAGE_SECONDS = 1.0
 """A tab's own cold work around its computation (running the page script, building and sending
 its charts), measured: a computation may take the rest of the tab's budget."""
@@ -157,6 +165,12 @@ def histograms_refusal(cfg: probe.ProbeConfig) -> str:
     )
 
 
+def _ordinal(k: int) -> str:
+    """2nd, 3rd, 4th, 11th, 21st, ..."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
 def sample_note(result: probe.ProbeResult) -> str:
     """Which samples the histograms bin, when not all of them."""
     batch = result.config.batch
@@ -164,7 +178,7 @@ def sample_note(result: probe.ProbeResult) -> str:
         return ""
     stride = probe.hist_stride(batch, result.config.network.width)
     return (
-        f"To stay fast, the histograms bin every {stride}th sample of the batch "
+        f"To stay fast, the histograms bin every {_ordinal(stride)} sample of the batch "
         f"({result.hist_rows:,} of {batch:,}); every other number on this page uses all of them."
     )
 
@@ -215,6 +229,15 @@ class LayersView:
     refusal: str = ""
 
 
+def _trainable_depth(scale: meanfield.DepthScale | None) -> str:
+    """The metric's value: none for a constant initialization, unlimited at the edge of chaos."""
+    if scale is None:
+        return "—"
+    if not np.isfinite(scale.trainable_depth):
+        return "unlimited (χ₁ = 1)"
+    return format_sci(scale.trainable_depth)
+
+
 def layers_view(result: probe.ProbeResult) -> LayersView:
     """Per-layer statistics of the probed network, and the zero-init facts when they apply."""
     scale = result.depth_scale
@@ -222,7 +245,7 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
         ("‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", format_sci(result.grad_ratio_first_to_last)),
         ("χ₁ (mean-field)", "—" if scale is None else format_sci(scale.chi1, 3)),
         ("phase", "—" if scale is None else scale.phase),
-        ("trainable depth ≈ 6ξ", "—" if scale is None else format_sci(scale.trainable_depth)),
+        ("trainable depth ≈ 6ξ", _trainable_depth(scale)),
     )
     curves = tuple(
         log_chart(
@@ -313,7 +336,9 @@ def histograms_view(
             caption=sample_note(result),
         ),
         glorot_bengio=View(
-            overlays, "**What you are seeing.** " + probe.explain_glorot_bengio(summary, width)
+            overlays,
+            "**What you are seeing.** " + probe.explain_glorot_bengio(summary, width),
+            caption=sample_note(result),
         ),
     )
 
@@ -423,9 +448,10 @@ def training_configs(
 
 
 def _runs_cost(cfgs: Mapping[str, TrainConfig]) -> Cost:
+    """Both runs, and each one's decision boundary on a :data:`DECISION_GRID`² grid."""
     total = Cost()
     for cfg in cfgs.values():
-        total = total + train_cost(cfg)
+        total = total + train_cost(cfg) + decision_grid_cost(cfg, DECISION_GRID)
     return total
 
 
@@ -484,11 +510,11 @@ def training_view(
         cfg = replace(cfg, steps=done)
         step = None if progress is None else lambda f, i=i: progress((i + f) / len(cfgs))
         runs[name] = res = train(cfg, progress=step)
-        finite = decision_grid(res.final_params, cfg, 40).dropna()
+        finite = decision_grid(res.final_params, cfg, DECISION_GRID).dropna()
         decisions.append(
             View((spec(charts.make_decision_chart(finite, res.data, name)),))
             if len(finite)
-            else View(info=f"{name}: the network's output is NaN everywhere.")
+            else View(info=f"{name}: the network's output is NaN (not a number) everywhere.")
         )
     frames = probe.training_frames(runs)
     loss = frames["loss"]

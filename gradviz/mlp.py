@@ -275,18 +275,32 @@ def param_grads(grads: dict) -> dict[str, Array]:
 
 
 def predict_scores(params: Params, X: Array, cfg: MLPConfig, X_stats: Array | None = None):
-    """Scores (N, out_dim) for new points ``X``.
+    """Scores (N, out_dim) for new points ``X``: :func:`forward`'s numbers (to float rounding:
+    ``f`` alone, no slope), one layer at a time with nothing kept (a 40 × 40 decision grid
+    through 100 layers of 512 units would otherwise hold 2 GB of caches).
 
-    With batchnorm, the normalization uses the statistics of ``X_stats`` (the training set)
-    instead of the batch being predicted, as inference-mode batch norm does.
+    With batchnorm, the normalization uses the statistics of ``X_stats`` (the training set;
+    ``X`` itself if ``None``) instead of the batch being predicted, as inference-mode batch norm
+    does; they are computed alongside, layer by layer.
     """
-    stats = None
-    if cfg.batchnorm:
-        reference = X if X_stats is None else X_stats
-        _, ref_cache = forward(params, reference, cfg)
-        stats = list(zip(ref_cache.bn_mean, ref_cache.bn_var, strict=True))
-    scores, _ = forward(params, X, cfg, bn_stats=stats)
-    return scores
+    act = make_activation(cfg.activation, cfg.act_params)
+    h = np.asarray(X, dtype=float)
+    ref = np.asarray(X if X_stats is None else X_stats, dtype=float) if cfg.batchnorm else None
+    with np.errstate(all="ignore"):
+        for layer in range(1, cfg.depth + 1):
+            w, b = params[f"W{layer}"], params[f"b{layer}"]
+            a = np.add(np.matmul(h, w), b)
+            if cfg.batchnorm:
+                gamma, beta = params[f"gamma{layer}"], params[f"beta{layer}"]
+                ref_a = np.add(np.matmul(ref, w), b)
+                ref_z, (_, _, _, mean, var) = batchnorm_forward(ref_a, gamma, beta, BN_EPS)
+                a = batchnorm_inference(a, gamma, beta, mean, var, BN_EPS)
+                ref_value = act.fn(ref_z)
+                ref = ref + ref_value if cfg.is_residual(layer) else ref_value
+            value = act.fn(a)
+            h = h + value if cfg.is_residual(layer) else value
+        last = cfg.depth + 1
+        return np.add(np.matmul(h, params[f"W{last}"]), params[f"b{last}"])
 
 
 class LayerDraws:
@@ -508,11 +522,12 @@ def streamed_pass(
         free.append(slot_of.pop(layer))
 
     def first_weight_after(layer: int) -> int:
-        """The next weight the backward pass needs once it is done with ``layer``."""
+        """The next weight the backward pass draws once it is done with ``layer`` (0: none;
+        layer 1 has no ∂L/∂h_0 product)."""
         below = layer - 1
         if below > 1 and below - 1 not in kept:
             return max((k for k in kept if k < below - 1), default=0) + 1
-        return below
+        return below if below > 1 else 0
 
     with np.errstate(all="ignore"), LayerDraws(cfg) as draws:
         keep = set(plan.kept)
@@ -556,7 +571,7 @@ def streamed_pass(
             if layer > 1:
                 spare = dh_bufs[1] if dh is dh_bufs[0] else dh_bufs[0]
                 dh_prev = np.matmul(dz, weight(layer).T, out=spare)
-                if not plan.keep_weights:
+                if not plan.keep_weights and first_weight_after(layer):
                     draws.prefetch(first_weight_after(layer))
             observer.backward(layer, slope, dh, dw, dz.sum(axis=0))
             drop(layer)

@@ -15,6 +15,14 @@ binary cross-entropy loss, summarised layer by layer for the Initialization page
 
 :func:`zero_init_facts` and :func:`first_update_steps` state seed 001's zero-initialization
 claims as measured facts, the latter with a few steps of full-batch gradient descent.
+
+Memory. The pass is :func:`gradviz.mlp.streamed_pass`: every statistic is taken while its layer
+exists (:class:`_LayerRecorder`), and only as many layers and weights are kept as fit in
+:data:`gradviz.budget.COMPUTE_BYTES` (:func:`probe_plan`); the rest are recomputed or redrawn.
+At the page's largest network (100 layers of 512 units, 1024 samples) one layer's array is
+4.2 MB and one weight matrix 2.1 MB, so keeping them all would take 630 MB. The histograms bin
+every k-th sample beyond :data:`HIST_VALUES` values per layer; every other number uses the whole
+batch. :func:`probe_cost` says what a probe costs before it runs.
 """
 
 from __future__ import annotations
@@ -902,6 +910,13 @@ def explain_phase(
     )
     if scale is None:
         return text + " A constant initialization is not zero-mean, so it has no place here."
+    if not math.isfinite(scale.xi):
+        return text + (
+            f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, exactly "
+            "at the edge of chaos, where the depth scale ξ = 1/|ln χ₁| is undefined (∞): the "
+            "gradient neither vanishes nor explodes exponentially, so mean-field theory sets no "
+            f"trainable-depth limit for your L = {depth}."
+        )
     return text + (
         f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, "
         f"{scale.phase} phase, ξ = {format_sci(scale.xi)}, trainable depth ≈ 6ξ = "

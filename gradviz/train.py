@@ -531,3 +531,16 @@ def train_cost(cfg: TrainConfig) -> Cost:
     frames = Cost(elementwise=60 * records, calls=400)
     total = draws + steps + final + frames
     return Cost(total.madds, total.elementwise, total.calls, steps.peak_bytes + 100 * records)
+
+
+def decision_grid_cost(cfg: TrainConfig, resolution: int = 50) -> Cost:
+    """:func:`decision_grid`: the network on ``resolution²`` points (and, with batch norm, on
+    the training set for its statistics), one layer at a time."""
+    net = cfg.network
+    rows = resolution * resolution + (cfg.n if net.batchnorm else 0)
+    total = Cost()
+    for fan_in, fan_out in layer_shapes(net):
+        total = total + product_cost(rows, fan_in, fan_out)
+    total = total + activation_cost(net.activation, float(rows * net.width), fn=net.depth)
+    total = total + Cost(elementwise=2.0 * rows * net.width * net.depth)
+    return Cost(total.madds, total.elementwise, total.calls, 4.0 * rows * net.width * 8)

@@ -160,7 +160,7 @@ def test_training_view_says_when_a_network_s_output_is_nan_everywhere():
     blown = net("scaled", "linear", depth=10, width=16, sigma_w=10000.0)
     view = views.training_view(blown, net("he_normal", depth=4, width=8), "moons", 10, 1.0)
     assert view.decisions[0].info == (
-        "A: free scale σ_w/√n: the network's output is NaN everywhere."
+        "A: free scale σ_w/√n: the network's output is NaN (not a number) everywhere."
     )
     assert not view.decisions[0].charts and len(view.decisions[1].charts) == 1
     assert "diverged" in view.text
@@ -194,3 +194,28 @@ def test_training_networks_too_large_for_memory_are_refused():
     largest = int(view.notice.rsplit("depth ", 1)[1].rstrip("."))
     one = views.training_configs(big._replace(depth=largest), big, "moons", 1, 0.1)
     assert all(train_cost(c).peak_bytes <= COMPUTE_BYTES for k, c in one.items() if "A" in k)
+
+
+def test_the_edge_of_chaos_says_its_depth_scale_is_undefined():
+    # Xavier at width 64 gives σ_w² = 1; tanh at σ_b = 0 is then exactly critical (χ₁ = 1).
+    network = net()
+    view = views.phase_view(network, views.phase_diagram(*views.phase_diagram_args(network)))
+    assert "the depth scale ξ = 1/|ln χ₁| is undefined (∞)" in view.text
+    assert "inf" not in view.text
+    layers = views.layers_view(views.probe_network(network, 256))
+    assert dict(layers.metrics)["trainable depth ≈ 6ξ"] == "unlimited (χ₁ = 1)"
+
+
+def test_ordinals():
+    assert [views._ordinal(k) for k in (2, 3, 4, 8, 11, 12, 13, 21, 22, 32)] == [
+        "2nd",
+        "3rd",
+        "4th",
+        "8th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "32nd",
+    ]

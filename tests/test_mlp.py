@@ -374,3 +374,19 @@ class _Nothing:
 
     def backward(self, layer, slope, dh, dw, db):
         pass
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"batchnorm": True}, {"residual": True}, {"batchnorm": True, "residual": True}]
+)
+def test_predict_scores_is_the_forward_pass_without_its_caches(options):
+    cfg = MLPConfig(depth=4, width=6, sigma_b=0.3, activation="sigmoid", **options)
+    params = init_params(cfg)
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    grid = np.random.default_rng(1).normal(size=(7, 2))
+    stats = None
+    if cfg.batchnorm:
+        _, cache = forward(params, X, cfg)
+        stats = list(zip(cache.bn_mean, cache.bn_var, strict=True))
+    expected, _ = forward(params, grid, cfg, bn_stats=stats)
+    assert np.allclose(predict_scores(params, grid, cfg, X_stats=X), expected, rtol=1e-12)

@@ -241,3 +241,16 @@ TestFuzz = page_machine(PAGE, timeout=120).TestCase
 def test_every_control_at_its_ends_together():
     moved = walk_extremes(PAGE, timeout=120)
     assert {"depth", "width", "batch", "steps", "lr"} <= set(moved)
+
+
+def test_histograms_of_a_large_batch_say_which_samples_they_bin():
+    at = open_page(PAGE, {"tab": "Histograms", "batch": "1024", "width": "128", "depth": "4"})
+    stride = probe.hist_stride(1024, 128)
+    assert stride == 8
+    note = (
+        "To stay fast, the histograms bin every 8th sample of the batch "
+        f"({len(range(0, 1024, stride)):,} of 1,024); every other number on this page uses all "
+        "of them."
+    )
+    assert [c.value for c in at.caption].count(note) == 2  # under both sets of histograms
+    assert not any("every" in c.value for c in open_page(PAGE, {"tab": "Histograms"}).caption)
