@@ -1,4 +1,5 @@
-"""Initialization page: the probe against a bare numpy loop, the page rerun, training speed."""
+"""Initialization page: the probe against a bare-GEMM floor, training speed, the cost models
+against measured runs, the worst-case link of every tab, and the page's warm rerun."""
 
 from __future__ import annotations
 
@@ -7,89 +8,167 @@ from itertools import pairwise
 
 import numpy as np
 
-from bench import Report, timed
-from gradviz import diagnostics, meanfield
-from gradviz.blas import single_threaded_blas
-from gradviz.initializers import get_initializer
-from gradviz.mlp import MLPConfig, make_activation
-from gradviz.probe import ProbeConfig, hidden_sigma_w2, one_pass, probe, probe_batch
-from gradviz.train import TrainConfig, train
+from bench import Report, peak_bytes, timed
+from gradviz import initialization_views as views
+from gradviz import meanfield, probe
+from gradviz.activations import get_activation
+from gradviz.budget import COMPUTE_BYTES, PROCESS_BYTES, TAB_SECONDS, TRAINING_SECONDS
+from gradviz.mlp import MLPConfig
+from gradviz.probe import ProbeConfig
+from gradviz.train import TrainConfig, train, train_cost
 
-DEPTH, WIDTH, BATCH = 50, 256, 256
-
-
-def bare_loop(X: np.ndarray, depth: int, width: int) -> float:
-    """The probe's draws and matrix products and nothing else: Xavier-normal weights from a
-    seed, forward ``tanh(h W + b)`` through ``depth`` hidden layers and the output layer, then
-    backward ``dW = hᵀ dz``, ``dh = dz Wᵀ`` with ``dz = dh · (1 - h²)``, in float64 with the
-    probe's thread setting."""
-    rng = np.random.default_rng(0)
-    dims = [X.shape[1]] + [width] * depth + [1]
-    params = {}
-    for layer, (fan_in, fan_out) in enumerate(pairwise(dims), start=1):
-        params[f"W{layer}"] = rng.normal(0.0, np.sqrt(2.0 / (fan_in + fan_out)), (fan_in, fan_out))
-        params[f"b{layer}"] = np.zeros(fan_out)
-    with np.errstate(all="ignore"), single_threaded_blas():
-        hs = [X]
-        for layer in range(1, depth + 1):
-            hs.append(np.tanh(hs[-1] @ params[f"W{layer}"] + params[f"b{layer}"]))
-        scores = hs[-1] @ params[f"W{depth + 1}"] + params[f"b{depth + 1}"]
-        dscores = np.ones_like(scores) / len(X)
-        dh = dscores @ params[f"W{depth + 1}"].T
-        total = 0.0
-        for layer in range(depth, 0, -1):
-            dz = dh * (1.0 - hs[layer] ** 2)
-            dW = hs[layer - 1].T @ dz
-            dh = dz @ params[f"W{layer}"].T
-            total += float(dW[0, 0])
-    return total
+PAGE = "pages/2_Initialization.py"
+SIZES = {
+    "depth 50, width 256, batch 256": (ProbeConfig(mlp=MLPConfig(50, 256), batch=256), 2.0),
+    "page maximum (depth 100, width 512, batch 1024)": (
+        ProbeConfig(mlp=MLPConfig(100, 512), batch=1024),
+        1.5,
+    ),
+}
+DEFAULT_TRAINING = TrainConfig(mlp=MLPConfig(depth=10, width=64), n=201, steps=300)
+MAX = {"depth": "100", "width": "512", "batch": "1024", "sigma_b": "1.0", "seed": "9999"}
 
 
-def probe_parts(cfg: ProbeConfig, repeat: int = 5) -> dict[str, float]:
-    """Fastest of ``repeat`` timings of each part of :func:`gradviz.probe.probe`, for the
-    breakdown rows (the rest of the probe is pandas frames and bookkeeping)."""
+def gemm_floor(cfg: ProbeConfig):
+    """A loop of exactly the matrix products one forward and backward pass needs (forward
+    h·W, backward hᵀ·dz and dz·Wᵀ; no ∂L/∂X), same shapes, on preallocated arrays and with the
+    BLAS threads the machine has: nothing else. Returns the loop as a function."""
     net = cfg.network
-    params, cache, grads, X, _ = one_pass(cfg)
-    act = make_activation(net.activation, net.act_params)
-    sw2, sb2 = hidden_sigma_w2(net), net.sigma_b**2
-    var_w1 = get_initializer(net.init, **dict(net.init_params)).variance(net.in_dim, net.width)
-    q1 = var_w1 * float(np.mean(np.sum(X * X, axis=1))) + sb2
-    parts = {
-        "forward + backward (draws included)": lambda: one_pass(cfg),
-        "per-layer statistics": lambda: diagnostics.layer_stats(params, cache, grads, net),
-        "mean-field prediction per layer": lambda: meanfield.predict_layers(
-            act, net.depth, q1, sw2, sb2
+    rng = np.random.default_rng(0)
+    dims = [net.in_dim] + [net.width] * net.depth + [net.out_dim]
+    weights = [rng.normal(size=shape) for shape in pairwise(dims)]
+    acts = [rng.normal(size=(cfg.batch, d)) for d in dims]
+    grads = [np.empty_like(w) for w in weights]
+    dz = [rng.normal(size=(cfg.batch, d)) for d in dims[1:]]
+
+    def loop() -> None:
+        for k, w in enumerate(weights):
+            np.matmul(acts[k], w, out=acts[k + 1])
+        for k in range(len(weights) - 1, -1, -1):
+            np.matmul(acts[k].T, dz[k], out=grads[k])
+            if k > 0:
+                np.matmul(dz[k], weights[k].T, out=dz[k - 1])
+
+    return loop
+
+
+def fastest_alternating(fns: dict, rounds: int) -> dict[str, float]:
+    """Each function's fastest of ``rounds`` runs, taking turns: on a shared machine the load
+    comes and goes, and the minimum is the run it disturbed least."""
+    best = dict.fromkeys(fns, math.inf)
+    for _ in range(rounds):
+        for name, fn in fns.items():
+            best[name] = min(best[name], timed(fn, repeat=1, warmup=0))
+    return best
+
+
+def probe_rows(report: Report) -> None:
+    probe.probe(ProbeConfig(mlp=MLPConfig(4, 8), batch=16))  # imports, quadrature nodes
+    for name, (cfg, target) in SIZES.items():
+        floor = gemm_floor(cfg)
+        rounds = 7 if cfg.batch < 1024 else 3
+        best = fastest_alternating(
+            {
+                "floor": floor,
+                "probe": lambda cfg=cfg: probe.probe(cfg),
+                "core": lambda cfg=cfg: probe.probe(cfg, histograms=False),
+            },
+            rounds,
+        )
+        report.time(f"GEMM floor, {name}", best["floor"])
+        report.time(f"probe, {name}", best["probe"])
+        report.ratio(f"probe / floor, {name}", best["probe"] / best["floor"], target)
+        report.ratio(f"  probe without histograms / floor, {name}", best["core"] / best["floor"])
+        report.bytes(
+            f"probe peak memory, {name}",
+            peak_bytes(lambda cfg=cfg: probe.probe(cfg)),
+            COMPUTE_BYTES,
+        )
+        plan = probe.probe_plan(cfg)
+        depth = cfg.network.depth
+        report.value(
+            f"  plan, {name}",
+            f"{len(plan.kept)} kept, {plan.recomputed(depth)} recomputed, "
+            f"{'weights kept' if plan.keep_weights else f'{plan.draws(depth)} draws'}",
+        )
+
+
+def training_rows(report: Report) -> None:
+    train(TrainConfig(mlp=MLPConfig(2, 4), steps=2))
+    report.time(
+        "300 training steps, default network (10 x 64, 201 points)",
+        min(timed(lambda: train(DEFAULT_TRAINING), repeat=1, warmup=0) for _ in range(5)),
+        0.4,
+    )
+
+
+def model_rows(report: Report) -> None:
+    """Every cost model of the page against measured runs, small, default and large."""
+    for label, cfg in (
+        ("small 5 x 16 x 64", ProbeConfig(mlp=MLPConfig(5, 16), batch=64)),
+        ("default 10 x 64 x 256", ProbeConfig(mlp=MLPConfig(10, 64), batch=256)),
+        ("ReLU 50 x 256 x 256", ProbeConfig(MLPConfig(50, 256, activation="relu"), 256)),
+        ("max 100 x 512 x 1024", SIZES["page maximum (depth 100, width 512, batch 1024)"][0]),
+        ("sigmoid max", ProbeConfig(mlp=MLPConfig(100, 512, activation="sigmoid"), batch=1024)),
+    ):
+        report.model(f"probe, {label}", probe.probe_cost(cfg), lambda cfg=cfg: probe.probe(cfg))
+    for label, cfg in (
+        ("small 3 x 8, 50 steps", TrainConfig(mlp=MLPConfig(3, 8), steps=50)),
+        ("default 10 x 64, 300 steps", DEFAULT_TRAINING),
+        (
+            "adam, batch norm 20 x 64, 100 steps",
+            TrainConfig(mlp=MLPConfig(20, 64, batchnorm=True), optimizer="adam", steps=100),
         ),
-        "mean-field depth scale": lambda: meanfield.depth_scale(sw2, sb2, act),
-    }
-    with single_threaded_blas():
-        return {
-            name: min(timed(fn, repeat=1, warmup=0) for _ in range(repeat))
-            for name, fn in parts.items()
-        }
+        ("20 x 512, 5 steps", TrainConfig(mlp=MLPConfig(20, 512), n=201, steps=5)),
+    ):
+        report.model(f"train, {label}", train_cost(cfg), lambda cfg=cfg: train(cfg))
+    zero = ProbeConfig(mlp=MLPConfig(10, 64, init="zeros", activation="sigmoid"), batch=255)
+    report.model(
+        "zero-init steps, default",
+        probe.first_update_cost(zero, views.ZERO_STEPS),
+        lambda: probe.first_update_steps(zero, views.ZERO_STEPS),
+    )
+    for width, batch in ((64, 256), (512, 1024)):
+        report.model(
+            f"Glorot & Bengio, width {width}, batch {batch}",
+            probe.glorot_bengio_cost(width, batch),
+            lambda width=width, batch=batch: probe.glorot_bengio(width, batch, 0),
+        )
+    for name in ("tanh", "relu", "gelu"):
+        act = get_activation(name)
+        report.model(
+            f"phase diagram, {name}",
+            meanfield.phase_diagram_cost(act),
+            lambda name=name: views.phase_diagram(name, 0.0, 64, 1.0),
+            repeat=1,
+        )
+
+
+def worst_case_rows(report: Report) -> None:
+    """Every tab at its worst link: every expensive control at its maximum together."""
+    for label, query, seconds in (
+        ("Layers", {**MAX, "tab": "Layers"}, TAB_SECONDS),
+        (
+            "Layers, zero init + sigmoid",
+            {**MAX, "tab": "Layers", "init": "zeros", "act": "sigmoid"},
+            TAB_SECONDS,
+        ),
+        ("Layers, GELU", {**MAX, "tab": "Layers", "act": "GELU"}, TAB_SECONDS),
+        ("Histograms", {**MAX, "tab": "Histograms"}, TAB_SECONDS),
+        ("Phase diagram, GELU", {**MAX, "tab": "Phase diagram", "act": "GELU"}, TAB_SECONDS),
+        ("Training", {**MAX, "tab": "Training", "steps": "1000", "lr": "1.0"}, TRAINING_SECONDS),
+        (
+            "Training, width 128",
+            {**MAX, "width": "128", "tab": "Training", "steps": "1000"},
+            TRAINING_SECONDS,
+        ),
+    ):
+        report.worst_case(f"{PAGE} {label}", PAGE, query, seconds, PROCESS_BYTES)
 
 
 def run(report: Report) -> None:
-    cfg = ProbeConfig(mlp=MLPConfig(depth=DEPTH, width=WIDTH), batch=BATCH)
-    X, _ = probe_batch(cfg)
-    # Alternate the two and keep each one's fastest run: on a shared machine the load comes and
-    # goes, and the minimum is the run it disturbed least.
-    t_bare, t_core = math.inf, math.inf
-    probe(cfg, histograms=False)  # warm-up (imports, quadrature nodes)
-    for _ in range(7):
-        t_bare = min(t_bare, timed(lambda: bare_loop(X, DEPTH, WIDTH), repeat=1, warmup=0))
-        t_core = min(t_core, timed(lambda: probe(cfg, histograms=False), repeat=1, warmup=0))
-    report.time(f"bare numpy loop, depth {DEPTH}, width {WIDTH}, batch {BATCH}", t_bare)
-    report.time("probe: forward + backward + per-layer stats + mean-field", t_core)
-    report.ratio("probe / bare numpy loop", t_core / t_bare, 1.5)
-    for name, seconds in probe_parts(cfg).items():
-        report.time(f"  of which {name}", seconds)
-    t_full = timed(lambda: probe(cfg), repeat=3)
-    report.time("probe with histograms and symmetry count", t_full)
-
-    report.page("pages/2_Initialization.py", warm_target=0.3)
-
-    default = TrainConfig(mlp=MLPConfig(depth=10, width=64), n=201, steps=300)
-    report.time(
-        "300 training steps, default network (10 x 64)", timed(lambda: train(default), 3), 3.0
-    )
+    probe_rows(report)
+    training_rows(report)
+    model_rows(report)
+    worst_case_rows(report)
+    report.page(PAGE, warm_target=0.15)

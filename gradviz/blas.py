@@ -1,8 +1,13 @@
-"""How gradviz's matrix products use the CPU: one OpenBLAS thread for small products.
+"""How gradviz's matrix products use the CPU: one OpenBLAS thread for small products, every
+thread for large ones.
 
-Training, BPTT and the probes multiply thousands of small matrices (e.g. 200×64 by 64×64).
+Training, BPTT and small probes multiply thousands of small matrices (e.g. 201×64 by 64×64).
 With OpenBLAS's default thread pool each product pays a synchronisation cost, and on a busy
 2-core machine the threads fight; :func:`single_threaded_blas` runs such loops on one thread.
+Large products are another matter: from about 256×128 by 128×128 on, two threads run a product
+in about half the time (measured on the 2-core reference machine, see
+:data:`MULTITHREAD_MADDS`), so :func:`blas_threads_for` lets a loop of large products use every
+thread the machine has.
 """
 
 from __future__ import annotations
@@ -10,7 +15,7 @@ from __future__ import annotations
 import ctypes
 import threading
 from collections.abc import Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, nullcontext
 from functools import cache
 
 
@@ -81,3 +86,30 @@ def single_threaded_blas() -> Iterator[None]:
         yield
     finally:
         _BLAS_PIN.leave()
+
+
+MULTITHREAD_MADDS = 4.0e6
+"""Products of at least this many multiply-adds (m·k·n) run on every BLAS thread.
+
+Measured on the 2-core reference machine (OpenBLAS 0.3.31, float64, fastest of 7, idle):
+201×64·64×64 (0.8e6) takes the same time on one or two threads, and on a busy machine two
+threads made such a product up to 100 times slower (spinning threads wait for a core);
+256×128·128×128 (4.2e6) runs 1.6 times faster on two; 256×256·256×256 (17e6) and
+1024×512·512×512 (268e6) 1.9 times faster. One thread below the threshold, every thread above.
+"""
+
+
+def blas_threads_for(madds_per_product: float):
+    """A context for a loop of products of ``madds_per_product`` multiply-adds each:
+    :func:`single_threaded_blas` below :data:`MULTITHREAD_MADDS`, else the default pool (every
+    thread; but one while another thread of the process holds :func:`single_threaded_blas`,
+    whose setting is process-wide)."""
+    if madds_per_product < MULTITHREAD_MADDS:
+        return single_threaded_blas()
+    return nullcontext()
+
+
+def blas_cores_for(madds_per_product: float) -> int:
+    """Cores a product of this size keeps busy under :func:`blas_threads_for`, for the cost
+    models: 2 (the reference machine's) above :data:`MULTITHREAD_MADDS`, else 1."""
+    return 1 if madds_per_product < MULTITHREAD_MADDS else 2

@@ -10,7 +10,7 @@ specs and write its "what you are seeing" text from the computed numbers (see
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import NamedTuple
 
 import numpy as np
@@ -19,13 +19,37 @@ import pandas as pd
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
+from gradviz.budget import (
+    COMPUTE_BYTES,
+    TAB_SECONDS,
+    TRAINING_SECONDS,
+    Cost,
+    affordable_repeats,
+    largest_fitting,
+)
 from gradviz.charts import drawable_on_log, make_speed_chart
 from gradviz.charts import initialization as charts
 from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
-from gradviz.train import TrainConfig, decision_grid, train
-from gradviz.views import Breakdowns, Metrics, View, log_chart, spec
+from gradviz.train import (
+    TrainConfig,
+    decision_grid,
+    decision_grid_cost,
+    step_cost,
+    train,
+    train_cost,
+)
+from gradviz.views import (
+    Breakdowns,
+    Metrics,
+    View,
+    cut_short,
+    log_chart,
+    refused,
+    refused_memory,
+    spec,
+)
 
 ODD_BATCH = 255  # breaks the class balance that makes zero init a stationary point
 PRESETS = {
@@ -42,7 +66,11 @@ PRESETS = {
 INIT_PARAM_KEYS = {"constant": "c", "orthogonal": "gain", "scaled": "sigma_w"}
 """The initializers with a parameter, and that parameter's control."""
 ZERO_STEPS = 10  # gradient steps that show which layers wake up
-MAX_WORK = 10e9  # multiply-adds allowed for them (a few seconds on one busy core)
+TRAINING_POINTS = 201  # the Training tab's data set size
+DECISION_GRID = 40  # points per side of each decision-boundary chart
+PAGE_SECONDS = 1.0
+"""A tab's own cold work around its computation (running the page script, building and sending
+its charts), measured: a computation may take the rest of the tab's budget."""
 LOG_AXIS_NOTE = "{dropped} value(s) that are 0, inf or NaN are not drawn on the log axis."
 SYMMETRY_TITLE = (
     "**Symmetry: distinct units per layer** (units computing different functions of the batch)"
@@ -78,6 +106,83 @@ class Net(NamedTuple):
         )
 
 
+def probe_config(net: Net, batch: int) -> probe.ProbeConfig:
+    """The probe of the network on ``batch`` samples of the moons data."""
+    return probe.ProbeConfig(mlp=net.mlp, batch=batch, data_seed=0)
+
+
+def at_depth(cfg: probe.ProbeConfig, depth: int) -> probe.ProbeConfig:
+    """``cfg`` with a network of ``depth`` hidden layers."""
+    return replace(cfg, mlp=replace(cfg.mlp, depth=depth))
+
+
+def over_budget(
+    what: str,
+    depth: int,
+    cost_at_depth: Callable[[int], Cost],
+    budget: float = TAB_SECONDS,
+) -> str:
+    """Why a computation whose cost at ``depth`` is ``cost_at_depth(depth)`` does not run in a
+    tab of ``budget`` seconds (with :data:`PAGE_SECONDS` of the page's own work) or in the
+    memory budget, with the largest depth that does; "" when it fits."""
+    seconds = budget - PAGE_SECONDS
+    cost = cost_at_depth(depth)
+    if cost.fits(seconds, COMPUTE_BYTES):
+        return ""
+    fitting = largest_fitting(cost_at_depth, 1, depth, seconds=seconds, peak_bytes=COMPUTE_BYTES)
+    largest = "none, at these other settings" if fitting is None else f"depth {fitting}"
+    if cost.peak_bytes > COMPUTE_BYTES:
+        return refused_memory(what, cost.peak_bytes, largest)
+    return refused(what, cost.seconds + PAGE_SECONDS, largest, budget)
+
+
+def _shape(cfg: probe.ProbeConfig) -> str:
+    net = cfg.network
+    return f"depth {net.depth} at width {net.width}, batch {cfg.batch}, {act_label(net.activation)}"
+
+
+def layers_refusal(cfg: probe.ProbeConfig) -> str:
+    """Why the Layers tab's probe does not run, or "" (:func:`over_budget`)."""
+    return over_budget(
+        f"probing {_shape(cfg)}",
+        cfg.network.depth,
+        lambda d: probe.probe_cost(at_depth(cfg, d)),
+    )
+
+
+def histograms_cost(cfg: probe.ProbeConfig) -> Cost:
+    """The Histograms tab: the probe and Glorot & Bengio's two networks at its width and
+    batch."""
+    return probe.probe_cost(cfg) + probe.glorot_bengio_cost(cfg.network.width, cfg.batch)
+
+
+def histograms_refusal(cfg: probe.ProbeConfig) -> str:
+    """Why the Histograms tab does not run, or ""."""
+    return over_budget(
+        f"the histograms of {_shape(cfg)}",
+        cfg.network.depth,
+        lambda d: histograms_cost(at_depth(cfg, d)),
+    )
+
+
+def _ordinal(k: int) -> str:
+    """2nd, 3rd, 4th, 11th, 21st, ..."""
+    suffix = "th" if 10 <= k % 100 <= 20 else {1: "st", 2: "nd", 3: "rd"}.get(k % 10, "th")
+    return f"{k}{suffix}"
+
+
+def sample_note(result: probe.ProbeResult) -> str:
+    """Which samples the histograms bin, when not all of them."""
+    batch = result.config.batch
+    if result.hist_rows >= batch:
+        return ""
+    stride = probe.hist_stride(batch, result.config.network.width)
+    return (
+        f"To stay fast, the histograms bin every {_ordinal(stride)} sample of the batch "
+        f"({result.hist_rows:,} of {batch:,}); every other number on this page uses all of them."
+    )
+
+
 def preset_values(name: str) -> dict[str, object]:
     """Widget values (display labels for the select boxes) that preset ``name`` sets."""
     labels = {"init": lambda v: INITS[v].label, "act": act_label}
@@ -102,7 +207,7 @@ def network(
 
 def probe_network(net: Net, batch: int) -> probe.ProbeResult:
     """The network at initialization, probed with ``batch`` samples of the moons data."""
-    return probe.probe(probe.ProbeConfig(mlp=net.mlp, batch=batch, data_seed=0))
+    return probe.probe(probe_config(net, batch))
 
 
 @dataclass(frozen=True)
@@ -112,14 +217,25 @@ class LayersView:
     activation std and ‖∂L/∂h_l‖ per layer, measured next to mean-field (``curves``, side by
     side), their explanation (``text``), the distinct units per layer (``symmetry``), and for a
     zero or constant initialization seed 001's claims checked over ``ZERO_STEPS`` steps, or why
-    they were skipped (``zero_init``)."""
+    they were skipped (``zero_init``); or only why the tab is not computed (``refusal``,
+    :func:`layers_refusal`)."""
 
-    metrics: Metrics
-    breakdowns: Breakdowns
-    curves: tuple[View, View]
-    text: str
-    symmetry: View
-    zero_init: View
+    metrics: Metrics = ()
+    breakdowns: Breakdowns = ()
+    curves: tuple[View, ...] = ()
+    text: str = ""
+    symmetry: View = field(default_factory=View)
+    zero_init: View = field(default_factory=View)
+    refusal: str = ""
+
+
+def _trainable_depth(scale: meanfield.DepthScale | None) -> str:
+    """The metric's value: none for a constant initialization, unlimited at the edge of chaos."""
+    if scale is None:
+        return "—"
+    if not np.isfinite(scale.trainable_depth):
+        return "unlimited (χ₁ = 1)"
+    return format_sci(scale.trainable_depth)
 
 
 def layers_view(result: probe.ProbeResult) -> LayersView:
@@ -129,7 +245,7 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
         ("‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", format_sci(result.grad_ratio_first_to_last)),
         ("χ₁ (mean-field)", "—" if scale is None else format_sci(scale.chi1, 3)),
         ("phase", "—" if scale is None else scale.phase),
-        ("trainable depth ≈ 6ξ", "—" if scale is None else format_sci(scale.trainable_depth)),
+        ("trainable depth ≈ 6ξ", _trainable_depth(scale)),
     )
     curves = tuple(
         log_chart(
@@ -159,24 +275,31 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
         curves=curves,
         text="**What you are seeing.** " + probe.explain_layers(result),
         symmetry=View((spec(charts.make_distinct_units_chart(distinct)),)),
-        zero_init=zero_init_view(result.config),
+        zero_init=zero_init_view(result),
     )
 
 
-def zero_init_view(cfg: probe.ProbeConfig) -> View:
+def zero_init_cost(cfg: probe.ProbeConfig) -> Cost:
+    """The Layers tab with a zero or constant initialization: the probe, then
+    :data:`ZERO_STEPS` training steps (:func:`gradviz.probe.first_update_steps`)."""
+    return probe.probe_cost(cfg) + probe.first_update_cost(cfg, ZERO_STEPS)
+
+
+def zero_init_view(result: probe.ProbeResult) -> View:
     """Seed 001's claims about a zero or constant initialization, measured over
-    :data:`ZERO_STEPS` gradient steps; a notice instead when those steps would cost more than
-    :data:`MAX_WORK` multiply-adds; nothing for any other initializer."""
+    :data:`ZERO_STEPS` gradient steps; a notice instead when those steps do not fit the tab's
+    budget with the probe (:func:`zero_init_cost`); nothing for any other initializer."""
+    cfg = result.config
     if cfg.network.init not in ("zeros", "constant"):
         return View()
-    work = probe.multiply_adds(cfg, passes=ZERO_STEPS + 1)
-    if work > MAX_WORK:
-        return View(
-            info=f"The {ZERO_STEPS} training steps that test the zero-init claims would "
-            f"take {format_sci(float(work))} multiply-adds; reduce depth, width or batch "
-            f"to bring it below {format_sci(float(MAX_WORK))} to see them."
-        )
-    facts = probe.zero_init_facts(cfg)
+    refusal = over_budget(
+        f"the {ZERO_STEPS} training steps that test the zero-init claims ({_shape(cfg)})",
+        cfg.network.depth,
+        lambda d: zero_init_cost(at_depth(cfg, d)),
+    )
+    if refusal:
+        return View(info=refusal)
+    facts = probe.zero_init_facts(cfg, result)
     order = probe.first_update_steps(cfg, steps=ZERO_STEPS)
     return View(
         text="**Zero / constant initialization.** "
@@ -188,10 +311,12 @@ def zero_init_view(cfg: probe.ProbeConfig) -> View:
 class HistogramsView:
     """The Histograms tab: h_l and ∂L/∂h_l per layer as small multiples (``layers``), then
     Glorot & Bengio's standard vs normalized init, activations and gradients one chart below
-    the other, with what they show (``glorot_bengio``)."""
+    the other, with what they show (``glorot_bengio``); or only why the tab is not computed
+    (``refusal``, :func:`histograms_refusal`)."""
 
-    layers: View
-    glorot_bengio: View
+    layers: View = field(default_factory=View)
+    glorot_bengio: View = field(default_factory=View)
+    refusal: str = ""
 
 
 def histograms_view(
@@ -206,9 +331,14 @@ def histograms_view(
     )
     width = result.config.network.width
     return HistogramsView(
-        layers=View((spec(charts.make_histogram_grid_chart(result.histograms)),)),
+        layers=View(
+            (spec(charts.make_histogram_grid_chart(result.histograms)),),
+            caption=sample_note(result),
+        ),
         glorot_bengio=View(
-            overlays, "**What you are seeing.** " + probe.explain_glorot_bengio(summary, width)
+            overlays,
+            "**What you are seeing.** " + probe.explain_glorot_bengio(summary, width),
+            caption=sample_note(result),
         ),
     )
 
@@ -238,20 +368,37 @@ def phase_diagram(
     )
 
 
-def phase_diagram_args(result: probe.ProbeResult) -> tuple[str, float, int, float | None]:
-    """The arguments of :func:`phase_diagram` for the probed network: no σ_w² to place for a
+def phase_diagram_args(net: Net) -> tuple[str, float, int, float | None]:
+    """The arguments of :func:`phase_diagram` for the network: no σ_w² to place for a
     constant initialization (mean-field needs zero-mean weights)."""
-    net = result.config.network
-    current = None if result.depth_scale is None else result.sigma_w2
+    current = None if net.init == "constant" else probe.hidden_sigma_w2(net.mlp)
     return net.activation, net.sigma_b**2, net.width, current
 
 
-def phase_view(result: probe.ProbeResult, phase: PhaseDiagram) -> View:
+def phase_cost(net: Net) -> Cost:
+    """The Phase diagram tab (:func:`phase_diagram`, then the network's depth scale)."""
+    return meanfield.phase_diagram_cost(get_activation(net.activation))
+
+
+def phase_refusal(net: Net) -> str:
+    """Why the phase diagram does not run, or "" (it costs the same at every depth)."""
+    return over_budget(
+        f"the phase diagram of {act_label(net.activation)}",
+        net.depth,
+        lambda _: phase_cost(net),
+    )
+
+
+def phase_view(net: Net, phase: PhaseDiagram) -> View:
     """The phase diagram with the network on it, then the trainable depth against σ_w² with the
     network's depth as a rule (one chart below the other), and where the network sits."""
-    net = result.config.network
-    scale = result.depth_scale
-    current = pd.DataFrame({"sigma_w2": [result.sigma_w2], "name": ["your network"]}).assign(
+    mlp = net.mlp
+    sigma_w2 = probe.hidden_sigma_w2(mlp)
+    scale = None
+    if net.init != "constant":
+        act = get_activation(net.activation)
+        scale = meanfield.depth_scale(sigma_w2, net.sigma_b**2, act)
+    current = pd.DataFrame({"sigma_w2": [sigma_w2], "name": ["your network"]}).assign(
         trainable_depth=np.inf if scale is None else scale.trainable_depth
     )
     current, _ = drawable_on_log(current[current.sigma_w2.between(1e-2, 1e3)], "trainable_depth")
@@ -264,7 +411,9 @@ def phase_view(result: probe.ProbeResult, phase: PhaseDiagram) -> View:
         dropped_note="{dropped} point(s) exactly at χ₁ = 1 (ξ = ∞) are not drawn.",
     )
     phase_chart = spec(charts.make_phase_chart(phase.grid, phase.boundary, phase.points))
-    explained = probe.explain_phase(result, act_label(net.activation), phase.boundary, net.depth)
+    explained = probe.explain_phase(
+        scale, sigma_w2, act_label(net.activation), phase.boundary, net.depth
+    )
     return View(
         (phase_chart, *depth_chart.charts),
         "**What you are seeing.** " + explained,
@@ -276,11 +425,69 @@ def phase_view(result: probe.ProbeResult, phase: PhaseDiagram) -> View:
 class TrainingView:
     """The Training tab: the loss of both networks and Nielsen's speed of learning per layer,
     one chart below the other (``curves``), each network's decision boundary side by side (a
-    notice instead where its output is NaN everywhere) and how the runs went (``text``)."""
+    notice instead where its output is NaN everywhere) and how the runs went (``text``);
+    ``notice`` says when the runs were cut short of the steps asked for, or why they did not
+    run at all (then nothing else is set)."""
 
-    curves: View
-    decisions: tuple[View, View]
-    text: str
+    curves: View = field(default_factory=View)
+    decisions: tuple[View, ...] = ()
+    text: str = ""
+    notice: str = ""
+
+
+def training_configs(
+    net_a: Net, net_b: Net, dataset: str, steps: int, lr: float
+) -> dict[str, TrainConfig]:
+    """The two runs of the Training tab, by display name."""
+    return {
+        f"{tag}: {INITS[net.init].label}": TrainConfig(
+            mlp=net.mlp, dataset=dataset, n=TRAINING_POINTS, steps=steps, lr=lr
+        )
+        for tag, net in (("A", net_a), ("B", net_b))
+    }
+
+
+def _runs_cost(cfgs: Mapping[str, TrainConfig]) -> Cost:
+    """Both runs, and each one's decision boundary on a :data:`DECISION_GRID`² grid."""
+    total = Cost()
+    for cfg in cfgs.values():
+        total = total + train_cost(cfg) + decision_grid_cost(cfg, DECISION_GRID)
+    return total
+
+
+def training_steps(cfgs: Mapping[str, TrainConfig]) -> tuple[int, str]:
+    """How many of the asked steps both runs train within :data:`TRAINING_SECONDS`
+    (deterministically, from :func:`gradviz.train.train_cost`), and the notice that says so:
+    ``(steps, "")`` when all fit; ``(steps, "Trained 24 of the 1,000 steps asked for: ...")``
+    when they are cut short; ``(0, "Not computed: ...")`` when even one step, or the memory
+    of the networks, does not fit."""
+    asked = next(iter(cfgs.values())).steps
+    seconds = TRAINING_SECONDS - PAGE_SECONDS
+    net = next(iter(cfgs.values())).mlp
+
+    def one_step(depth: int) -> Cost:
+        return _runs_cost(
+            {k: replace(c, steps=1, mlp=replace(c.mlp, depth=depth)) for k, c in cfgs.items()}
+        )
+
+    refusal = over_budget(
+        f"training two networks of depth {net.depth} at width {net.width}",
+        net.depth,
+        one_step,
+        TRAINING_SECONDS,
+    )
+    if refusal:
+        return 0, refusal
+    each = Cost()
+    for cfg in cfgs.values():
+        each = each + step_cost(cfg)
+    fixed = _runs_cost({k: replace(c, steps=0) for k, c in cfgs.items()})
+    evaluations = affordable_repeats(each, asked, fixed, seconds)
+    if evaluations >= asked:
+        return asked, ""
+    done = max(1, evaluations)
+    notice = cut_short(done, asked, "steps", (asked - done) * each.seconds, verb="trained")
+    return done, notice
 
 
 def training_view(
@@ -291,19 +498,23 @@ def training_view(
     lr: float,
     progress: Callable[[float], None] | None = None,
 ) -> TrainingView:
-    """Train networks A and B for ``steps`` steps on the same ``dataset`` (201 points) at
+    """Train networks A and B for ``steps`` steps (or as many as fit the budget,
+    :func:`training_steps`) on the same ``dataset`` (:data:`TRAINING_POINTS` points) at
     learning rate ``lr``; ``progress(fraction)`` follows both runs."""
-    nets = {f"A: {INITS[net_a.init].label}": net_a, f"B: {INITS[net_b.init].label}": net_b}
+    cfgs = training_configs(net_a, net_b, dataset, steps, lr)
+    done, notice = training_steps(cfgs)
+    if done == 0:
+        return TrainingView(notice=notice)
     runs, decisions = {}, []
-    for i, (name, net) in enumerate(nets.items()):
-        cfg = TrainConfig(mlp=net.mlp, dataset=dataset, n=201, steps=steps, lr=lr)
-        step = None if progress is None else lambda f, i=i: progress((i + f) / len(nets))
+    for i, (name, cfg) in enumerate(cfgs.items()):
+        cfg = replace(cfg, steps=done)
+        step = None if progress is None else lambda f, i=i: progress((i + f) / len(cfgs))
         runs[name] = res = train(cfg, progress=step)
-        finite = decision_grid(res.final_params, cfg, 40).dropna()
+        finite = decision_grid(res.final_params, cfg, DECISION_GRID).dropna()
         decisions.append(
             View((spec(charts.make_decision_chart(finite, res.data, name)),))
             if len(finite)
-            else View(info=f"{name}: the network's output is NaN everywhere.")
+            else View(info=f"{name}: the network's output is NaN (not a number) everywhere.")
         )
     frames = probe.training_frames(runs)
     loss = frames["loss"]
@@ -315,4 +526,5 @@ def training_view(
         curves=View((loss_chart, *speed.charts), caption=speed.caption),
         decisions=tuple(decisions),
         text="**What you are seeing.**\n\n" + frames["text"],
+        notice=notice,
     )

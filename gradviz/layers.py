@@ -56,11 +56,19 @@ def affine_backward(
     return np.matmul(dout, w.T, out=dx_out), np.matmul(x.T, dout, out=dw_out), dout.sum(axis=0)
 
 
+SEPARATE_SLOPE = frozenset({"tanh"})
+"""Activations whose ``fn`` and ``grad`` called one after the other are faster than their fused
+``value_and_grad`` (the same numbers, to a few ulp): tanh's fused form picks out the entries
+with |z| ≥ 1 by a mask, which costs more than the exp it saves (201×64: 95 µs against 25 + 29;
+1024×512: 4.8 ms against 0.9 + 1.1, measured)."""
+
+
 def activation_forward(z: Array, act: Activation) -> tuple[Array, tuple]:
     r"""Elementwise activation :math:`h = f(z)`.
 
     The local slope :math:`f'(z)` is computed here and cached, because both the backward pass
-    and the dead-unit statistics need it.
+    and the dead-unit statistics need it: by the activation's fused ``value_and_grad``, or by
+    ``fn`` and ``grad`` where that is faster (:data:`SEPARATE_SLOPE`).
 
     Parameters
     ----------
@@ -72,6 +80,8 @@ def activation_forward(z: Array, act: Activation) -> tuple[Array, tuple]:
     out : same shape as ``z``.
     cache : ``(z, slope)`` with ``slope = f'(z)``.
     """
+    if act.name in SEPARATE_SLOPE:
+        return act.fn(z), (z, act.grad(z))
     out, slope = act.value_and_grad(z)
     return out, (z, slope)
 

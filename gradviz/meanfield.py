@@ -36,6 +36,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz.activations import Activation
+from gradviz.budget import Cost
 
 Array = np.ndarray
 
@@ -473,3 +474,37 @@ def trainable_depth_curve(
     with np.errstate(all="ignore"):
         xi = 1.0 / np.abs(np.log(c1))
     return pd.DataFrame({"sigma_w2": sw2, "chi1": c1, "xi": xi, "trainable_depth": 6.0 * xi})
+
+
+PHASE_WORK: dict[str, tuple[float, float, float]] = {
+    "sigmoid": (2.75e6, 260, 14),
+    "tanh": (3.24e6, 374, 660),
+    "softsign": (3.50e6, 398, 631),
+    "relu": (11.99e6, 3083, 357),
+    "leaky_relu": (10.93e6, 2561, 851),
+    "rrelu": (12.89e6, 3424, 885),
+    "prelu": (11.06e6, 2649, 686),
+    "elu": (9.54e6, 1296, 1721),
+    "selu": (8.19e6, 788, 958),
+    "gelu": (10.67e6, 2350, 2141),
+    "silu": (11.90e6, 4856, 808),
+    "softplus": (16.91e6, 5196, 956),
+    "hardtanh": (3.16e6, 356, 1502),
+    "linear": (13.31e6, 3270, 399),
+}
+"""Per activation, the work of one phase diagram (:func:`phase_grid`, :func:`critical_line`,
+:func:`phase_points`, :func:`trainable_depth_curve`): quadrature nodes evaluated on arrays, array
+quadratures, and one-variance quadratures. The fixed-point iterations stop when they converge,
+so these were counted (at σ_b² = 0, width 64; other σ_b² change them by a few per cent)."""
+
+
+def phase_diagram_cost(act: Activation) -> Cost:
+    """What one phase diagram of ``act`` costs: per quadrature node the Gaussian density (an
+    exp and a few passes), the integrand at ±x, and the weighted sum; per quadrature its calls
+    (:data:`PHASE_WORK`)."""
+    from gradviz.mlp import ACTIVATION_PASSES
+
+    nodes, array_calls, scalar_calls = PHASE_WORK[act.name]
+    fn_passes, grad_passes = ACTIVATION_PASSES[act.name]
+    per_node = 12 + fn_passes + grad_passes
+    return Cost(elementwise=nodes * per_node, calls=25 * array_calls + 20 * scalar_calls)

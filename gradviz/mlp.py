@@ -24,12 +24,17 @@ network produces inf/NaN as data, which callers locate with
 from __future__ import annotations
 
 import itertools
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import cache as memoise
+from typing import Protocol
 
 import numpy as np
 
 from gradviz import activations, initializers
+from gradviz.blas import blas_cores_for
+from gradviz.budget import Cost
 from gradviz.layers import (
     activation_backward,
     activation_forward,
@@ -270,15 +275,436 @@ def param_grads(grads: dict) -> dict[str, Array]:
 
 
 def predict_scores(params: Params, X: Array, cfg: MLPConfig, X_stats: Array | None = None):
-    """Scores (N, out_dim) for new points ``X``.
+    """Scores (N, out_dim) for new points ``X``: :func:`forward`'s numbers (to float rounding:
+    ``f`` alone, no slope), one layer at a time with nothing kept (a 40 × 40 decision grid
+    through 100 layers of 512 units would otherwise hold 2 GB of caches).
 
-    With batchnorm, the normalization uses the statistics of ``X_stats`` (the training set)
-    instead of the batch being predicted, as inference-mode batch norm does.
+    With batchnorm, the normalization uses the statistics of ``X_stats`` (the training set;
+    ``X`` itself if ``None``) instead of the batch being predicted, as inference-mode batch norm
+    does; they are computed alongside, layer by layer.
     """
-    stats = None
-    if cfg.batchnorm:
-        reference = X if X_stats is None else X_stats
-        _, ref_cache = forward(params, reference, cfg)
-        stats = list(zip(ref_cache.bn_mean, ref_cache.bn_var, strict=True))
-    scores, _ = forward(params, X, cfg, bn_stats=stats)
-    return scores
+    act = make_activation(cfg.activation, cfg.act_params)
+    h = np.asarray(X, dtype=float)
+    ref = np.asarray(X if X_stats is None else X_stats, dtype=float) if cfg.batchnorm else None
+    with np.errstate(all="ignore"):
+        for layer in range(1, cfg.depth + 1):
+            w, b = params[f"W{layer}"], params[f"b{layer}"]
+            a = np.add(np.matmul(h, w), b)
+            if cfg.batchnorm:
+                gamma, beta = params[f"gamma{layer}"], params[f"beta{layer}"]
+                ref_a = np.add(np.matmul(ref, w), b)
+                ref_z, (_, _, _, mean, var) = batchnorm_forward(ref_a, gamma, beta, BN_EPS)
+                a = batchnorm_inference(a, gamma, beta, mean, var, BN_EPS)
+                ref_value = act.fn(ref_z)
+                ref = ref + ref_value if cfg.is_residual(layer) else ref_value
+            value = act.fn(a)
+            h = h + value if cfg.is_residual(layer) else value
+        last = cfg.depth + 1
+        return np.add(np.matmul(h, params[f"W{last}"]), params[f"b{last}"])
+
+
+class LayerDraws:
+    """The parameters of :func:`init_params`, drawn one layer at a time, and again on demand.
+
+    ``draw(l)`` returns ``(W_l, b_l)`` exactly as ``init_params(cfg)`` holds them. The generator
+    is sequential, so layers are first drawn in order 1, 2, ..., L + 1; the generator's state
+    before each layer is remembered, so a layer drawn once can be drawn again at any time, bit
+    for bit, without keeping its matrix (:func:`streamed_pass` does this when the weights of a
+    deep, wide network would not fit in memory). Batch-norm parameters are not drawn.
+
+    ``prefetch(l)`` starts drawing layer l on a helper thread, so that the draw (about 10 ns a
+    weight: as long as a third of a layer's products at batch 256) overlaps element work the
+    caller does meanwhile on the other core; the next ``draw(l)`` collects it. numpy's
+    generators release the GIL while they fill an array.
+    """
+
+    def __init__(self, cfg: MLPConfig) -> None:
+        self._shapes = layer_shapes(cfg)
+        self._sigma_b = cfg.sigma_b
+        self._init = initializers.get_initializer(cfg.init, **dict(cfg.init_params))
+        self._rng = np.random.default_rng(cfg.seed)
+        self._states: list[dict] = []
+        self._helper: ThreadPoolExecutor | None = None
+        self._pending: tuple[int, Future] | None = None
+        self.draws = 0
+        """How many matrices were drawn so far (first draws and redraws)."""
+
+    def __enter__(self) -> LayerDraws:
+        self._helper = ThreadPoolExecutor(max_workers=1, thread_name_prefix="gradviz-draws")
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self._collect()
+        self._helper.shutdown()
+        self._helper = None
+
+    def prefetch(self, layer: int) -> None:
+        """Start drawing ``layer`` in the background (inside a ``with`` block; else nothing)."""
+        if self._helper is not None and self._pending is None and layer <= len(self._shapes):
+            self._pending = (layer, self._helper.submit(self._draw, layer))
+
+    def draw(self, layer: int) -> tuple[Array, Array]:
+        """``(W_layer (fan_in, fan_out), b_layer (fan_out,))``, 1-based."""
+        if self._pending is not None and self._pending[0] == layer:
+            return self._collect()
+        self._collect()
+        return self._draw(layer)
+
+    def _collect(self):
+        if self._pending is None:
+            return None
+        _, future = self._pending
+        self._pending = None
+        return future.result()
+
+    def _draw(self, layer: int) -> tuple[Array, Array]:
+        if layer == len(self._states) + 1:
+            self._states.append(self._rng.bit_generator.state)
+            rng = self._rng
+        elif 1 <= layer <= len(self._states):
+            rng = np.random.Generator(np.random.PCG64())
+            rng.bit_generator.state = self._states[layer - 1]
+        else:
+            raise ValueError(f"layer {layer} drawn before layer {len(self._states) + 1}")
+        fan_in, fan_out = self._shapes[layer - 1]
+        self.draws += 1
+        w = np.asarray(self._init.sample(fan_in, fan_out, rng), dtype=float)
+        return w, np.asarray(initializers.init_bias(fan_out, self._sigma_b, rng), float)
+
+
+class PassObserver(Protocol):
+    """What :func:`streamed_pass` shows a caller, one layer at a time (the arrays are only valid
+    during the call: the pass reuses or frees them afterwards)."""
+
+    def weights(self, layer: int, w: Array) -> None:
+        """W_l, the first time it is drawn (layers 1..L+1)."""
+
+    def forward(self, layer: int, z: Array, h: Array) -> None:
+        """Hidden layer l's pre-activation z_l and activation h_l = f(z_l), both (N, n)."""
+
+    def backward(
+        self, layer: int, slope: Array | None, dh: Array | None, dw: Array, db: Array
+    ) -> None:
+        """Layer l's f'(z_l) and ∂L/∂h_l (N, n), and ∂L/∂W_l, ∂L/∂b_l; for the output layer
+        (l = L + 1) ``slope`` and ``dh`` are ``None``."""
+
+
+@dataclass(frozen=True)
+class PassPlan:
+    """What :func:`streamed_pass` keeps in memory, decided from the sizes alone (so a pass
+    recomputes exactly the same layers on every run).
+
+    kept : the hidden layers whose pre-activation z_l the forward sweep keeps: always the top
+        ones, plus checkpoints below them when not all fit. The backward pass recomputes every
+        other layer once, from the nearest kept layer below it (:func:`checkpoints`).
+    keep_weights : keep every W_l once drawn; otherwise it is drawn again from its saved
+        generator state whenever it is needed (:class:`LayerDraws`).
+    """
+
+    kept: tuple[int, ...]
+    keep_weights: bool
+
+    def recomputed(self, depth: int) -> int:
+        """Hidden layers whose forward product the backward pass runs a second time."""
+        return depth - len(self.kept)
+
+    def draws(self, depth: int) -> int:
+        """Weight matrices drawn: L + 1 once, plus each W_l again for a recomputed layer and
+        for the backward product ∂L/∂h_{l-1} (layers 2..L) unless the weights are kept."""
+        if self.keep_weights:
+            return depth + 1
+        return depth + 1 + self.recomputed(depth) + depth - 1
+
+
+def min_slots(depth: int) -> int:
+    """The fewest slots :func:`checkpoints` can work with at this depth: with M slots the top
+    layer and the segments below it cover at most M(M+1)/2 layers."""
+    slots = 2
+    while slots * (slots + 1) // 2 < depth:
+        slots += 1
+    return min(slots, depth)
+
+
+def checkpoints(depth: int, slots: int) -> tuple[int, ...]:
+    r"""The layers a pass keeps when it can hold ``slots`` layers' arrays at once.
+
+    All of them if they fit. Otherwise the top :math:`T` layers and :math:`k` checkpoints
+    :math:`c_1 < \dots < c_k = L - T` below them, with :math:`k + T` = ``slots``. Going back,
+    the pass recomputes the layers between :math:`c_i` and :math:`c_{i+1}` from :math:`c_i`
+    while it still holds the :math:`i + 1` checkpoints up to :math:`c_{i+1}`, so that segment
+    may hold :math:`M - i` layers (M = ``slots``), and :math:`k` is the fewest checkpoints whose
+    segments cover the :math:`L - T` lower layers. Every layer that is not kept is recomputed
+    exactly once: :math:`L - M` of them, the fewest any schedule with M slots and one
+    recomputation per layer can manage. Fewer than :func:`min_slots` are raised to it.
+    """
+    slots = max(min_slots(depth), slots)
+    if depth <= slots:
+        return tuple(range(1, depth + 1))
+    k = 1
+    while sum(slots - i for i in range(k)) < depth - slots + k:
+        k += 1
+    top = slots - k
+    sizes = [slots - i for i in range(k)]  # segment i (0 = the bottom one) holds M - i layers
+    excess = sum(sizes) - (depth - top)
+    for i in range(k):  # shrink the largest segments first: any split recomputes L - M layers
+        cut = min(excess, sizes[i] - 1)
+        sizes[i] -= cut
+        excess -= cut
+    marks = list(itertools.accumulate(sizes))
+    return tuple(marks) + tuple(range(depth - top + 1, depth + 1))
+
+
+def streamed_pass(
+    cfg: MLPConfig,
+    X: Array,
+    loss_grad: Callable[[Array], tuple[float, Array]],
+    plan: PassPlan,
+    observer: PassObserver,
+) -> float:
+    r"""One forward and backward pass of a plain MLP that keeps only what ``plan`` allows.
+
+    The same numbers as :func:`forward` then :func:`backward` (to float rounding), for a network
+    without batch norm or residual connections, but the layers are shown to ``observer`` one at
+    a time and then dropped: only the pre-activations :math:`z_l` of ``plan.kept`` stay in
+    memory during the forward sweep, and going back each layer needs only
+
+    .. math:: dz_l = dh_l \odot f'(z_l),\quad dW_l = h_{l-1}^\top dz_l,\quad
+              db_l = \textstyle\sum_n dz_{l,n},\quad dh_{l-1} = dz_l W_l^\top
+
+    with :math:`h_{l-1} = f(z_{l-1})`, so a layer that was not kept is recomputed from the
+    nearest kept one below it (:func:`checkpoints`). Weights come from :class:`LayerDraws`.
+
+    Parameters
+    ----------
+    cfg : the network (``batchnorm`` and ``residual`` must be off).
+    X : (N, D) inputs.
+    loss_grad : ``scores (N, out_dim) -> (loss, dscores)``.
+    plan : from the caller's memory budget (see :class:`PassPlan`).
+    observer : receives every layer (:class:`PassObserver`).
+
+    Returns
+    -------
+    The loss. Runs inside ``np.errstate(all="ignore")``: overflow is data.
+    """
+    if cfg.batchnorm or cfg.residual:
+        raise ValueError("streamed_pass runs plain networks: no batch norm, no residual")
+    act = make_activation(cfg.activation, cfg.act_params)
+    depth, X = cfg.depth, np.asarray(X, dtype=float)
+    shape = (X.shape[0], cfg.width)
+    weights: dict[int, Array] = {}
+    biases: dict[int, Array] = {}
+    # The kept pre-activations live in one block of slots, reused as layers are dropped and
+    # recomputed (one block of a few MB maps huge pages: fewer page faults than an array per
+    # layer); every other array of the pass is one of a few reused buffers.
+    slots = np.empty((len(plan.kept), *shape))
+    free = list(range(len(plan.kept)))
+    kept: dict[int, Array] = {}
+    slot_of: dict[int, int] = {}
+    scratch, dz = np.empty(shape), np.empty(shape)
+    dh_bufs = [np.empty(shape), np.empty(shape)]
+    dw_hidden = np.empty((cfg.width, cfg.width))
+
+    def weight(layer: int) -> Array:
+        return weights[layer] if layer in weights else draws.draw(layer)[0]
+
+    def layer_forward(h: Array, layer: int, w: Array, keep: bool) -> Array:
+        if keep:
+            slot_of[layer] = free.pop()
+        z = np.matmul(h, w, out=slots[slot_of[layer]] if keep else scratch)
+        if biases[layer].any():  # adding zeros changes nothing but the sign of a zero
+            z += biases[layer]
+        if keep:
+            kept[layer] = z
+        return z
+
+    def drop(layer: int) -> None:
+        del kept[layer]
+        free.append(slot_of.pop(layer))
+
+    def first_weight_after(layer: int) -> int:
+        """The next weight the backward pass draws once it is done with ``layer`` (0: none;
+        layer 1 has no ∂L/∂h_0 product)."""
+        below = layer - 1
+        if below > 1 and below - 1 not in kept:
+            return max((k for k in kept if k < below - 1), default=0) + 1
+        return below if below > 1 else 0
+
+    with np.errstate(all="ignore"), LayerDraws(cfg) as draws:
+        keep = set(plan.kept)
+        h = X
+        for layer in range(1, depth + 2):
+            w, biases[layer] = draws.draw(layer)
+            observer.weights(layer, w)
+            if plan.keep_weights or layer == depth + 1:
+                weights[layer] = w
+            if layer == depth + 1:
+                break
+            z = layer_forward(h, layer, w, layer in keep)
+            draws.prefetch(layer + 1)  # drawn while this layer's activation and statistics run
+            h = act.fn(z)
+            observer.forward(layer, z, h)
+            del z, w
+        scores = np.matmul(h, weights[depth + 1]) + biases[depth + 1]
+        loss, dscores = loss_grad(scores)
+        dw_out = np.matmul(h.T, dscores)
+        observer.backward(depth + 1, None, None, dw_out, dscores.sum(axis=0))
+        dh = np.matmul(dscores, weights[depth + 1].T, out=dh_bufs[0])
+        del h, dw_out
+        _, (_, slope) = activation_forward(kept[depth], act)
+        for layer in range(depth, 0, -1):
+            if layer > 1 and layer - 1 not in kept:
+                base = max((k for k in kept if k < layer - 1), default=0)
+                h_re = X if base == 0 else act.fn(kept[base])
+                for again in range(base + 1, layer):
+                    z = layer_forward(h_re, again, weight(again), True)
+                    if not plan.keep_weights:
+                        draws.prefetch(again + 1 if again + 1 < layer else layer)
+                    h_re = act.fn(z)
+                del h_re
+            if layer > 1:
+                h_prev, (_, slope_prev) = activation_forward(kept[layer - 1], act)
+            else:
+                h_prev, slope_prev = X, None
+            np.multiply(dh, slope, out=dz)
+            dw = np.matmul(h_prev.T, dz, out=dw_hidden if h_prev.shape[1] == cfg.width else None)
+            dh_prev = None
+            if layer > 1:
+                spare = dh_bufs[1] if dh is dh_bufs[0] else dh_bufs[0]
+                dh_prev = np.matmul(dz, weight(layer).T, out=spare)
+                if not plan.keep_weights and first_weight_after(layer):
+                    draws.prefetch(first_weight_after(layer))
+            observer.backward(layer, slope, dh, dw, dz.sum(axis=0))
+            drop(layer)
+            del dw, h_prev
+            dh, slope = dh_prev, slope_prev
+    return float(loss)
+
+
+# ----------------------------------------------------------------------------- cost models
+# Counts for gradviz.budget.Cost, from the configuration alone. Element work is counted in
+# passes of budget.ELEMENT_RATE (one simple numpy pass over an array, e.g. a multiply); the
+# tables give what one element of an activation or of a weight draw costs in such passes,
+# measured on the reference machine (python -m bench initialization checks the models).
+
+ACTIVATION_PASSES: dict[str, tuple[float, float]] = {
+    "sigmoid": (2.5, 3.0),
+    "tanh": (2.5, 3.0),
+    "softsign": (1.0, 1.3),
+    "relu": (1.5, 1.5),
+    "leaky_relu": (1.8, 1.5),
+    "rrelu": (1.8, 1.5),
+    "prelu": (1.8, 1.5),
+    "elu": (4.5, 4.0),
+    "selu": (4.8, 4.3),
+    "gelu": (90.0, 105.0),
+    "silu": (3.5, 6.0),
+    "softplus": (4.5, 2.5),
+    "hardtanh": (0.6, 1.0),
+    "linear": (0.4, 0.4),
+}
+"""Element passes of ``f`` and of ``f'`` per entry, for each registry activation."""
+
+DRAW_PASSES: dict[str, float] = {
+    "zeros": 15.0,
+    "constant": 0.3,
+    "too_small": 15.0,
+    "standard_normal": 15.0,
+    "standard_uniform": 4.0,
+    "xavier_normal": 15.0,
+    "xavier_uniform": 4.0,
+    "he_normal": 15.0,
+    "he_uniform": 4.0,
+    "lecun_normal": 15.0,
+    "orthogonal": 15.0,
+    "scaled": 15.0,
+}
+"""Element passes per weight an initializer draws (a normal draw costs about 10 ns here, a
+uniform one 3 ns); the orthogonal initializer adds its QR factorisation (:func:`draw_cost`)."""
+
+
+def activation_cost(name: str, elements: float, fn: float = 1, grad: float = 0) -> Cost:
+    """``fn`` evaluations of ``f`` and ``grad`` of ``f'`` over ``elements`` entries."""
+    f_passes, g_passes = ACTIVATION_PASSES[name]
+    return Cost(elementwise=elements * (fn * f_passes + grad * g_passes), calls=6 * (fn + grad))
+
+
+def draw_cost(cfg: MLPConfig, shape: tuple[int, int], times: float = 1) -> Cost:
+    """``times`` draws of one ``shape`` weight matrix with ``cfg``'s initializer (and its bias)."""
+    fan_in, fan_out = shape
+    madds = 0.0
+    if cfg.init == "orthogonal":  # Householder QR and forming Q: about 2·m·k² multiply-adds
+        big, small = max(fan_in, fan_out), min(fan_in, fan_out)
+        madds = 2.0 * big * small * small
+    return Cost(madds, DRAW_PASSES[cfg.init] * fan_in * fan_out + fan_out, 12) * times
+
+
+def product_cost(rows: int, inner: int, cols: int) -> Cost:
+    """One (rows × inner) by (inner × cols) product on the cores :mod:`gradviz.blas` gives it
+    (counted as multiply-adds per core)."""
+    madds = float(rows) * inner * cols
+    return Cost(madds=madds / blas_cores_for(madds), calls=1)
+
+
+PASS_WORK_ARRAYS = 12
+"""(N, n) arrays a pass holds besides the kept layers: h, z, the activation's temporaries,
+∂L/∂h, ∂L/∂z, ∂L/∂h_{l-1} and f'(z) going back, and a scratch array for statistics."""
+
+
+def pass_peak_bytes(cfg: MLPConfig, batch: int, plan: PassPlan) -> float:
+    """Peak bytes of :func:`streamed_pass` with ``plan``: the kept layers, the work arrays, and
+    the weights (every one if kept, else the few in use)."""
+    layer = batch * cfg.width * 8.0
+    weight = cfg.width * cfg.width * 8.0
+    weights = cfg.depth * weight if plan.keep_weights else 3 * weight
+    return len(plan.kept) * layer + PASS_WORK_ARRAYS * layer + weights + 2 * weight
+
+
+def pass_plan(cfg: MLPConfig, batch: int, budget: float) -> PassPlan:
+    """The :class:`PassPlan` of a ``batch``-sample pass within ``budget`` bytes: every layer
+    and weight kept if they fit; otherwise the faster (by :func:`pass_cost`) of keeping the
+    weights with fewer layers, or redrawing the weights to keep more layers, among those within
+    the budget. At least two
+    layers are always kept (:func:`min_slots`; then the pass may exceed the budget, as
+    :func:`pass_cost` says)."""
+    layer = batch * cfg.width * 8.0
+    everything = PassPlan(tuple(range(1, cfg.depth + 1)), True)
+    if pass_peak_bytes(cfg, batch, everything) <= budget:
+        return everything
+    plans = []
+    for keep_weights in (True, False):
+        spare = budget - pass_peak_bytes(cfg, batch, PassPlan((), keep_weights))
+        slots = max(min_slots(cfg.depth), int(spare // layer))
+        plans.append(PassPlan(checkpoints(cfg.depth, slots), keep_weights))
+    costs = [pass_cost(cfg, batch, plan) for plan in plans]
+    return min(
+        zip(plans, costs, strict=True),
+        key=lambda pc: (pc[1].peak_bytes > budget, pc[1].seconds, pc[1].peak_bytes),
+    )[0]
+
+
+def pass_cost(cfg: MLPConfig, batch: int, plan: PassPlan) -> Cost:
+    """What :func:`streamed_pass` costs: the forward and backward products (plus the
+    recomputed ones), the activation (``f`` going forward and for recomputed layers, ``f`` and
+    ``f'`` going back), the weight draws, and ``plan``'s peak memory."""
+    depth, width = cfg.depth, cfg.width
+    hidden = product_cost(batch, width, width)
+    first, last = product_cost(batch, cfg.in_dim, width), product_cost(batch, width, cfg.out_dim)
+    recomputed = plan.recomputed(depth)
+    products = (
+        first * 2  # forward, ∂L/∂W_1
+        + hidden * (3 * (depth - 1) + recomputed)
+        + last * 3
+    )
+    elements = float(batch * width)
+    act = activation_cost(cfg.activation, elements, fn=2 * depth + recomputed, grad=depth)
+    # bias (if any), ∂L/∂z, ∂L/∂b per layer; the bias again per recomputed layer
+    bias = 1.0 if cfg.sigma_b > 0 else 0.0
+    other = Cost(elementwise=elements * ((2 + bias) * depth + bias * recomputed), calls=8 * depth)
+    redraws = plan.draws(depth) - depth - 1
+    draws = (
+        draw_cost(cfg, (cfg.in_dim, width))
+        + draw_cost(cfg, (width, width), depth - 1 + redraws)
+        + draw_cost(cfg, (width, cfg.out_dim))
+    )
+    total = products + act + other + draws
+    return Cost(total.madds, total.elementwise, total.calls, pass_peak_bytes(cfg, batch, plan))

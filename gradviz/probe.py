@@ -15,6 +15,14 @@ binary cross-entropy loss, summarised layer by layer for the Initialization page
 
 :func:`zero_init_facts` and :func:`first_update_steps` state seed 001's zero-initialization
 claims as measured facts, the latter with a few steps of full-batch gradient descent.
+
+Memory. The pass is :func:`gradviz.mlp.streamed_pass`: every statistic is taken while its layer
+exists (:class:`_LayerRecorder`), and only as many layers and weights are kept as fit in
+:data:`gradviz.budget.COMPUTE_BYTES` (:func:`probe_plan`); the rest are recomputed or redrawn.
+At the page's largest network (100 layers of 512 units, 1024 samples) one layer's array is
+4.2 MB and one weight matrix 2.1 MB, so keeping them all would take 630 MB. The histograms bin
+every k-th sample beyond :data:`HIST_VALUES` values per layer; every other number uses the whole
+batch. :func:`probe_cost` says what a probe costs before it runs.
 """
 
 from __future__ import annotations
@@ -27,19 +35,38 @@ import numpy as np
 import pandas as pd
 
 from gradviz import diagnostics, losses, meanfield
-from gradviz.blas import single_threaded_blas
+from gradviz.blas import blas_threads_for
+from gradviz.budget import COMPUTE_BYTES, Cost
 from gradviz.datasets import make_dataset
+from gradviz.diagnostics import (
+    ACT_MEAN,
+    ACT_STD,
+    BIAS_GRAD_NORM,
+    DEAD,
+    GRAD_DATA_RATIO,
+    GRAD_H_NORM,
+    PRE_MEAN,
+    PRE_STD,
+    SATURATED,
+    WEIGHT_GRAD_NORM,
+)
 from gradviz.initializers import get_initializer
-from gradviz.mlp import MLPConfig, backward, forward, init_params, make_activation, param_grads
-from gradviz.numerics import Breakdown, find_breakdown, format_sci
-from gradviz.optim import Optimizer
-from gradviz.train import LOSS, SPEED, TrainResult
+from gradviz.mlp import (
+    MLPConfig,
+    PassPlan,
+    backward,
+    forward,
+    init_params,
+    make_activation,
+    pass_cost,
+    pass_plan,
+    streamed_pass,
+)
+from gradviz.numerics import Breakdown, find_breakdown, format_sci, norm
+from gradviz.train import LOSS, SPEED, WEIGHT_NORM, TrainConfig, TrainResult, train, train_cost
 
 Array = np.ndarray
 
-ACT_MEAN = diagnostics.ACT_MEAN
-ACT_STD = diagnostics.ACT_STD
-GRAD_H_NORM = diagnostics.GRAD_H_NORM
 MEASURED = "measured"
 PREDICTED = "mean-field"
 HIST_ACT = "activation h"
@@ -92,6 +119,8 @@ class ProbeResult:
         or ``None`` for a constant initialization (mean-field needs zero-mean weights).
     sigma_w2 : :math:`n\,\mathrm{Var}(W_l)` of the hidden layers.
     loss : the loss of the probed batch.
+    hist_rows : samples of the batch the histograms bin (every k-th one beyond
+        :data:`HIST_VALUES` values per layer, see :func:`hist_stride`).
     """
 
     config: ProbeConfig
@@ -104,6 +133,7 @@ class ProbeResult:
     depth_scale: meanfield.DepthScale | None
     sigma_w2: float
     loss: float
+    hist_rows: int = 0
 
     def measured(self, metric: str) -> Array:
         """(L,) measured values of ``metric`` (:data:`ACT_STD` or :data:`GRAD_H_NORM`)."""
@@ -119,17 +149,43 @@ class ProbeResult:
             return float(np.float64(g[0]) / np.float64(g[-1]))
 
 
-def distinct_units(h: Array) -> int:
+def _canonical(x: Array) -> Array:
+    """``x`` with -0.0 as 0.0 and every NaN as the same NaN, so equal values have equal bytes."""
+    with np.errstate(all="ignore"):
+        y = np.asarray(x, dtype=float) + 0.0
+    nan = np.isnan(y)
+    if nan.any():
+        y[nan] = np.nan
+    return y
+
+
+def distinct_units(h: Array, key_rows: int = 8) -> int:
     """Number of distinct columns of ``h`` (N, n): units that compute different functions on
     the batch.
 
-    Exact comparison of the columns' float64 bytes after mapping -0.0 to 0.0 (numerically
-    equal) and NaN to one value, so identical computations count once. Hashing the bytes is
-    linear in the size; ``np.unique(axis=0)`` sorts and was 30x slower on identical columns.
+    Exact: two columns count once iff their float64 values are equal on every sample (-0.0
+    equals 0.0, and NaN equals NaN, so identical computations count once). Columns are first
+    told apart by their bytes on the first ``key_rows`` samples, which already separates the
+    units of a random initialization without reading the rest of the layer; only columns that
+    agree there are compared on the whole batch.
     """
-    with np.errstate(all="ignore"):
-        cols = np.nan_to_num(np.asarray(h, dtype=float).T + 0.0, nan=np.inf)
-    return len({col.tobytes() for col in np.ascontiguousarray(cols)})
+    h = np.asarray(h, dtype=float)
+    head = _rows_as_bytes(h[:key_rows])
+    keys, inverse, counts = np.unique(head, return_inverse=True, return_counts=True)
+    if h.shape[0] <= key_rows or counts.max() == 1:
+        return len(keys)
+    count = int(np.sum(counts == 1))
+    for group in np.flatnonzero(counts > 1):
+        units = np.flatnonzero(inverse == group)
+        count += len(np.unique(_rows_as_bytes(h[key_rows:, units])))
+    return count
+
+
+def _rows_as_bytes(block: Array) -> Array:
+    """(n,) the columns of ``block`` (m, n), canonical (:func:`_canonical`), each as one
+    m·8-byte value that numpy compares and sorts bytewise."""
+    cols = np.ascontiguousarray(_canonical(block).T)
+    return cols.view(np.dtype((np.void, cols.shape[1] * 8))).ravel()
 
 
 def _layer_summary(arrays: list[Array], settled: Array | None = None) -> Array:
@@ -201,7 +257,9 @@ def shared_histograms(
     for layer, values in finite.items():
         if values.size == 0:
             continue
-        counts, _ = np.histogram(np.clip(values, -top, top), bins=edges)
+        # equal bins given as a count and a range take numpy's linear-time path (bins given as
+        # edges are found by sorting), with the same edges and counts
+        counts, _ = np.histogram(np.clip(values, -top, top), bins=bins, range=(-top, top))
         frames.append(
             pd.DataFrame(
                 {
@@ -235,7 +293,7 @@ def one_pass(cfg: ProbeConfig) -> tuple[dict, object, dict, Array, float]:
     net = cfg.network
     X, y = probe_batch(cfg)
     params = init_params(net)
-    with single_threaded_blas():
+    with blas_threads_for(cfg.batch * net.width * net.width):
         scores, cache = forward(params, X, net)
         loss, dscores = losses.loss_forward("bce", scores, y)
         grads = backward(dscores, cache)
@@ -264,43 +322,174 @@ def scaled_std(x: Array) -> float:
         return float(m * np.std(np.asarray(x) / m))
 
 
-def probe(cfg: ProbeConfig, histograms: bool = True) -> ProbeResult:
+HIST_VALUES = 2**14
+"""Values per layer and quantity that the histograms bin at most: beyond it they use every k-th
+sample of the batch (:func:`hist_stride`)."""
+
+
+def hist_stride(batch: int, width: int) -> int:
+    """Histograms use samples 0, k, 2k, ... of the batch, with the smallest k that keeps a layer
+    under :data:`HIST_VALUES` values (1, i.e. every sample, up to 256 × 64: the default)."""
+    return max(1, math.ceil(batch * width / HIST_VALUES))
+
+
+class _LayerRecorder:
+    """The probe's :class:`~gradviz.mlp.PassObserver`: every statistic of the page, per layer,
+    computed while the layer's arrays exist, in :mod:`gradviz.diagnostics`' definitions."""
+
+    def __init__(self, net: MLPConfig, details: bool, stride: int, grad_std: bool = False):
+        depth = net.depth
+        self.net = net
+        self.details = details
+        self.stride = stride
+        self.grad_std = np.full(depth, np.nan) if grad_std else None
+        self.hidden = {m: np.full(depth, np.nan) for m in diagnostics.HIDDEN_METRICS}
+        self.params = {m: np.full(depth + 1, np.nan) for m in diagnostics.PARAM_METRICS}
+        self.weight_norm = np.full(depth + 1, np.nan)
+        self.act_summary = np.ones(depth)  # see _layer_summary: 1.0 = finite with a non-zero
+        self.grad_summary = np.ones(depth)
+        self.distinct = np.zeros(depth if details else 0, dtype=int)
+        self.chosen = set(hist_layers(depth)) if details else set()
+        self.act_samples: dict[int, Array] = {}
+        self.grad_samples: dict[int, Array] = {}
+        self._scratch: Array | None = None
+
+    def _mean_and_std(self, x: Array) -> tuple[float, float]:
+        if self._scratch is None or self._scratch.shape != x.shape:
+            self._scratch = np.empty_like(x)
+        return diagnostics.mean_and_std(x, self._scratch)
+
+    def weights(self, layer: int, w: Array) -> None:
+        self.weight_norm[layer - 1] = norm(w)
+
+    def forward(self, layer: int, z: Array, h: Array) -> None:
+        k = layer - 1
+        pre_mean, pre_std = self._mean_and_std(z)
+        act_mean, act_std = self._mean_and_std(h)
+        # find_breakdown asks three things of a layer: a NaN? an inf? all zero? A finite mean
+        # rules out NaN and inf entries and a non-zero mean or std rules out all-zero, so the
+        # layer is read again only when its statistics leave the answer open.
+        if not (math.isfinite(act_mean) and (act_mean != 0 or act_std > 0)):
+            self.act_summary[k] = _layer_summary([h])[0]
+        if math.isinf(act_std):  # the squares overflowed: the scaled form is exact
+            act_std = scaled_std(h)
+        self.hidden[PRE_MEAN][k], self.hidden[PRE_STD][k] = pre_mean, pre_std
+        self.hidden[ACT_MEAN][k], self.hidden[ACT_STD][k] = act_mean, act_std
+        if self.details:
+            self.distinct[k] = distinct_units(h)
+            if layer in self.chosen:
+                self.act_samples[layer] = h[:: self.stride].copy()
+
+    def backward(
+        self, layer: int, slope: Array | None, dh: Array | None, dw: Array, db: Array
+    ) -> None:
+        k = layer - 1
+        w_grad = norm(dw)
+        self.params[WEIGHT_GRAD_NORM][k] = w_grad
+        self.params[BIAS_GRAD_NORM][k] = norm(db)
+        self.params[GRAD_DATA_RATIO][k] = diagnostics._ratio(w_grad, self.weight_norm[k])
+        if slope is None:
+            return
+        saturated, dead = diagnostics.saturated_and_dead(slope)
+        self.hidden[SATURATED][k] = saturated
+        self.hidden[DEAD][k] = dead
+        grad_norm = norm(dh)
+        if not (math.isfinite(grad_norm) and grad_norm > 0):
+            self.grad_summary[k] = _layer_summary([dh])[0]
+        if math.isinf(grad_norm):
+            grad_norm = scaled_norm(dh)
+        self.hidden[GRAD_H_NORM][k] = grad_norm
+        if self.grad_std is not None:
+            self.grad_std[k] = self._mean_and_std(dh)[1]
+        if layer in self.chosen:
+            self.grad_samples[layer] = dh[:: self.stride].copy()
+
+    def stats_frame(self) -> pd.DataFrame:
+        """DataFrame[layer, metric, value] in :func:`gradviz.diagnostics.layer_stats`' order."""
+        depth = self.net.depth
+        hidden = np.column_stack([self.hidden[m] for m in diagnostics.HIDDEN_METRICS])
+        params = np.column_stack([self.params[m] for m in diagnostics.PARAM_METRICS])
+        n_hidden, n_param = len(diagnostics.HIDDEN_METRICS), len(diagnostics.PARAM_METRICS)
+        return pd.DataFrame(
+            {
+                "layer": np.concatenate(
+                    [
+                        np.repeat(np.arange(1, depth + 1), n_hidden),
+                        np.repeat(np.arange(1, depth + 2), n_param),
+                    ]
+                ),
+                "metric": list(diagnostics.HIDDEN_METRICS) * depth
+                + list(diagnostics.PARAM_METRICS) * (depth + 1),
+                "value": np.concatenate([hidden.ravel(), params.ravel()]),
+            }
+        )
+
+
+def _replay(cfg: ProbeConfig, recorder: _LayerRecorder) -> float:
+    """Feed ``recorder`` from one dense pass (:func:`one_pass`, every layer kept): for networks
+    with batch norm or residual connections, which :func:`gradviz.mlp.streamed_pass` does not
+    run."""
+    net = cfg.network
+    params, cache, grads, _, loss = one_pass(cfg)
+    for layer in range(1, net.depth + 2):
+        recorder.weights(layer, params[f"W{layer}"])
+    for layer in range(1, net.depth + 1):
+        recorder.forward(layer, cache.z[layer - 1], cache.h[layer])
+    last = net.depth + 1
+    recorder.backward(last, None, None, grads[f"W{last}"], grads[f"b{last}"])
+    for layer in range(net.depth, 0, -1):
+        recorder.backward(
+            layer,
+            cache.slope[layer - 1],
+            grads["dh"][layer - 1],
+            grads[f"W{layer}"],
+            grads[diagnostics.bias_key(net, layer)],
+        )
+    return loss
+
+
+def probe(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUTE_BYTES) -> ProbeResult:
     """Run one forward/backward pass at initialization and summarise it (see the module doc).
 
-    ``histograms=False`` skips the histograms and the symmetry count (for timing the core).
-    BLAS runs single-threaded (:func:`gradviz.blas.single_threaded_blas`): the
-    products and norms are small, and a contended thread pool made them 5-10x slower.
+    The pass keeps at most ``budget`` bytes of arrays (:func:`probe_plan`): per-layer statistics
+    are taken as the layers go by, and layers that do not fit are recomputed going back
+    (:func:`gradviz.mlp.streamed_pass`). ``histograms=False`` skips the histograms and the
+    symmetry count (for timing the core). Products of 256 × 128 × 128 and more use every BLAS
+    thread, smaller ones one (:func:`gradviz.blas.blas_threads_for`).
     """
-    with single_threaded_blas():
-        return _probe(cfg, histograms)
-
-
-def _probe(cfg: ProbeConfig, histograms: bool) -> ProbeResult:
     net = cfg.network
-    params, cache, grads, X, loss = one_pass(cfg)
-    stats = diagnostics.layer_stats(params, cache, grads, net)
+    with blas_threads_for(cfg.batch * net.width * net.width):
+        return _probe(cfg, histograms, budget)
 
-    hidden = stats["layer"].to_numpy() <= net.depth
-    metric, value = stats["metric"].to_numpy(), stats["value"].to_numpy(dtype=float)
-    act_mean, act_std, grad_norm = (
-        value[hidden & (metric == name)] for name in (ACT_MEAN, ACT_STD, GRAD_H_NORM)
+
+def _record(
+    cfg: ProbeConfig, details: bool, budget: float, grad_std: bool = False
+) -> tuple[_LayerRecorder, float]:
+    """One pass of ``cfg``'s network on its batch, seen by a :class:`_LayerRecorder`; and the
+    loss. Streamed within ``budget`` bytes, or dense for batch norm and residual networks."""
+    net = cfg.network
+    X, y = probe_batch(cfg)
+    recorder = _LayerRecorder(net, details, hist_stride(cfg.batch, net.width), grad_std)
+    plan = probe_plan(cfg, budget)
+    if plan is None:
+        return recorder, _replay(cfg, recorder)
+    loss = streamed_pass(
+        net, X, lambda scores: losses.loss_forward("bce", scores, y), plan, recorder
     )
-    # find_breakdown asks three things of a layer: a NaN? an inf? all zero? The statistics
-    # answer them for most layers without reading the layer again: a finite mean rules out NaN
-    # and inf entries and a non-zero mean or std rules out all-zero; a finite non-zero norm
-    # rules out all three.
-    act_settled = np.isfinite(act_mean) & ((act_mean != 0) | (act_std > 0))
-    grad_settled = np.isfinite(grad_norm) & (grad_norm > 0)
-    forward_breakdown = find_breakdown(_layer_summary(cache.h[1:], act_settled))
-    back = find_breakdown(_layer_summary(grads["dh"][::-1], grad_settled[::-1]))
+    return recorder, loss
+
+
+def _probe(cfg: ProbeConfig, histograms: bool, budget: float) -> ProbeResult:
+    net = cfg.network
+    X, _ = probe_batch(cfg)
+    recorder, loss = _record(cfg, histograms, budget)
+    stats = recorder.stats_frame()
+    act_std, grad_norm = recorder.hidden[ACT_STD], recorder.hidden[GRAD_H_NORM]
+    forward_breakdown = find_breakdown(recorder.act_summary)
+    back = find_breakdown(recorder.grad_summary[::-1])
     backward_breakdown = (
         back if back.ok else Breakdown(net.depth - 1 - back.index, back.kind, back.where)
     )
-    # A sum of squares overflows once entries pass ~1e154: redo those layers scaled.
-    for k in np.flatnonzero(np.isinf(act_std)):
-        act_std[k] = scaled_std(cache.h[k + 1])
-    for k in np.flatnonzero(np.isinf(grad_norm)):
-        grad_norm[k] = scaled_norm(grads["dh"][k])
     layers = np.arange(1, net.depth + 1)
     frames = [
         _curve(layers, ACT_STD, MEASURED, act_std),
@@ -324,29 +513,27 @@ def _probe(cfg: ProbeConfig, histograms: bool) -> ProbeResult:
         scale = meanfield.depth_scale(sw2, sb2, act)
 
     if histograms:
-        chosen = hist_layers(net.depth)
         hist = pd.concat(
             [
-                shared_histograms({k: cache.h[k] for k in chosen}, HIST_ACT, cfg.bins),
-                shared_histograms({k: grads["dh"][k - 1] for k in chosen}, HIST_GRAD, cfg.bins),
+                shared_histograms(recorder.act_samples, HIST_ACT, cfg.bins),
+                shared_histograms(dict(sorted(recorder.grad_samples.items())), HIST_GRAD, cfg.bins),
             ],
             ignore_index=True,
         )
-        distinct = np.array([distinct_units(h) for h in cache.h[1:]])
     else:
         hist = pd.DataFrame(columns=["layer", "quantity", "bin_start", "bin_end", "fraction"])
-        distinct = np.zeros(0, dtype=int)
     return ProbeResult(
         config=cfg,
         stats=stats,
         curves=pd.concat(frames, ignore_index=True),
         histograms=hist,
-        distinct=distinct,
+        distinct=recorder.distinct,
         forward_breakdown=forward_breakdown,
         backward_breakdown=backward_breakdown,
         depth_scale=scale,
         sigma_w2=sw2,
         loss=float(loss),
+        hist_rows=len(range(0, cfg.batch, recorder.stride)),
     )
 
 
@@ -368,21 +555,39 @@ class ZeroInitFacts:
     distinct: tuple[int, ...]
 
 
-def zero_init_facts(cfg: ProbeConfig) -> ZeroInitFacts:
-    """Run one pass of ``cfg`` and list which gradients are exactly zero (seed 001's claims).
+def zero_init_facts(cfg: ProbeConfig, result: ProbeResult | None = None) -> ZeroInitFacts:
+    """Which gradients of one pass of ``cfg`` are exactly zero (seed 001's claims), read off the
+    probe's statistics: a gradient is exactly 0 everywhere iff its norm is 0 (the norm is exact,
+    :func:`gradviz.numerics.norm`; NaN counts as non-zero). ``result``: the probe of ``cfg``,
+    if already computed.
 
     Zero weights with ReLU: every hidden :math:`h_l = \\mathrm{ReLU}(0) = 0`, so every weight
     gradient :math:`h_{l-1}^\\top\\,\\partial L/\\partial z_l` is 0 and only the output bias moves.
     Zero weights with sigmoid: :math:`h_L = 1/2 \\ne 0`, so only the last layer's weights get a
     gradient at the first step.
     """
-    _, cache, all_grads, _, _ = one_pass(cfg)
-    grads = param_grads(all_grads)
-    names = sorted(grads, key=lambda k: (int(k[1:]), k[0]))
+    result = probe(cfg) if result is None else result
+    net = cfg.network
+    stats = result.stats
+    norms = {
+        metric: stats[stats.metric == metric].sort_values("layer")["value"].to_numpy()
+        for metric in (WEIGHT_GRAD_NORM, BIAS_GRAD_NORM)
+    }
+    zero_weights, nonzero = [], []
+    for layer in range(1, net.depth + 2):
+        for name, value in (
+            (f"W{layer}", norms[WEIGHT_GRAD_NORM][layer - 1]),
+            (diagnostics.bias_key(net, layer), norms[BIAS_GRAD_NORM][layer - 1]),
+        ):
+            if value == 0:
+                if name.startswith("W"):
+                    zero_weights.append(name)
+            else:
+                nonzero.append(name)
     return ZeroInitFacts(
-        zero_weight_grads=tuple(k for k in names if k.startswith("W") and not np.any(grads[k])),
-        nonzero_grads=tuple(k for k in names if np.any(grads[k])),
-        distinct=tuple(distinct_units(h) for h in cache.h[1:]),
+        zero_weight_grads=tuple(zero_weights),
+        nonzero_grads=tuple(nonzero),
+        distinct=tuple(int(d) for d in result.distinct),
     )
 
 
@@ -402,37 +607,56 @@ class UpdateOrder:
     loss: Array = field(repr=False)
 
 
-def first_update_steps(cfg: ProbeConfig, steps: int = 10, lr: float = 0.5) -> UpdateOrder:
+def first_update_config(cfg: ProbeConfig, steps: int = 10, lr: float = 0.5) -> TrainConfig:
+    """The training run of :func:`first_update_steps`: full-batch SGD on the probing batch."""
+    if not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 10_000:
+        raise ValueError(f"steps must be an integer from 1 to 10000, got {steps!r}")
+    return TrainConfig(
+        mlp=cfg.network,
+        dataset=cfg.dataset,
+        n=cfg.batch,
+        noise=0.1,
+        data_seed=cfg.data_seed,
+        steps=int(steps),
+        lr=lr,
+    )
+
+
+def first_update_steps(
+    cfg: ProbeConfig, steps: int = 10, lr: float = 0.5, progress=None
+) -> UpdateOrder:
     r"""Full-batch gradient descent on the probing batch for ``steps`` updates; when did each
     layer's weights first become non-zero, and how many distinct units does each layer keep?
 
     Meant for the zero initialization with :math:`\phi(0) \ne 0` (seed 001): the output layer
     moves at step 1, and each further step wakes one more layer towards the input, while the
-    units of a layer stay identical. Uses :func:`gradviz.mlp.forward` / ``backward`` and
-    :class:`gradviz.optim.Optimizer` (SGD), with single-threaded BLAS like :func:`probe`.
+    units of a layer stay identical. A run of :func:`gradviz.train.train`
+    (:func:`first_update_config`): :math:`W_l` is non-zero at step t iff its norm
+    :math:`\lVert W_l\rVert` recorded at step t is (the norm is exact). ``progress`` as in
+    ``train``.
     """
-    if not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 10_000:
-        raise ValueError(f"steps must be an integer from 1 to 10000, got {steps!r}")
-    net = cfg.network
-    X, y = probe_batch(cfg)
-    params = init_params(net)
-    opt = Optimizer("sgd", lr=lr)
-    first = np.full(net.depth + 1, np.nan)
-    loss_curve = np.empty(steps + 1)
-    with single_threaded_blas():
-        for t in range(steps + 1):
-            for k in np.flatnonzero(np.isnan(first)):
-                if np.any(params[f"W{k + 1}"]):
-                    first[k] = t
-            scores, cache = forward(params, X, net)
-            loss_curve[t], dscores = losses.loss_forward("bce", scores, y)
-            if t < steps:
-                opt.step(params, param_grads(backward(dscores, cache)))
-    distinct = tuple(distinct_units(params[f"W{k}"]) for k in range(1, net.depth + 1))
-    return UpdateOrder(first_step=first, distinct=distinct, loss=loss_curve)
+    run = train(first_update_config(cfg, steps, lr), progress)
+    norms = run.layer_metric(WEIGHT_NORM)  # (steps run, L + 1), before each step's update
+    moved = ~(norms == 0)  # NaN weights have moved too
+    first = np.where(moved.any(axis=0), np.argmax(moved, axis=0), np.nan).astype(float)
+    depth = cfg.network.depth
+    distinct = tuple(distinct_units(run.final_params[f"W{k}"]) for k in range(1, depth + 1))
+    return UpdateOrder(first_step=first, distinct=distinct, loss=run.metric(LOSS))
 
 
 GB_INITS = ("standard_uniform", "xavier_uniform")
+
+
+def glorot_bengio_configs(width: int, batch: int, seed: int, depth: int = 5):
+    """The two probes of :func:`glorot_bengio`: ``{initializer: ProbeConfig}``."""
+    return {
+        name: ProbeConfig(
+            mlp=MLPConfig(depth=depth, width=width, activation="tanh", init=name, seed=seed),
+            batch=batch,
+            data_seed=seed,
+        )
+        for name in GB_INITS
+    }
 
 
 def glorot_bengio(
@@ -445,27 +669,37 @@ def glorot_bengio(
     Returns
     -------
     hist : DataFrame[init, layer, quantity, bin_start, bin_end, fraction], one shared range per
-        quantity across both initializations.
+        quantity across both initializations; beyond :data:`HIST_VALUES` values per layer the
+        histograms bin every k-th sample (:func:`hist_stride`).
     summary : DataFrame[init, layer, act_std, grad_std]: std of :math:`h_l` and of
-        :math:`\partial L/\partial h_l` per layer.
+        :math:`\partial L/\partial h_l` per layer, over the whole batch.
     """
     passes = {}
-    for name in GB_INITS:
-        net = MLPConfig(depth=depth, width=width, activation="tanh", init=name, seed=seed)
-        _, cache, grads, _, _ = one_pass(ProbeConfig(mlp=net, batch=batch, data_seed=seed))
-        passes[name] = (cache.h[1:], grads["dh"])
+    for name, cfg in glorot_bengio_configs(width, batch, seed, depth).items():
+        with blas_threads_for(batch * width * width):
+            recorder, _ = _record(cfg, True, COMPUTE_BYTES, grad_std=True)
+        passes[name] = recorder
     frames, rows = [], []
-    for index, quantity in ((0, HIST_ACT), (1, HIST_GRAD)):
-        top = histogram_range([a for p in passes.values() for a in p[index]])
-        for name, arrays in passes.items():
-            by_layer = dict(enumerate(arrays[index], start=1))
+    for quantity, samples_of in (
+        (HIST_ACT, lambda r: r.act_samples),
+        (HIST_GRAD, lambda r: r.grad_samples),
+    ):
+        top = histogram_range([a for r in passes.values() for a in samples_of(r).values()])
+        for name, recorder in passes.items():
+            by_layer = dict(sorted(samples_of(recorder).items()))
             frames.append(
                 shared_histograms(by_layer, quantity, bins, top=top).assign(init=label(name))
             )
-    for name, (hs, dhs) in passes.items():
-        with np.errstate(all="ignore"):
-            for layer, (h, dh) in enumerate(zip(hs, dhs, strict=True), start=1):
-                rows.append((label(name), layer, float(np.std(h)), float(np.std(dh))))
+    for name, recorder in passes.items():
+        for layer in range(1, depth + 1):
+            rows.append(
+                (
+                    label(name),
+                    layer,
+                    float(recorder.hidden[ACT_STD][layer - 1]),
+                    float(recorder.grad_std[layer - 1]),
+                )
+            )
     summary = pd.DataFrame(rows, columns=["init", "layer", "act_std", "grad_std"])
     return pd.concat(frames, ignore_index=True), summary
 
@@ -661,17 +895,30 @@ def explain_glorot_bengio(summary: pd.DataFrame, width: int) -> str:
     return "\n".join(lines)
 
 
-def explain_phase(result: ProbeResult, act_label: str, boundary: pd.DataFrame, depth: int) -> str:
-    """Where the network sits on the phase diagram, with the edge of chaos at σ_b² = 0."""
+def explain_phase(
+    scale: meanfield.DepthScale | None,
+    sigma_w2: float,
+    act_label: str,
+    boundary: pd.DataFrame,
+    depth: int,
+) -> str:
+    """Where the network (σ_w², its :class:`~gradviz.meanfield.DepthScale`, ``None`` for a
+    constant initialization) sits on the phase diagram, with the edge of chaos at σ_b² = 0."""
     edge = boundary.loc[np.isclose(boundary["sigma_b2"], 0.0), "sigma_w2"]
     text = f"The black line is the edge of chaos χ₁ = 1 for {act_label}" + (
         f" (σ_w² = {edge.iloc[0]:.3g} at σ_b² = 0)." if len(edge) else "."
     )
-    scale = result.depth_scale
     if scale is None:
         return text + " A constant initialization is not zero-mean, so it has no place here."
+    if not math.isfinite(scale.xi):
+        return text + (
+            f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, exactly "
+            "at the edge of chaos, where the depth scale ξ = 1/|ln χ₁| is undefined (∞): the "
+            "gradient neither vanishes nor explodes exponentially, so mean-field theory sets no "
+            f"trainable-depth limit for your L = {depth}."
+        )
     return text + (
-        f" Your network: σ_w² = {result.sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, "
+        f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, "
         f"{scale.phase} phase, ξ = {format_sci(scale.xi)}, trainable depth ≈ 6ξ = "
         f"{format_sci(scale.trainable_depth)} layers against your L = {depth}."
     )
@@ -684,3 +931,87 @@ def multiply_adds(cfg: ProbeConfig, passes: int = 1) -> int:
     dims = [net.in_dim] + [net.width] * net.depth + [net.out_dim]
     per_pass = sum(3 * cfg.batch * a * b for a, b in pairwise(dims))
     return passes * per_pass
+
+
+# ----------------------------------------------------------------------------- cost models
+
+
+def probe_plan(cfg: ProbeConfig, budget: float = COMPUTE_BYTES) -> PassPlan | None:
+    """What the probe's pass keeps in memory (:func:`gradviz.mlp.pass_plan` within ``budget``
+    bytes, less the histogram samples); ``None`` for batch norm or residual networks, which
+    the probe runs densely (every layer kept)."""
+    net = cfg.network
+    if net.batchnorm or net.residual:
+        return None
+    return pass_plan(net, cfg.batch, budget - _sample_bytes(cfg))
+
+
+def _sample_bytes(cfg: ProbeConfig) -> float:
+    rows = len(range(0, cfg.batch, hist_stride(cfg.batch, cfg.network.width)))
+    return 2.0 * MAX_HIST_LAYERS * rows * cfg.network.width * 8
+
+
+def dense_pass_cost(cfg: ProbeConfig) -> Cost:
+    """:func:`one_pass`: every layer's z, h, f'(z), ∂L/∂h and ∂L/∂z kept, and the weights and
+    their gradients (batch norm adds about half again)."""
+    net = cfg.network
+    layer = cfg.batch * net.width * 8.0
+    weights = net.depth * net.width * net.width * 8.0
+    plan = PassPlan(tuple(range(1, net.depth + 1)), True)
+    work = pass_cost(net, cfg.batch, plan) * (1.5 if net.batchnorm else 1.0)
+    peak = 5 * net.depth * layer * (1.4 if net.batchnorm else 1.0) + 2 * weights
+    return Cost(work.madds, work.elementwise, work.calls, peak)
+
+
+def recorder_cost(cfg: ProbeConfig, details: bool = True) -> Cost:
+    """:class:`_LayerRecorder`'s statistics: per hidden layer the mean and std of z and h, the
+    norm of ∂L/∂h, the saturated and dead checks (about 12 element passes in all) and the norms
+    of W and its gradient; with ``details`` the symmetry count's keys and the histogram
+    samples."""
+    net = cfg.network
+    elements = float(cfg.batch * net.width) * net.depth
+    weights = float(net.width * net.width) * net.depth * 3
+    calls = 60 * net.depth + (25 * net.depth if details else 0)
+    return Cost(elementwise=12 * elements + weights, calls=calls)
+
+
+def histogram_cost(cfg: ProbeConfig) -> Cost:
+    """Quantiles and histograms of at most :data:`MAX_HIST_LAYERS` sampled layers per quantity
+    (a partial sort is about 20 passes over its values), and their DataFrames."""
+    rows = len(range(0, cfg.batch, hist_stride(cfg.batch, cfg.network.width)))
+    values = 2.0 * min(cfg.network.depth, MAX_HIST_LAYERS) * rows * cfg.network.width
+    return Cost(elementwise=30 * values, calls=2 * MAX_HIST_LAYERS * 120)
+
+
+MEANFIELD_CALLS_PER_LAYER = 40
+"""Numpy calls of :func:`gradviz.meanfield.predict_layers` per layer (one quadrature of the
+variance map on a few hundred nodes), measured."""
+SUMMARY_CALLS = 3000
+"""The depth scale's fixed-point iteration and the result's DataFrames, measured."""
+
+
+def probe_cost(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUTE_BYTES) -> Cost:
+    """What :func:`probe` costs (time on the reference machine and peak memory), from the
+    configuration alone: the pass (streamed within ``budget``, :func:`probe_plan`), the
+    per-layer statistics, the mean-field curves and, with ``histograms``, the histograms and
+    the symmetry count."""
+    net = cfg.network
+    plan = probe_plan(cfg, budget)
+    work = dense_pass_cost(cfg) if plan is None else pass_cost(net, cfg.batch, plan)
+    work = work + recorder_cost(cfg, histograms)
+    if histograms:
+        work = work + histogram_cost(cfg) + Cost(peak_bytes=work.peak_bytes + _sample_bytes(cfg))
+    return work + Cost(calls=MEANFIELD_CALLS_PER_LAYER * net.depth + SUMMARY_CALLS)
+
+
+def glorot_bengio_cost(width: int, batch: int, depth: int = 5) -> Cost:
+    """:func:`glorot_bengio`: two probes of a tanh network (with the std of ∂L/∂h, 4 more
+    passes per layer) and their histograms."""
+    configs = glorot_bengio_configs(width, batch, 0, depth).values()
+    one = [probe_cost(c) + Cost(elementwise=4.0 * batch * width * depth) for c in configs]
+    return one[0] + one[1]
+
+
+def first_update_cost(cfg: ProbeConfig, steps: int = 10) -> Cost:
+    """:func:`first_update_steps`: a training run (:func:`gradviz.train.train_cost`)."""
+    return train_cost(first_update_config(cfg, steps))

@@ -41,12 +41,24 @@ import numpy as np
 import pandas as pd
 
 from gradviz import losses
-from gradviz.blas import single_threaded_blas
+from gradviz.blas import blas_threads_for
+from gradviz.budget import Cost
 from gradviz.datasets import DATASETS, make_dataset
 from gradviz.diagnostics import bias_key, dead_fraction
-from gradviz.mlp import MLPConfig, backward, forward, init_params, param_grads, predict_scores
-from gradviz.numerics import norms
-from gradviz.optim import CLIPPING, OPTIMIZERS, Optimizer, clip
+from gradviz.layers import activation_forward, batchnorm_backward, batchnorm_forward
+from gradviz.mlp import (
+    BN_EPS,
+    MLPConfig,
+    activation_cost,
+    draw_cost,
+    init_params,
+    layer_shapes,
+    make_activation,
+    predict_scores,
+    product_cost,
+)
+from gradviz.numerics import norm
+from gradviz.optim import CLIPPING, OPTIMIZERS, Optimizer
 
 Array = np.ndarray
 
@@ -171,20 +183,138 @@ class TrainResult:
         return wide.to_numpy(dtype=float)
 
 
+class _FlatParams:
+    """Every parameter of a network side by side in one float64 array, and the dict of views
+    the layers use (``"W1"`` ... are reshaped slices of it).
+
+    Weights come first (W_1 .. W_{L+1}), then biases, then batch-norm scales and shifts, so a
+    training step computes the norms of all parameters, gradients and updates with two numpy
+    calls each (:meth:`norms`) and updates them all with one or two.
+    """
+
+    def __init__(self, params: dict[str, Array]) -> None:
+        order = sorted(params, key=lambda k: (_KIND_ORDER[k.rstrip("0123456789")], _layer(k)))
+        sizes = [params[k].size for k in order]
+        self.keys = order
+        self.offsets = np.concatenate([[0], np.cumsum(sizes)[:-1]]).astype(np.intp)
+        self.sizes = np.array(sizes, dtype=float)
+        self.flat = np.empty(int(sum(sizes)))
+        self.views: dict[str, Array] = {}
+        for key, start, size in zip(order, self.offsets, sizes, strict=True):
+            view = self.flat[start : start + size].reshape(params[key].shape)
+            view[...] = params[key]
+            self.views[key] = view
+        self.weights_end = int(sum(p.size for k, p in params.items() if k.startswith("W")))
+
+    def like(self) -> tuple[Array, dict[str, Array]]:
+        """A zero flat array of the same layout and its dict of views."""
+        flat = np.zeros_like(self.flat)
+        return flat, {
+            k: flat[s : s + v.size].reshape(v.shape)
+            for k, s, v in zip(self.keys, self.offsets, self.views.values(), strict=True)
+        }
+
+    def norms(self, flat: Array, scratch: Array) -> Array:
+        r"""(P,) ‖parameter‖ of a flat array of this layout, in :attr:`keys` order: per-parameter
+        sums of squares (``scratch``: an array of ``flat``'s size to square into), with
+        :func:`gradviz.numerics.norm`'s exact scaled form for the rare parameter whose sum of
+        squares left the normal float range (0, overflow, inf or NaN)."""
+        squares = np.add.reduceat(np.multiply(flat, flat, out=scratch), self.offsets)
+        out = np.sqrt(squares)
+        if not (squares.min() > 1e-290 and squares.max() < 1e300):  # NaN fails both
+            for k in np.flatnonzero(~((squares > 1e-290) & (squares < 1e300))):
+                start = self.offsets[k]
+                out[k] = norm(flat[start : start + int(self.sizes[k])])
+        return out
+
+
+_KIND_ORDER = {"W": 0, "b": 1, "gamma": 2, "beta": 3}
+
+
+def _layer(key: str) -> int:
+    return int(key.lstrip("Wbgamet"))
+
+
+def _forward(params, X, net, act, buffers) -> tuple[Array, list, list, list]:
+    """Training-mode :func:`gradviz.mlp.forward` into preallocated pre-activations: the same
+    operations, so the same numbers. Returns ``(scores, h, slopes, bn_caches)``."""
+    h = X
+    hs, slopes, bn_caches = [X], [], []
+    for layer in range(1, net.depth + 1):
+        z = np.matmul(h, params[f"W{layer}"], out=buffers[layer - 1])
+        np.add(z, params[f"b{layer}"], out=z)
+        if net.batchnorm:
+            z, bn = batchnorm_forward(z, params[f"gamma{layer}"], params[f"beta{layer}"], BN_EPS)
+            bn_caches.append(bn)
+        value, (_, slope) = activation_forward(z, act)
+        if net.is_residual(layer):
+            value = np.add(h, value, out=value)
+        hs.append(value)
+        slopes.append(slope)
+        h = value
+    last = net.depth + 1
+    scores = np.add(np.matmul(h, params[f"W{last}"]), params[f"b{last}"])
+    return scores, hs, slopes, bn_caches
+
+
+def _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers) -> None:
+    """Training-mode :func:`gradviz.mlp.backward`, writing each parameter's gradient into
+    ``grads`` (views of one flat array): the same operations, so the same numbers."""
+    depth = net.depth
+    last = depth + 1
+    np.matmul(hs[depth].T, dscores, out=grads[f"W{last}"])
+    np.sum(dscores, axis=0, out=grads[f"b{last}"])
+    dh = np.matmul(dscores, params[f"W{last}"].T, out=dh_buffers[0])
+    for layer in range(depth, 0, -1):
+        dz = np.multiply(dh, slopes[layer - 1], out=dh_buffers[2])
+        if net.batchnorm:
+            da, grads[f"gamma{layer}"][...], grads[f"beta{layer}"][...] = batchnorm_backward(
+                dz, bn_caches[layer - 1]
+            )
+        else:
+            da = dz
+        np.matmul(hs[layer - 1].T, da, out=grads[f"W{layer}"])
+        np.sum(da, axis=0, out=grads[f"b{layer}"])
+        if layer == 1:  # ∂L/∂X is never needed
+            break
+        spare = dh_buffers[1] if dh is dh_buffers[0] else dh_buffers[0]
+        dh_prev = np.matmul(da, params[f"W{layer}"].T, out=spare)
+        if net.is_residual(layer):
+            dh_prev += dh
+        dh = dh_prev
+
+
 def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> TrainResult:
     """Train ``cfg.network`` on ``cfg``'s data set and record every step (see module doc).
 
     progress : optional ``callable(fraction)`` called about 50 times with a value in [0, 1].
+
+    Every parameter lives in one flat array (:class:`_FlatParams`), so the norms, penalties,
+    clipping and updates of a step are a few numpy calls; the matrix products use one BLAS
+    thread or all of them by their size (:func:`gradviz.blas.blas_threads_for`).
     """
     net = cfg.network
     X, y = cfg.data()
-    params = init_params(net)
+    flat = _FlatParams(init_params(net))
+    params = flat.views
+    grad_flat, grads = flat.like()
+    update = np.zeros_like(flat.flat)
     opt = Optimizer(cfg.optimizer, lr=cfg.lr)
+    act = make_activation(net.activation, net.act_params)
     batch_rng = np.random.default_rng([net.seed, cfg.data_seed, 7])
     full_batch = cfg.batch_size == 0 or cfg.batch_size >= cfg.n
+    rows = cfg.n if full_batch else cfg.batch_size
     depth, n_layers, total = net.depth, net.depth + 1, cfg.steps + 1
-    weight_keys = [f"W{layer}" for layer in range(1, n_layers + 1)]
     bias_keys = [bias_key(net, layer) for layer in range(1, n_layers + 1)]
+    weight_index = np.arange(n_layers)  # weights come first in the flat layout
+    bias_index = np.array([flat.keys.index(k) for k in bias_keys])
+    node_start = int(flat.offsets[bias_index[0]])
+    node_end = node_start + depth * net.width
+    z_buffers = np.empty((depth, rows, net.width))
+    dh_buffers = [np.empty((rows, net.width)) for _ in range(3)]
+    scratch = np.empty_like(flat.flat)
+    # Plain SGD applies -η g: its update norms are η times the gradient norms.
+    scaled_grad = cfg.optimizer == "sgd" and cfg.clip == "none"
 
     scalars = {name: np.full(total, np.nan) for name in HISTORY_METRICS}
     per_layer = {name: np.full((total, n_layers), np.nan) for name in LAYER_METRICS}
@@ -192,7 +322,7 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
     diverged_step = None
     report_every = max(1, -(-total // 50))  # ceil: at most 50 reports
 
-    with np.errstate(all="ignore"), single_threaded_blas():
+    with np.errstate(all="ignore"), blas_threads_for(rows * net.width * net.width):
         t = 0
         for t in range(total):
             if full_batch:
@@ -200,40 +330,37 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             else:
                 idx = batch_rng.choice(cfg.n, size=cfg.batch_size, replace=False)
                 Xb, yb = X[idx], y[idx]
-            scores, cache = forward(params, Xb, net)
+            scores, hs, slopes, bn_caches = _forward(params, Xb, net, act, z_buffers)
             loss, dscores = losses.loss_forward(cfg.loss, scores, yb)
-            grads = param_grads(backward(dscores, cache))
+            _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers)
+            weights = flat.flat[: flat.weights_end]
+            p_norms = flat.norms(flat.flat, scratch)
+            w_norms = p_norms[weight_index]
             if cfg.l1 > 0:
-                penalty, pen_grads = losses.l1_penalty(params, cfg.l1)
-                loss += penalty
-                for k, g in pen_grads.items():
-                    grads[k] = grads[k] + g
+                loss += float(cfg.l1 * np.abs(weights).sum())
+                grad_flat[: flat.weights_end] += cfg.l1 * np.sign(weights)
             if cfg.l2 > 0:
-                penalty, pen_grads = losses.l2_penalty(params, cfg.l2)
-                loss += penalty
-                for k, g in pen_grads.items():
-                    grads[k] = grads[k] + g
+                loss += float(0.5 * cfg.l2 * np.dot(w_norms, w_norms))
+                grad_flat[: flat.weights_end] += cfg.l2 * weights
 
-            p_norms = dict(zip(params, norms(params.values()), strict=True))
-            w_norms = np.array([p_norms[k] for k in weight_keys])
-            param_norm = math.sqrt(sum(v * v for v in p_norms.values()))
-            b_grad = [grads[k] for k in bias_keys]
+            param_norm = math.sqrt(float(np.dot(p_norms, p_norms)))
+            g_norms = flat.norms(grad_flat, scratch)
             scalars[LOSS][t] = loss
             scalars[ACCURACY][t] = losses.accuracy(cfg.loss, scores, yb)
-            g_norms = dict(zip(grads, norms(grads.values()), strict=True))
-            scalars[GRAD_NORM][t] = math.sqrt(sum(v * v for v in g_norms.values()))
+            scalars[GRAD_NORM][t] = math.sqrt(float(np.dot(g_norms, g_norms)))
             scalars[WEIGHTS_NORM][t] = math.sqrt(float(np.dot(w_norms, w_norms)))
-            scalars[MIN_NODE_GRAD][t] = min(float(np.abs(g).min()) for g in b_grad[:depth])
-            per_layer[SPEED][t] = [g_norms[k] for k in bias_keys]
+            scalars[MIN_NODE_GRAD][t] = float(np.abs(grad_flat[node_start:node_end]).min())
+            per_layer[SPEED][t] = g_norms[bias_index]
             per_layer[WEIGHT_NORM][t] = w_norms
-            per_layer[BIAS_MEAN][t] = [params[k].sum() / params[k].size for k in bias_keys]
+            sums = np.add.reduceat(flat.flat, flat.offsets)
+            per_layer[BIAS_MEAN][t] = sums[bias_index] / flat.sizes[bias_index]
             # a positive minimum slope means no dead unit, 4x cheaper to check than a count
-            per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in cache.slope]
+            per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in slopes]
 
             for quantity, ok in (
-                ("loss", np.isfinite(loss)),
-                ("gradient", np.isfinite(scalars[GRAD_NORM][t])),
-                ("weights", np.isfinite(param_norm)),
+                ("loss", math.isfinite(loss)),
+                ("gradient", math.isfinite(scalars[GRAD_NORM][t])),
+                ("weights", math.isfinite(param_norm)),
             ):
                 if not ok:
                     first_bad.setdefault(quantity, t)
@@ -245,12 +372,18 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             if t == cfg.steps:
                 break
 
-            updates = opt.step(params, clip(grads, cfg.clip, cfg.clip_threshold))
-            all_u = dict(zip(updates, norms(updates.values()), strict=True))
-            per_layer[UPDATE_DATA][t] = np.array([all_u[k] for k in weight_keys]) / w_norms
-            all_norm = math.sqrt(sum(v * v for v in all_u.values()))
+            if cfg.clip == "value":
+                np.clip(grad_flat, -cfg.clip_threshold, cfg.clip_threshold, out=grad_flat)
+            elif cfg.clip == "norm":
+                g_total = float(norm(g_norms))
+                if np.isfinite(g_total) and g_total > cfg.clip_threshold:
+                    grad_flat *= cfg.clip_threshold / g_total
+            opt.step_flat(flat.flat, grad_flat, update)
+            u_norms = cfg.lr * g_norms if scaled_grad else flat.norms(update, scratch)
+            per_layer[UPDATE_DATA][t] = u_norms[weight_index] / w_norms
             # numpy division: 0/0 = NaN and x/0 = inf as data (all-zero init), not an exception
-            scalars[UPDATE_RATIO][t] = np.float64(all_norm) / np.float64(param_norm)
+            u_total = math.sqrt(float(np.dot(u_norms, u_norms)))
+            scalars[UPDATE_RATIO][t] = np.float64(u_total) / np.float64(param_norm)
         steps_run = t + 1
 
         if diverged_step is None:
@@ -278,7 +411,7 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
         final_loss=float(final_loss),
         final_accuracy=float(final_accuracy),
         data=pd.DataFrame({"x1": X[:, 0], "x2": X[:, 1], "label": y}),
-        final_params=params,
+        final_params={k: v.copy() for k, v in params.items()},
     )
 
 
@@ -337,3 +470,77 @@ def decision_grid(params: dict[str, Array], cfg: TrainConfig, resolution: int = 
     return pd.DataFrame(
         {"x1": grid[:, 0], "x2": grid[:, 1], "p": losses.class_probability(cfg.loss, scores)}
     )
+
+
+# ----------------------------------------------------------------------------- cost model
+
+OPTIMIZER_PASSES = {"sgd": 2, "momentum": 5, "adam": 14}
+"""Element passes of one update over every parameter (:meth:`gradviz.optim.Optimizer.
+step_flat`)."""
+STEP_CALLS = 90
+"""Numpy calls and Python bookkeeping of one step besides the layers (loss, accuracy, norms,
+records), measured."""
+LAYER_CALLS = 12
+"""Numpy calls per layer and step (products, bias, ∂L/∂z, ∂L/∂b, the dead-unit check)."""
+
+
+def batch_rows(cfg: TrainConfig) -> int:
+    """Samples per step."""
+    return cfg.n if cfg.batch_size == 0 or cfg.batch_size >= cfg.n else cfg.batch_size
+
+
+def step_cost(cfg: TrainConfig) -> Cost:
+    """One step of :func:`train`: forward and backward products on the step's batch, the
+    activation and its slope, batch norm and residual additions, then the norms, penalties,
+    clipping and update over every parameter; and the run's peak memory."""
+    net = cfg.network
+    rows, width, depth = batch_rows(cfg), net.width, net.depth
+    shapes = layer_shapes(net)
+    products = Cost()
+    for layer, (fan_in, fan_out) in enumerate(shapes, start=1):
+        one = product_cost(rows, fan_in, fan_out)
+        products = products + one * (2 if layer == 1 else 3)  # no ∂L/∂X
+    elements = float(rows * width)
+    per_layer = 3 + (16 if net.batchnorm else 0) + (1 if net.residual else 0)
+    layers = activation_cost(net.activation, elements, fn=1, grad=1) * depth + Cost(
+        elementwise=per_layer * elements * depth,
+        calls=(LAYER_CALLS + (12 if net.batchnorm else 0)) * depth,
+    )
+    n_params = float(sum(a * b + b for a, b in shapes))
+    passes = 8 + OPTIMIZER_PASSES[cfg.optimizer] + (cfg.clip != "none") + 4 * (cfg.l1 > 0)
+    passes += 3 * (cfg.l2 > 0)
+    vector = Cost(elementwise=passes * n_params + 20.0 * rows, calls=STEP_CALLS)
+    total = products + layers + vector
+    state = {"sgd": 0, "momentum": 1, "adam": 2}[cfg.optimizer]
+    layer_bytes = elements * 8 * depth * (3 + (3 if net.batchnorm else 0))
+    peak = n_params * 8 * (4 + state) + layer_bytes + 3 * elements * 8
+    return Cost(total.madds, total.elementwise, total.calls, peak)
+
+
+def train_cost(cfg: TrainConfig) -> Cost:
+    """What :func:`train` costs: the weight draws, ``steps + 1`` steps (:func:`step_cost`; a run
+    that diverges stops early and costs less), the final evaluation on the whole set, and the
+    records' DataFrames."""
+    net = cfg.network
+    draws = Cost()
+    for shape in layer_shapes(net):
+        draws = draws + draw_cost(net, shape)
+    steps = step_cost(cfg) * (cfg.steps + 1)
+    final = step_cost(replace(cfg, batch_size=0, optimizer="sgd")) * 0.4
+    records = float(cfg.steps + 1) * (net.depth + 1) * len(LAYER_METRICS)
+    frames = Cost(elementwise=60 * records, calls=400)
+    total = draws + steps + final + frames
+    return Cost(total.madds, total.elementwise, total.calls, steps.peak_bytes + 100 * records)
+
+
+def decision_grid_cost(cfg: TrainConfig, resolution: int = 50) -> Cost:
+    """:func:`decision_grid`: the network on ``resolution²`` points (and, with batch norm, on
+    the training set for its statistics), one layer at a time."""
+    net = cfg.network
+    rows = resolution * resolution + (cfg.n if net.batchnorm else 0)
+    total = Cost()
+    for fan_in, fan_out in layer_shapes(net):
+        total = total + product_cost(rows, fan_in, fan_out)
+    total = total + activation_cost(net.activation, float(rows * net.width), fn=net.depth)
+    total = total + Cost(elementwise=2.0 * rows * net.width * net.depth)
+    return Cost(total.madds, total.elementwise, total.calls, 4.0 * rows * net.width * 8)

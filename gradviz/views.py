@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 import altair as alt
 import pandas as pd
 
-from gradviz.budget import TAB_SECONDS
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.charts import drawable_on_log
 from gradviz.numerics import Breakdown
 
@@ -92,11 +92,22 @@ def cut_short(done: int, asked: int, unit: str, rest_seconds: float, verb: str =
     )
 
 
-def refused(what: str, seconds: float, largest: str) -> str:
+def refused(what: str, seconds: float, largest: str, budget: float = TAB_SECONDS) -> str:
     """Why a computation over budget did not run, and the largest setting that fits, e.g.
     "Not computed: depth 100 at width 512 would take about 40 s on this server (the budget is
-    5 s). The largest that fits: depth 12.\""""
+    5 s). The largest that fits: depth 12." ``budget``: the time budget it was held to."""
     return (
         f"Not computed: {what} would take {duration(seconds)} on this server (the budget is "
-        f"{TAB_SECONDS:g} s). The largest that fits: {largest}."
+        f"{budget:g} s). The largest that fits: {largest}."
+    )
+
+
+def refused_memory(what: str, peak_bytes: float, largest: str) -> str:
+    """Why a computation over the memory budget did not run, e.g. "Not computed: training
+    depth 100 at width 512 would need about 840 MB of memory on this server (the budget is
+    200 MB). The largest that fits: depth 22.\""""
+    return (
+        f"Not computed: {what} would need about {peak_bytes / 1e6:,.0f} MB of memory on this "
+        f"server (the budget is {COMPUTE_BYTES / 1e6:,.0f} MB). The largest that fits: "
+        f"{largest}."
     )

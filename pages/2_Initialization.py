@@ -44,9 +44,10 @@ def to_custom():
     st.session_state["preset"] = "custom"
 
 
-# The probe of a network is shared by three tabs; each tab's view (charts and text) is cached on
-# top of it, so a warm rerun only sends cached specs. A nested cache shows no spinner of its own,
-# so the views carry the probe's.
+# The probe of a network is shared by the Layers and Histograms tabs; each tab's view (charts
+# and text) is cached on top of it, so a warm rerun only sends cached specs. A nested cache
+# shows no spinner of its own, so the views carry the probe's. A tab over its budget shows why
+# instead (gradviz.initialization_views.over_budget), decided from the cost model alone.
 probed = cached(views.probe_network, max_entries=32)
 glorot_bengio = cached(probe.glorot_bengio, max_entries=16)
 phase_diagram = cached(views.phase_diagram, max_entries=16)
@@ -54,24 +55,32 @@ phase_diagram = cached(views.phase_diagram, max_entries=16)
 
 @cached(show_spinner="Probing the network…", max_entries=32)
 def layers_view(net, batch):
+    refusal = views.layers_refusal(views.probe_config(net, batch))
+    if refusal:
+        return views.LayersView(refusal=refusal)
     return views.layers_view(probed(net, batch))
 
 
 @cached(show_spinner="Probing the network…", max_entries=16)
 def histograms_view(net, batch):
+    refusal = views.histograms_refusal(views.probe_config(net, batch))
+    if refusal:
+        return views.HistogramsView(refusal=refusal)
     return views.histograms_view(probed(net, batch), glorot_bengio(net.width, batch, net.seed))
 
 
-@cached(show_spinner="Probing the network…", max_entries=16)
-def phase_view(net, batch):
-    result = probed(net, batch)
-    return views.phase_view(result, phase_diagram(*views.phase_diagram_args(result)))
+@cached(show_spinner="Computing the phase diagram…", max_entries=16)
+def phase_view(net):
+    refusal = views.phase_refusal(net)
+    if refusal:
+        return views.View(info=refusal)
+    return views.phase_view(net, phase_diagram(*views.phase_diagram_args(net)))
 
 
 @cached(max_entries=8)
 def training_view(net_a, net_b, data, steps, lr):
     """Both networks trained, with a progress bar on a miss (a hit replays it)."""
-    with progress_bar(f"Training 2 networks for {steps} steps…") as progress:
+    with progress_bar(f"Training 2 networks for up to {steps} steps…") as progress:
         return views.training_view(net_a, net_b, data, steps, lr, progress)
 
 
@@ -140,23 +149,29 @@ tabs = st.tabs(
 with tabs[0]:
     if tabs[0].open:
         view = layers_view(net, batch)
-        show_metrics(view.metrics)
-        show_breakdowns(view.breakdowns, offset=1)
-        show_side_by_side(view.curves)
-        st.markdown(view.text)
-        st.markdown(views.SYMMETRY_TITLE)
-        show(view.symmetry)
-        show(view.zero_init)
+        if view.refusal:
+            st.info(view.refusal)
+        else:
+            show_metrics(view.metrics)
+            show_breakdowns(view.breakdowns, offset=1)
+            show_side_by_side(view.curves)
+            st.markdown(view.text)
+            st.markdown(views.SYMMETRY_TITLE)
+            show(view.symmetry)
+            show(view.zero_init)
 with tabs[1]:
     if tabs[1].open:
         view = histograms_view(net, batch)
-        st.markdown(views.HISTOGRAMS_INTRO)
-        show(view.layers)
-        st.subheader(views.GLOROT_BENGIO_TITLE)
-        show(view.glorot_bengio, stacked=True)
+        if view.refusal:
+            st.info(view.refusal)
+        else:
+            st.markdown(views.HISTOGRAMS_INTRO)
+            show(view.layers)
+            st.subheader(views.GLOROT_BENGIO_TITLE)
+            show(view.glorot_bengio, stacked=True)
 with tabs[2]:
     if tabs[2].open:
-        show(phase_view(net, batch), stacked=True)
+        show(phase_view(net), stacked=True)
 with tabs[3]:
     if tabs[3].open:
         cols = st.columns(4)
@@ -171,8 +186,11 @@ with tabs[3]:
             "Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0], 0.1, key="lr", bind="query-params"
         )
         view = training_view(net, network(init_b), data, steps, lr)
-        show(view.curves, stacked=True)
-        show_side_by_side(view.decisions)
-        st.markdown(view.text)
+        if view.notice:
+            st.info(view.notice)
+        if view.decisions:
+            show(view.curves, stacked=True)
+            show_side_by_side(view.decisions)
+            st.markdown(view.text)
 sources(probe.SOURCES)
 link.report()

@@ -1,13 +1,16 @@
 """The Initialization page's views: the probe's numbers reach the text, metrics and charts."""
 
+from dataclasses import replace
+
 import pytest
 
 from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
+from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
-from gradviz.train import TrainConfig, train
+from gradviz.train import TrainConfig, train, train_cost
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
 
 INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
@@ -82,13 +85,21 @@ def test_zero_init_view_tests_seed_001_or_says_why_not():
     zero = views.layers_view(views.probe_network(net("zeros", "sigmoid", depth=5), 255))
     assert zero.zero_init.text.startswith("**Zero / constant initialization.** ")
     assert "W6 at step 1, W5 at step 2, W4 at step 3" in zero.zero_init.text
-    wide = views.zero_init_view(views.probe_network(net("constant", width=512), 256).config)
-    work = probe.multiply_adds(
-        probe.ProbeConfig(mlp=MLPConfig(depth=10, width=512, init="constant"), batch=256), 11
-    )
-    assert work > views.MAX_WORK
-    assert f"take {format_sci(float(work))} multiply-adds" in wide.info
-    assert not wide.text and not wide.charts
+    # At the page's largest network the training steps would need the weights, their gradients
+    # and updates: several times the memory budget. The notice names the largest depth that
+    # fits, and that depth really fits while one more layer does not.
+    big = net("constant", depth=100, width=512)
+    wide = views.zero_init_view(views.probe_network(big._replace(depth=2), 64))
+    assert wide.text  # a shallow one runs
+    cfg = views.probe_config(big, 1024)
+    cost = views.zero_init_cost(cfg)
+    assert cost.peak_bytes > COMPUTE_BYTES
+    notice = views.over_budget("x", 100, lambda d: views.zero_init_cost(views.at_depth(cfg, d)))
+    largest = int(notice.rsplit("depth ", 1)[1].rstrip("."))
+    seconds = TAB_SECONDS - views.PAGE_SECONDS
+    assert views.zero_init_cost(views.at_depth(cfg, largest)).fits(seconds)
+    assert not views.zero_init_cost(views.at_depth(cfg, largest + 1)).fits(seconds)
+    assert f"would need about {cost.peak_bytes / 1e6:,.0f} MB of memory" in notice
 
 
 def test_histograms_view_quotes_glorot_and_bengio():
@@ -107,10 +118,10 @@ def test_histograms_view_quotes_glorot_and_bengio():
 
 
 def test_phase_view_places_the_network_and_quotes_chi1():
-    result = views.probe_network(net("he_normal", sigma_b=0.2), 256)
-    args = views.phase_diagram_args(result)
+    network = net("he_normal", sigma_b=0.2)
+    args = views.phase_diagram_args(network)
     assert args == ("tanh", pytest.approx(0.04), 64, pytest.approx(2.0))
-    view = views.phase_view(result, views.phase_diagram(*args))
+    view = views.phase_view(network, views.phase_diagram(*args))
     phase, depth = view.charts
     assert {"sigma_w2_lo", "sigma_b2_lo", "log10_chi1", "name"} <= spec_fields(phase)
     assert {"sigma_w2", "trainable_depth"} <= spec_fields(depth)
@@ -121,9 +132,9 @@ def test_phase_view_places_the_network_and_quotes_chi1():
 
 
 def test_a_constant_network_has_no_place_on_the_phase_diagram():
-    result = views.probe_network(net("constant"), 256)
-    assert views.phase_diagram_args(result)[3] is None
-    view = views.phase_view(result, views.phase_diagram(*views.phase_diagram_args(result)))
+    network = net("constant")
+    assert views.phase_diagram_args(network)[3] is None
+    view = views.phase_view(network, views.phase_diagram(*views.phase_diagram_args(network)))
     assert "A constant initialization is not zero-mean" in view.text
 
 
@@ -149,7 +160,62 @@ def test_training_view_says_when_a_network_s_output_is_nan_everywhere():
     blown = net("scaled", "linear", depth=10, width=16, sigma_w=10000.0)
     view = views.training_view(blown, net("he_normal", depth=4, width=8), "moons", 10, 1.0)
     assert view.decisions[0].info == (
-        "A: free scale σ_w/√n: the network's output is NaN everywhere."
+        "A: free scale σ_w/√n: the network's output is NaN (not a number) everywhere."
     )
     assert not view.decisions[0].charts and len(view.decisions[1].charts) == 1
     assert "diverged" in view.text
+
+
+def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.4)
+    a, b = net(depth=6, width=32), net("he_normal", depth=6, width=32)
+    cfgs = views.training_configs(a, b, "moons", 1000, 0.1)
+    done, notice = views.training_steps(cfgs)
+    assert 0 < done < 1000 and notice.startswith(f"Trained {done:,} of the 1,000 steps")
+    # deterministic: the cost model decides, not a clock
+    assert views.training_steps(cfgs) == (done, notice)
+    fits = views.training_steps({k: replace(c, steps=done) for k, c in cfgs.items()})
+    assert fits == (done, "")
+    view = views.training_view(a, b, "moons", 1000, 0.1)
+    assert view.notice == notice
+    loss = next(c for c in view.curves.charts if "loss" in spec_fields(c))
+    steps = {row["step"] for rows in loss["datasets"].values() for row in rows}
+    assert max(steps) == done  # the chart describes the steps that ran
+    cfg = TrainConfig(mlp=MLPConfig(depth=6, width=32), n=201, steps=done, lr=0.1)
+    assert f"final loss {format_sci(train(cfg).final_loss, 3)}" in view.text
+
+
+def test_training_networks_too_large_for_memory_are_refused():
+    big = net(depth=100, width=512)
+    view = views.training_view(big, big._replace(init="he_normal"), "moons", 100, 0.1)
+    assert view.notice.startswith("Not computed: training two networks of depth 100 at width 512")
+    assert "MB of memory on this server (the budget is 200 MB)" in view.notice
+    assert not view.decisions and not view.text
+    largest = int(view.notice.rsplit("depth ", 1)[1].rstrip("."))
+    one = views.training_configs(big._replace(depth=largest), big, "moons", 1, 0.1)
+    assert all(train_cost(c).peak_bytes <= COMPUTE_BYTES for k, c in one.items() if "A" in k)
+
+
+def test_the_edge_of_chaos_says_its_depth_scale_is_undefined():
+    # Xavier at width 64 gives σ_w² = 1; tanh at σ_b = 0 is then exactly critical (χ₁ = 1).
+    network = net()
+    view = views.phase_view(network, views.phase_diagram(*views.phase_diagram_args(network)))
+    assert "the depth scale ξ = 1/|ln χ₁| is undefined (∞)" in view.text
+    assert "inf" not in view.text
+    layers = views.layers_view(views.probe_network(network, 256))
+    assert dict(layers.metrics)["trainable depth ≈ 6ξ"] == "unlimited (χ₁ = 1)"
+
+
+def test_ordinals():
+    assert [views._ordinal(k) for k in (2, 3, 4, 8, 11, 12, 13, 21, 22, 32)] == [
+        "2nd",
+        "3rd",
+        "4th",
+        "8th",
+        "11th",
+        "12th",
+        "13th",
+        "21st",
+        "22nd",
+        "32nd",
+    ]

@@ -1,16 +1,32 @@
 """The MLP: finite-difference checks of the whole backward pass, shapes, determinism, and the
 behaviour the pages show (vanishing with deep sigmoid, He + ReLU keeping the scale, zero init)."""
 
+import tracemalloc
+
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import example, given
 from hypothesis import strategies as st
 
 from gradviz.activations import NAMES
 from gradviz.gradcheck import numerical_gradient, rel_error
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.losses import loss_forward
-from gradviz.mlp import MLPConfig, backward, forward, init_params, param_grads, predict_scores
+from gradviz.mlp import (
+    LayerDraws,
+    MLPConfig,
+    PassPlan,
+    backward,
+    checkpoints,
+    forward,
+    init_params,
+    min_slots,
+    param_grads,
+    pass_cost,
+    pass_plan,
+    predict_scores,
+    streamed_pass,
+)
 from gradviz.numerics import norm
 
 TOL = 1e-6
@@ -192,3 +208,185 @@ def test_predict_with_batchnorm_uses_training_statistics():
 def test_bad_config_is_a_clear_error(kwargs, message):
     with pytest.raises((ValueError, KeyError), match=message):
         MLPConfig(**kwargs)
+
+
+# ----------------------------------------------------------------------------- streamed pass
+
+
+class _Seen:
+    """A PassObserver that copies everything it is shown."""
+
+    def __init__(self):
+        self.w, self.z, self.h, self.slope, self.dh, self.dw, self.db = ({} for _ in range(7))
+
+    def weights(self, layer, w):
+        self.w[layer] = w.copy()
+
+    def forward(self, layer, z, h):
+        self.z[layer], self.h[layer] = z.copy(), h.copy()
+
+    def backward(self, layer, slope, dh, dw, db):
+        self.dw[layer], self.db[layer] = dw.copy(), db.copy()
+        if slope is not None:
+            self.slope[layer], self.dh[layer] = slope.copy(), dh.copy()
+
+
+def _streamed(cfg, X, y, plan):
+    seen = _Seen()
+    loss = streamed_pass(cfg, X, lambda s: loss_forward("bce", s, y), plan, seen)
+    return loss, seen
+
+
+@pytest.mark.parametrize("init", INIT_NAMES)
+def test_layer_draws_are_init_params_and_redraw_bit_for_bit(init):
+    cfg = MLPConfig(depth=4, width=6, init=init, sigma_b=0.5, seed=3)
+    params = init_params(cfg)
+    draws = LayerDraws(cfg)
+    first = [draws.draw(layer) for layer in range(1, 6)]
+    for layer in (5, 2, 4, 1, 3, 2):
+        again = draws.draw(layer)
+        assert np.array_equal(again[0], params[f"W{layer}"])
+        assert np.array_equal(again[1], params[f"b{layer}"])
+        assert np.array_equal(first[layer - 1][0], params[f"W{layer}"])
+    assert draws.draws == 11
+    with pytest.raises(ValueError, match="drawn before"):
+        LayerDraws(cfg).draw(2)
+
+
+def _simulate(depth, kept):
+    """Peak layers held and recomputations of streamed_pass's schedule for ``kept``."""
+    held, peak, recomputed = set(kept), len(kept), 0
+    for layer in range(depth, 0, -1):
+        if layer > 1 and layer - 1 not in held:
+            base = max((k for k in held if k < layer - 1), default=0)
+            held |= set(range(base + 1, layer))
+            recomputed += layer - 1 - base
+        peak = max(peak, len(held))
+        held.discard(layer)
+    return peak, recomputed
+
+
+@given(st.integers(1, 400), st.integers(0, 120))
+@example(67, 0)  # 11 slots: 66 layers in triangular segments, one more on top
+def test_checkpoints_fit_their_slots_and_recompute_each_layer_once(depth, slots):
+    kept = checkpoints(depth, slots)
+    usable = max(slots, min_slots(depth))
+    assert kept == tuple(sorted(set(kept))) and kept[-1] == depth
+    peak, recomputed = _simulate(depth, kept)
+    assert peak <= usable
+    assert recomputed == depth - len(kept) == max(0, depth - usable)
+
+
+@given(
+    st.integers(1, 7),
+    st.integers(1, 6),
+    st.integers(2, 7),
+    st.sampled_from(NAMES),
+    st.sampled_from(INIT_NAMES),
+    st.booleans(),
+    st.integers(0, 7),
+    st.sampled_from([0.0, 0.4]),
+)
+def test_streamed_pass_equals_forward_and_backward(
+    depth, width, n, act, init, keep_weights, slots, sigma_b
+):
+    cfg = MLPConfig(depth, width, activation=act, init=init, sigma_b=sigma_b, seed=depth + n)
+    X = np.random.default_rng(n).normal(size=(n, 2))
+    y = np.arange(n) % 2
+    plan = PassPlan(checkpoints(depth, slots), keep_weights)
+    loss, seen = _streamed(cfg, X, y, plan)
+    params = init_params(cfg)
+    scores, cache = forward(params, X, cfg)
+    dense_loss, dscores = loss_forward("bce", scores, y)
+    grads = backward(dscores, cache)
+
+    def same(a, b):
+        return np.allclose(a, b, rtol=1e-9, atol=1e-300, equal_nan=True)
+
+    assert same(loss, dense_loss)
+    for layer in range(1, depth + 2):
+        assert np.array_equal(seen.w[layer], params[f"W{layer}"])
+        assert same(seen.dw[layer], grads[f"W{layer}"]), layer
+        assert same(seen.db[layer], grads[f"b{layer}"]), layer
+    for layer in range(1, depth + 1):
+        assert same(seen.z[layer], cache.z[layer - 1])
+        assert same(seen.h[layer], cache.h[layer])
+        assert same(seen.slope[layer], cache.slope[layer - 1])
+        assert same(seen.dh[layer], grads["dh"][layer - 1])
+
+
+@pytest.mark.parametrize("keep_weights", [True, False])
+def test_streamed_pass_gradients_match_finite_differences(keep_weights):
+    # Two slots for five layers: the backward pass recomputes three of them from checkpoints.
+    cfg = MLPConfig(depth=5, width=4, activation="tanh", sigma_b=0.3, seed=2)
+    plan = PassPlan(checkpoints(5, 2), keep_weights)
+    assert plan.recomputed(5) > 0
+    rng = np.random.default_rng(0)
+    X, y = rng.normal(size=(6, 2)), np.array([0, 1, 1, 0, 1, 0])
+    _, seen = _streamed(cfg, X, y, plan)
+    params = init_params(cfg)
+
+    def loss():
+        return loss_forward("bce", forward(params, X, cfg)[0], y)[0]
+
+    for layer in range(1, 7):
+        for key, got in ((f"W{layer}", seen.dw[layer]), (f"b{layer}", seen.db[layer])):
+            assert rel_error(got, numerical_gradient(loss, params[key])) < TOL, key
+
+
+def test_streamed_pass_runs_plain_networks_only():
+    plan = PassPlan((1, 2), True)
+    for options in ({"batchnorm": True}, {"residual": True}):
+        cfg = MLPConfig(depth=2, width=3, **options)
+        with pytest.raises(ValueError, match="plain networks"):
+            _streamed(cfg, np.zeros((4, 2)), np.zeros(4), plan)
+
+
+def test_pass_plans_stay_within_their_budget_and_prefer_keeping_everything():
+    small = MLPConfig(depth=10, width=64)
+    assert pass_plan(small, 256, 200e6) == PassPlan(tuple(range(1, 11)), True)
+    big = MLPConfig(depth=100, width=512)
+    plan = pass_plan(big, 1024, 200e6)
+    assert pass_cost(big, 1024, plan).peak_bytes <= 200e6
+    assert 0 < plan.recomputed(100) < 100 and not plan.keep_weights
+    # The peak memory the plan predicts is what the pass holds (traced numpy allocations).
+    cfg = MLPConfig(depth=30, width=32)
+    tight = pass_plan(cfg, 512, 1.5e6)
+    assert tight.recomputed(30) > 0
+    X = np.random.default_rng(0).normal(size=(512, 2))
+    y = np.arange(512) % 2
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        streamed_pass(cfg, X, lambda s: loss_forward("bce", s, y), tight, _Nothing())
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    assert peak <= pass_cost(cfg, 512, tight).peak_bytes
+
+
+class _Nothing:
+    def weights(self, layer, w):
+        pass
+
+    def forward(self, layer, z, h):
+        pass
+
+    def backward(self, layer, slope, dh, dw, db):
+        pass
+
+
+@pytest.mark.parametrize(
+    "options", [{}, {"batchnorm": True}, {"residual": True}, {"batchnorm": True, "residual": True}]
+)
+def test_predict_scores_is_the_forward_pass_without_its_caches(options):
+    cfg = MLPConfig(depth=4, width=6, sigma_b=0.3, activation="sigmoid", **options)
+    params = init_params(cfg)
+    X = np.random.default_rng(0).normal(size=(30, 2))
+    grid = np.random.default_rng(1).normal(size=(7, 2))
+    stats = None
+    if cfg.batchnorm:
+        _, cache = forward(params, X, cfg)
+        stats = list(zip(cache.bn_mean, cache.bn_var, strict=True))
+    expected, _ = forward(params, grid, cfg, bn_stats=stats)
+    assert np.allclose(predict_scores(params, grid, cfg, X_stats=X), expected, rtol=1e-12)

@@ -63,3 +63,19 @@ def test_adam_first_step_has_magnitude_lr():
     params = {"x": np.array([0.0, 0.0])}
     Optimizer("adam", lr=0.01).step(params, {"x": np.array([1e-3, -50.0])})
     assert np.allclose(np.abs(params["x"]), 0.01, rtol=1e-4)
+
+
+@pytest.mark.parametrize("kind", ["sgd", "momentum", "adam"])
+def test_flat_steps_are_the_dict_steps(kind):
+    rng = np.random.default_rng(0)
+    shapes = {"W1": (3, 4), "b1": (4,), "W2": (4, 1)}
+    params = {k: rng.normal(size=s) for k, s in shapes.items()}
+    flat = np.concatenate([p.ravel() for p in params.values()])
+    by_dict, by_flat = Optimizer(kind, lr=0.05), Optimizer(kind, lr=0.05)
+    update = np.empty_like(flat)
+    for _ in range(4):
+        grads = {k: rng.normal(size=s) for k, s in shapes.items()}
+        applied = by_dict.step(params, grads)
+        by_flat.step_flat(flat, np.concatenate([g.ravel() for g in grads.values()]), update)
+        assert np.array_equal(update, np.concatenate([u.ravel() for u in applied.values()]))
+    assert np.array_equal(flat, np.concatenate([p.ravel() for p in params.values()]))

@@ -4,6 +4,7 @@ import logging
 
 import pytest
 
+from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.mlp import MLPConfig
@@ -17,8 +18,10 @@ from tests.apptest_kit import (
     texts,
     warnings,
 )
+from tests.fuzz_kit import page_machine, walk_extremes
 
 PAGE = "pages/2_Initialization.py"
+INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
 KEYS = {
     "preset",
     "init",
@@ -155,13 +158,43 @@ def test_training_tab_runs_a_zero_initialized_network(act):
     assert {"step", "loss"} <= all_chart_fields(at)
 
 
-def test_zero_init_facts_are_skipped_with_a_reason_when_too_costly():
-    at = open_page(PAGE, {"init": "constant", "width": "512"})
-    work = probe.multiply_adds(
-        probe.ProbeConfig(mlp=MLPConfig(depth=10, width=512, init="constant"), batch=256), 11
+def test_zero_init_steps_that_do_not_fit_say_why_and_what_fits():
+    query = {"init": "constant", "width": "512", "batch": "64", "depth": "40"}
+    at = open_page(PAGE, query)
+    cfg = views.probe_config(views.network("constant", "tanh", 40, 512, 0.0, 0, INIT_VALUES), 64)
+    notice = views.over_budget(
+        f"the {views.ZERO_STEPS} training steps that test the zero-init claims "
+        f"({views._shape(cfg)})",
+        40,
+        lambda d: views.zero_init_cost(views.at_depth(cfg, d)),
     )
-    assert work > 10e9
-    assert any(f"take {format_sci(float(work))} multiply-adds" in i.value for i in at.info)
+    assert notice.startswith("Not computed: ") and "The largest that fits: depth " in notice
+    assert notice in [i.value for i in at.info]
+    assert "exactly **1 distinct unit** out of 512" in texts(at)  # the probe itself still runs
+
+
+def test_a_tab_over_its_budget_refuses_with_the_time_and_the_largest_depth():
+    query = {"tab": "Layers", "act": "GELU", "depth": "100", "width": "512", "batch": "1024"}
+    at = open_page(PAGE, query)
+    net = views.network("xavier_normal", "gelu", 100, 512, 0.0, 0, INIT_VALUES)
+    refusal = views.layers_refusal(views.probe_config(net, 1024))
+    assert refusal.startswith("Not computed: probing depth 100 at width 512, batch 1024, GELU")
+    assert "(the budget is 5 s). The largest that fits: depth " in refusal
+    assert [i.value for i in at.info] == [refusal]
+    assert not chart_specs(at)
+
+
+def test_training_that_does_not_fit_is_cut_short_and_says_so(monkeypatch):
+    # A 1.6 s budget (0.6 s after the page's own work) cuts the default networks short.
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.6)
+    at = open_page(PAGE, {"tab": "Training", "steps": "1000", "lr": "0.03"})
+    net_a = views.network("xavier_normal", "tanh", 10, 64, 0.0, 0, INIT_VALUES)
+    cfgs = views.training_configs(net_a, net_a._replace(init="he_normal"), "moons", 1000, 0.03)
+    done, notice = views.training_steps(cfgs)
+    assert 0 < done < 1000
+    assert notice.startswith(f"Trained {done:,} of the 1,000 steps asked for: the rest would take")
+    assert [i.value for i in at.info] == [notice]
+    assert {"step", "loss"} <= all_chart_fields(at)
 
 
 def test_a_link_naming_only_a_preset_gets_the_preset_settings():
@@ -199,3 +232,25 @@ def test_presets_do_not_trigger_streamlit_state_warnings(monkeypatch):
         policies._LOGGER.removeHandler(records)
     assert at.selectbox(key="init").value == "He/Kaiming normal"
     assert [m for m in records.messages if "Session State API" in m] == []
+
+
+TestFuzz = page_machine(PAGE, timeout=120).TestCase
+
+
+@pytest.mark.slow
+def test_every_control_at_its_ends_together():
+    moved = walk_extremes(PAGE, timeout=120)
+    assert {"depth", "width", "batch", "steps", "lr"} <= set(moved)
+
+
+def test_histograms_of_a_large_batch_say_which_samples_they_bin():
+    at = open_page(PAGE, {"tab": "Histograms", "batch": "1024", "width": "128", "depth": "4"})
+    stride = probe.hist_stride(1024, 128)
+    assert stride == 8
+    note = (
+        "To stay fast, the histograms bin every 8th sample of the batch "
+        f"({len(range(0, 1024, stride)):,} of 1,024); every other number on this page uses all "
+        "of them."
+    )
+    assert [c.value for c in at.caption].count(note) == 2  # under both sets of histograms
+    assert not any("every" in c.value for c in open_page(PAGE, {"tab": "Histograms"}).caption)

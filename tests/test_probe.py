@@ -1,9 +1,13 @@
 """The initialization probe: curves, histograms, symmetry, zero-init facts, overflow."""
 
 import math
+import tracemalloc
 
 import numpy as np
+import pandas as pd
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from gradviz import probe
 from gradviz.mlp import MLPConfig
@@ -202,3 +206,133 @@ def test_multiply_adds_counts_three_products_per_layer():
     config = cfg(batch=10, depth=3, width=4)  # dims 2, 4, 4, 4, 1
     per_pass = 3 * 10 * (2 * 4 + 4 * 4 + 4 * 4 + 4 * 1)
     assert probe.multiply_adds(config, passes=11) == 11 * per_pass
+
+
+# ----------------------------------------------------------------------------- streamed probe
+
+
+def _dense_stats(config):
+    from gradviz import diagnostics
+
+    params, cache, grads, _, _ = probe.one_pass(config)
+    return diagnostics.layer_stats(params, cache, grads, config.network), cache, grads
+
+
+@pytest.mark.parametrize(
+    ("net", "budget"),
+    [
+        ({"activation": "tanh", "init": "xavier_normal"}, 200e6),
+        ({"activation": "relu", "init": "he_normal", "sigma_b": 0.3}, 200e6),
+        ({"activation": "sigmoid", "init": "standard_uniform"}, 60_000),  # recomputes layers
+        ({"activation": "elu", "init": "orthogonal", "init_params": (("gain", 1.5),)}, 60_000),
+        ({"activation": "relu", "init": "zeros"}, 60_000),
+        ({"activation": "tanh", "batchnorm": True}, 200e6),  # the dense path
+    ],
+)
+def test_probe_statistics_equal_the_dense_pass(net, budget):
+    config = cfg(batch=40, depth=24, width=12, **net)
+    plan = probe.probe_plan(config, budget)
+    if budget < 1e6:
+        assert plan is not None and plan.recomputed(24) > 0
+    result = probe.probe(config, budget=budget)
+    expected, cache, grads = _dense_stats(config)
+    assert result.stats["layer"].tolist() == expected["layer"].tolist()
+    assert result.stats["metric"].tolist() == expected["metric"].tolist()
+    assert np.allclose(result.stats["value"], expected["value"], rtol=1e-9, equal_nan=True)
+    assert result.distinct.tolist() == [probe.distinct_units(h) for h in cache.h[1:]]
+    chosen = probe.hist_layers(24)
+    hist = pd.concat(
+        [
+            probe.shared_histograms({k: cache.h[k] for k in chosen}, probe.HIST_ACT, 30),
+            probe.shared_histograms({k: grads["dh"][k - 1] for k in chosen}, probe.HIST_GRAD, 30),
+        ],
+        ignore_index=True,
+    )
+    pd.testing.assert_frame_equal(result.histograms, hist, check_exact=False, rtol=1e-9)
+
+
+def test_large_layers_histogram_every_kth_sample():
+    config = cfg(batch=600, depth=3, width=256)  # 153,600 values a layer: every 10th sample
+    stride = probe.hist_stride(600, 256)
+    assert stride == 10 and probe.hist_stride(256, 64) == 1
+    result = probe.probe(config)
+    assert result.hist_rows == 60
+    _, cache, _, _, _ = probe.one_pass(config)
+    expected = probe.shared_histograms(
+        {k: cache.h[k][::stride] for k in (1, 2, 3)}, probe.HIST_ACT, 30
+    )
+    got = result.histograms[result.histograms.quantity == probe.HIST_ACT]
+    assert np.allclose(got["fraction"], expected["fraction"])
+    sums = result.histograms.groupby(["quantity", "layer"])["fraction"].sum()
+    assert np.allclose(sums, 1.0)
+
+
+def test_the_page_maximum_is_probed_within_the_memory_budget():
+    from gradviz.budget import COMPUTE_BYTES
+
+    config = cfg(batch=1024, depth=100, width=512)
+    plan = probe.probe_plan(config)
+    cost = probe.probe_cost(config)
+    assert cost.peak_bytes <= COMPUTE_BYTES
+    assert 0 < plan.recomputed(100) < 100  # every layer would take 420 MB
+    # The default network keeps everything: no recomputation, no redraws.
+    default = probe.probe_plan(cfg(batch=256, depth=10, width=64))
+    assert default.recomputed(10) == 0 and default.keep_weights
+
+
+def test_probe_memory_is_what_its_cost_model_says():
+    config = cfg(batch=512, depth=40, width=64)
+    budget = 6e6
+    assert probe.probe_plan(config, budget).recomputed(40) > 0
+    tracemalloc.start()
+    try:
+        base = tracemalloc.get_traced_memory()[0]
+        probe.probe(config, budget=budget)
+        peak = tracemalloc.get_traced_memory()[1] - base
+    finally:
+        tracemalloc.stop()
+    predicted = probe.probe_cost(config, budget=budget).peak_bytes
+    assert 0.5 * predicted <= peak <= predicted * 1.1
+
+
+@pytest.mark.parametrize("act", ["tanh", "gelu", "relu"])
+def test_probe_cost_grows_with_depth(act):
+    # largest_fitting searches depth by bisection: the model must not shrink as depth grows.
+    seconds = [
+        probe.probe_cost(cfg(batch=1024, depth=d, width=512, activation=act)).seconds
+        for d in range(1, 101, 3)
+    ]
+    assert np.all(np.diff(seconds) > 0)
+
+
+def test_distinct_units_looks_past_the_first_samples():
+    rng = np.random.default_rng(0)
+    h = np.repeat(rng.normal(size=(20, 1)), 5, axis=1)  # five identical units
+    h[12, 3] += 1.0  # unit 3 differs only at sample 12 (past the 8 key samples)
+    h[:, 4] = np.nan  # NaN equals NaN: an identical computation
+    h[:, 1] = np.nan
+    assert probe.distinct_units(h) == 3
+    assert probe.distinct_units(h[:8]) == 2
+
+
+@given(st.integers(1, 30), st.integers(1, 8), st.integers(0, 10**6))
+def test_distinct_units_counts_equal_columns(rows, cols, seed):
+    h = np.random.default_rng(seed).integers(-1, 2, size=(rows, cols)).astype(float)
+    h[h == 0] = -0.0  # signs of zero do not matter
+    expected = len({tuple(np.abs(c) * np.sign(c) + 0.0) for c in h.T})
+    assert probe.distinct_units(h) == expected
+
+
+@pytest.mark.parametrize("act", ["relu", "sigmoid"])
+def test_zero_init_facts_match_the_dense_gradients(act):
+    from gradviz.mlp import param_grads
+
+    config = cfg(batch=63, init="zeros", activation=act)
+    facts = probe.zero_init_facts(config)
+    _, _, grads, _, _ = probe.one_pass(config)
+    grads = param_grads(grads)
+    names = sorted(grads, key=lambda k: (int(k[1:]), k[0]))
+    assert facts.nonzero_grads == tuple(k for k in names if np.any(grads[k]))
+    assert facts.zero_weight_grads == tuple(
+        k for k in names if k.startswith("W") and not np.any(grads[k])
+    )

@@ -1,5 +1,7 @@
 """Training: records, determinism, remedies' mechanics (clipping, L2), divergence as data."""
 
+import math
+
 import numpy as np
 import pytest
 from hypothesis import given, settings
@@ -169,3 +171,81 @@ def test_all_zero_parameters_train_without_error():
     relu = tr.train(tr.TrainConfig(mlp=MLPConfig(3, 8, activation="relu", init="zeros"), steps=5))
     # zero init with ReLU: only the output bias ever moves, the weights stay exactly 0
     assert all(np.all(relu.final_params[f"W{layer}"] == 0) for layer in range(1, 5))
+
+
+def _reference_history(cfg):
+    """The loop train ran before it kept its parameters in one flat array: mlp.forward and
+    backward, dict optimizers and clipping, one norm per array. Returns (loss, grad norm,
+    weight norms per layer, update:data per layer) per step."""
+    from gradviz import losses
+    from gradviz.mlp import backward, forward, param_grads
+    from gradviz.numerics import norm
+    from gradviz.optim import Optimizer, clip
+
+    net = cfg.network
+    X, y = cfg.data()
+    params = init_params(net)
+    opt = Optimizer(cfg.optimizer, lr=cfg.lr)
+    rng = np.random.default_rng([net.seed, cfg.data_seed, 7])
+    full = cfg.batch_size == 0 or cfg.batch_size >= cfg.n
+    weights = [f"W{k}" for k in range(1, net.depth + 2)]
+    rows = []
+    with np.errstate(all="ignore"):
+        for t in range(cfg.steps + 1):
+            if full:
+                Xb, yb = X, y
+            else:
+                idx = rng.choice(cfg.n, size=cfg.batch_size, replace=False)
+                Xb, yb = X[idx], y[idx]
+            scores, cache = forward(params, Xb, net)
+            loss, dscores = losses.loss_forward(cfg.loss, scores, yb)
+            grads = param_grads(backward(dscores, cache))
+            for lam, penalty in ((cfg.l1, losses.l1_penalty), (cfg.l2, losses.l2_penalty)):
+                if lam > 0:
+                    value, extra = penalty(params, lam)
+                    loss += value
+                    grads = {k: g + extra.get(k, 0.0) for k, g in grads.items()}
+            w_norms = np.array([norm(params[k]) for k in weights])
+            g_norm = math.sqrt(sum(norm(g) ** 2 for g in grads.values()))
+            if t == cfg.steps:
+                rows.append((loss, g_norm, w_norms, None))
+                break
+            updates = opt.step(params, clip(grads, cfg.clip, cfg.clip_threshold))
+            rows.append((loss, g_norm, w_norms, np.array([norm(updates[k]) for k in weights])))
+    return rows
+
+
+@pytest.mark.parametrize(
+    "options",
+    [
+        {},
+        {"optimizer": "momentum", "clip": "norm", "clip_threshold": 0.05, "l2": 0.01},
+        {"optimizer": "adam", "lr": 0.01, "clip": "value", "clip_threshold": 0.01, "l1": 0.01},
+        {"batch_size": 32, "mlp": MLPConfig(4, 8, batchnorm=True, residual=True)},
+        {"loss": "softmax", "mlp": MLPConfig(3, 8, activation="sigmoid", sigma_b=0.2)},
+    ],
+)
+def test_flat_parameters_give_the_records_of_the_plain_loop(options):
+    cfg = tr.TrainConfig(**{"mlp": SMALL, "steps": 12, **options})
+    result = tr.train(cfg)
+    reference = _reference_history(cfg)
+    assert np.allclose(result.metric(tr.LOSS), [r[0] for r in reference], rtol=1e-10)
+    assert np.allclose(result.metric(tr.GRAD_NORM), [r[1] for r in reference], rtol=1e-10)
+    assert np.allclose(result.layer_metric(tr.WEIGHT_NORM), [r[2] for r in reference])
+    w_norms = np.array([r[2] for r in reference[:-1]])
+    updates = np.array([r[3] for r in reference[:-1]])
+    assert np.allclose(result.layer_metric(tr.UPDATE_DATA), updates / w_norms, rtol=1e-9)
+
+
+def test_train_cost_counts_steps_and_memory():
+    from gradviz.budget import COMPUTE_BYTES
+
+    base = tr.TrainConfig(mlp=MLPConfig(depth=10, width=64), n=201, steps=300)
+    more = tr.train_cost(tr.TrainConfig(mlp=base.mlp, n=201, steps=600))
+    cost = tr.train_cost(base)
+    step = tr.step_cost(base).seconds
+    assert more.seconds - cost.seconds == pytest.approx(300 * step, rel=0.05)
+    assert cost.peak_bytes < 20e6
+    # depth 100 at width 512 holds 26 million parameters, their gradients and updates
+    big = tr.TrainConfig(mlp=MLPConfig(depth=100, width=512), n=201, steps=1)
+    assert tr.train_cost(big).peak_bytes > 3 * 26e6 * 8 > COMPUTE_BYTES
