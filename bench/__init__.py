@@ -59,7 +59,7 @@ def page_rerun_times(page: str, repeat: int = 5, query: dict | None = None) -> t
 
 
 _COLD_RUN = """
-import json, resource, sys, time, warnings
+import json, sys, time, warnings
 warnings.filterwarnings("ignore")
 import streamlit.logger
 streamlit.logger.set_log_level("error")
@@ -72,7 +72,10 @@ at.query_params.update(query)
 start = time.perf_counter()
 at.run()
 seconds = time.perf_counter() - start
-peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+# VmHWM, not ru_maxrss: Linux carries ru_maxrss over exec from the forking parent (the bench,
+# which may be large by now), while VmHWM belongs to this process's own memory map.
+with open("/proc/self/status") as status:
+    peak = next(int(line.split()[1]) * 1024 for line in status if line.startswith("VmHWM:"))
 print(json.dumps([seconds, peak, [e.value for e in at.exception]]))
 """
 
