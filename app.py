@@ -2,9 +2,8 @@
 
 import streamlit as st
 
-from gradviz import landing_views as views
-from ui import PAGES, cached, page_header, setup_page, show_breakdowns, sources
-from ui.views import show
+from ui import PAGES, cached, page_header, setup_page, show, show_breakdowns, sources
+from views import landing as views
 
 setup_page(__file__)
 

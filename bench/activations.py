@@ -15,7 +15,6 @@ from __future__ import annotations
 import numpy as np
 
 from bench import Report
-from gradviz.activation_views import SCALES
 from gradviz.activations import NAMES, get_activation, label, properties, properties_cost
 from gradviz.budget import PROCESS_BYTES, TAB_SECONDS
 from gradviz.curves import (
@@ -42,6 +41,7 @@ from gradviz.saturation import (
     slope_vs_scale_cost,
 )
 from gradviz.zigzag import compare_paths, compare_paths_cost
+from views.activations import SCALES
 
 WARM_TARGET = 0.150
 DEFAULT = ("sigmoid", "tanh", "relu")

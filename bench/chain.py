@@ -11,9 +11,9 @@ from __future__ import annotations
 from bench import Report
 from gradviz import budget
 from gradviz import chain as ch
-from gradviz import chain_views as views
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
+from views import deep_chain as views
 
 PAGE = "pages/3_Deep_chain.py"
 

@@ -9,13 +9,13 @@ from itertools import pairwise
 import numpy as np
 
 from bench import Report, peak_bytes, timed
-from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, PROCESS_BYTES, TAB_SECONDS, TRAINING_SECONDS
 from gradviz.mlp import MLPConfig
 from gradviz.probe import ProbeConfig
 from gradviz.train import TrainConfig, train, train_cost
+from views import initialization as views
 
 PAGE = "pages/2_Initialization.py"
 SIZES = {

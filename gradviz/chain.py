@@ -35,9 +35,8 @@ import pandas as pd
 
 from gradviz.activations import SELU_ALPHA, SELU_LAMBDA, default_properties, get_activation
 from gradviz.budget import Cost
-from gradviz.charts import regime
 from gradviz.initializers import get_initializer, init_bias
-from gradviz.numerics import Breakdown, find_breakdown, format_sci, safe_log10
+from gradviz.numerics import Breakdown, find_breakdown, format_sci, regime, safe_log10
 
 Array = np.ndarray
 LN10 = math.log(10.0)

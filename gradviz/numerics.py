@@ -11,6 +11,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 
 import numpy as np
+import pandas as pd
 
 Array = np.ndarray
 
@@ -139,3 +140,19 @@ def format_sci(x: float, digits: int = 2) -> str:
     if 1e-3 <= abs(x) < 1e4:
         return f"{x:.{digits + 1}g}"
     return f"{x:.{digits - 1}e}"
+
+
+def regime(factor: np.ndarray | float, tol: float = 1e-9) -> np.ndarray:
+    """'vanishing' / 'stable' / 'exploding' for per-step factors |f| < 1, = 1, > 1."""
+    mag = np.abs(np.asarray(factor, dtype=float))
+    return np.where(mag < 1 - tol, "vanishing", np.where(mag > 1 + tol, "exploding", "stable"))
+
+
+def drawable_on_log(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
+    """Rows of ``df`` whose ``column`` is finite and > 0, and how many were dropped.
+
+    A log axis cannot show 0, inf or NaN; pages report the dropped count next to the chart.
+    """
+    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
+    keep = np.isfinite(values) & (values > 0)
+    return df.loc[keep], int((~keep).sum())

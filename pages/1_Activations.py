@@ -2,11 +2,11 @@
 
 import streamlit as st
 
-from gradviz import activation_notes as notes
-from gradviz import activation_views as views
 from gradviz.activations import NAMES, REGISTRY, label
 from gradviz.zigzag import POSITIVE_INPUTS
 from ui import cached, page_header, setup_page, sources
+from views import activation_notes as notes
+from views import activations as views
 
 setup_page(__file__)
 

@@ -2,15 +2,24 @@
 
 import streamlit as st
 
-from gradviz import initialization_views as views
 from gradviz import probe
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.activations import label as act_label
 from gradviz.datasets import DATASETS
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.initializers import REGISTRY as INITS
-from ui import cached, page_header, progress_bar, setup_page, show_breakdowns, sources
-from ui.views import show, show_metrics, show_side_by_side
+from ui import (
+    cached,
+    page_header,
+    progress_bar,
+    setup_page,
+    show,
+    show_breakdowns,
+    show_metrics,
+    show_side_by_side,
+    sources,
+)
+from views import initialization as views
 
 setup_page(__file__)
 
@@ -47,7 +56,7 @@ def to_custom():
 # The probe of a network is shared by the Layers and Histograms tabs; each tab's view (charts
 # and text) is cached on top of it, so a warm rerun only sends cached specs. A nested cache
 # shows no spinner of its own, so the views carry the probe's. A tab over its budget shows why
-# instead (gradviz.initialization_views.over_budget), decided from the cost model alone.
+# instead (views.initialization.over_budget), decided from the cost model alone.
 probed = cached(views.probe_network, max_entries=32)
 glorot_bengio = cached(probe.glorot_bengio, max_entries=16)
 phase_diagram = cached(views.phase_diagram, max_entries=16)

@@ -3,13 +3,12 @@
 import streamlit as st
 
 from gradviz import chain as ch
-from gradviz import chain_views as views
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.initializers import NAMES as INIT_NAMES
-from ui import cached, page_header, setup_page, show_breakdowns, sources
-from ui.views import show, show_side_by_side
+from ui import cached, page_header, setup_page, show, show_breakdowns, show_side_by_side, sources
+from views import deep_chain as views
 
 setup_page(__file__)
 

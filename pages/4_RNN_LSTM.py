@@ -2,13 +2,22 @@
 
 import streamlit as st
 
-from gradviz import recurrent_views as views
 from gradviz.optim import CLIPPING
 from gradviz.recurrent_lab import B_RANGE, W_RANGE
-from gradviz.recurrent_text import sources_text
 from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS
-from ui import cached, page_header, progress_bar, setup_page, show_breakdowns, sources
-from ui.views import show, show_metrics, show_side_by_side
+from ui import (
+    cached,
+    page_header,
+    progress_bar,
+    setup_page,
+    show,
+    show_breakdowns,
+    show_metrics,
+    show_side_by_side,
+    sources,
+)
+from views import recurrent as views
+from views.recurrent_text import sources_text
 
 setup_page(__file__)
 link = page_header(

@@ -5,12 +5,11 @@ from contextlib import suppress
 import streamlit as st
 
 from gradviz import remedies as rm
-from gradviz import remedies_views as views
 from gradviz import train as tr
 from gradviz.activations import label
-from gradviz.views import View
-from ui import cached, page_header, progress_bar, setup_page, sources
-from ui.views import show
+from ui import cached, page_header, progress_bar, setup_page, show, sources
+from views import View
+from views import remedies as views
 
 setup_page(__file__)
 link = page_header(

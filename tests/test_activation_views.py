@@ -7,15 +7,15 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradviz import activation_views as views
 from gradviz.activations import EVAL_COSTS, NAMES, REGISTRY
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
-from gradviz.charts import drawable_on_log
-from gradviz.charts.landing import decade_bounds, make_chain_chart, zone_frame
 from gradviz.curves import best_case_slopes
+from gradviz.numerics import drawable_on_log
 from gradviz.products import chain_product
 from gradviz.saturation import node_count, normal_nodes
 from tests.fuzz_kit import unmarked_non_finite
+from views import activations as views
+from views.charts.landing import decade_bounds, make_chain_chart, zone_frame
 
 EVERY = tuple((n, tuple((p.name, p.default) for p in REGISTRY[n].params)) for n in NAMES)
 PARAMETERISED = [n for n in NAMES if REGISTRY[n].params]

@@ -7,13 +7,13 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradviz import chain as ch
-from gradviz import chain_views as views
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.numerics import format_sci
 from tests.chart_checks import assert_small_with_tooltips, mark_types, spec_fields
 from tests.fuzz_kit import unmarked_non_finite
+from views import deep_chain as views
 
 RANDOM, EXPLOSION = views.SOURCES
 

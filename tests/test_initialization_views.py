@@ -4,7 +4,6 @@ from dataclasses import replace
 
 import pytest
 
-from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
@@ -12,6 +11,7 @@ from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, train, train_cost
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
+from views import initialization as views
 
 INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
 

@@ -6,9 +6,9 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradviz.landing_views import chain_view, metric_value, seed_numbers_text
 from gradviz.products import chain_product, depth_to_reach
 from tests.fuzz_kit import unmarked_non_finite
+from views.landing import chain_view, metric_value, seed_numbers_text
 
 # The landing sliders: factor 0.05..3.0 in steps of 0.05, depth 1..1000.
 FACTORS = st.integers(1, 60).map(lambda k: round(0.05 * k, 2))

@@ -4,7 +4,6 @@ import logging
 
 import pytest
 
-from gradviz import initialization_views as views
 from gradviz import meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.mlp import MLPConfig
@@ -19,6 +18,7 @@ from tests.apptest_kit import (
     warnings,
 )
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import initialization as views
 
 PAGE = "pages/2_Initialization.py"
 INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}

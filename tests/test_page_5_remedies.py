@@ -7,10 +7,10 @@ import streamlit as st
 
 from gradviz import parallel
 from gradviz import remedies as rm
-from gradviz import remedies_views as views
 from gradviz.numerics import format_sci
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import remedies as views
 
 PAGE = "pages/5_Remedies.py"
 TABS = ["Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells"]

@@ -34,9 +34,9 @@ from gradviz.recurrent_lab import (
     long_range_cost,
     through_time_cost,
 )
-from gradviz.recurrent_text import cliff_text, long_range_text, through_time_text
 from gradviz.rnn import RNN_ACTIVATIONS
 from tests.fuzz_kit import unmarked_non_finite
+from views.recurrent_text import cliff_text, long_range_text, through_time_text
 
 # ============================================================================ through time
 

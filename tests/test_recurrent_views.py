@@ -5,7 +5,6 @@ from dataclasses import replace
 import pytest
 
 from gradviz import budget
-from gradviz import recurrent_views as views
 from gradviz.numerics import format_sci
 from gradviz.recurrent_lab import (
     BOUND_LABEL,
@@ -21,8 +20,9 @@ from gradviz.recurrent_lab import (
     long_range_cost,
     through_time_cost,
 )
-from gradviz.views import cut_short, duration
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
+from views import cut_short, duration
+from views import recurrent as views
 
 DEFAULT = (100, 32, "tanh", 0.9, "orthogonal", 1.0, 1.0, 0)
 

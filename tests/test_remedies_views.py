@@ -6,9 +6,9 @@ import pandas as pd
 import pytest
 
 from gradviz import remedies as rm
-from gradviz import remedies_views as views
 from gradviz.numerics import format_sci
 from tests.chart_checks import assert_small_with_tooltips, mark_types, rows, spec_fields
+from views import remedies as views
 
 SMALL = rm.Problem(depth=6, width=16, steps=50)
 

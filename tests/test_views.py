@@ -4,8 +4,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from gradviz.views import log_chart, spec
 from tests.chart_checks import mark_types, spec_fields
+from views import log_chart, spec
 
 
 def line(df: pd.DataFrame, title: str = "") -> alt.Chart:

@@ -2,7 +2,7 @@
 
 ``gradviz`` never imports streamlit; this package is the only place outside ``pages/`` that
 does. Pages stay thin: widgets (each with ``key=`` and ``bind="query-params"``), then one cached
-call into ``gradviz``, then chart builders from ``gradviz.charts``.
+call into ``gradviz``, then chart builders from ``views.charts``.
 """
 
 from __future__ import annotations
@@ -15,7 +15,6 @@ import threading
 from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
 from pathlib import Path
 
 import altair as alt
@@ -23,6 +22,7 @@ import streamlit as st
 
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
+from views import PAGES, Metrics, PageInfo, View
 
 __all__ = [
     "PAGES",
@@ -32,66 +32,16 @@ __all__ = [
     "page_header",
     "progress_bar",
     "setup_page",
+    "show",
     "show_breakdowns",
     "show_chart",
+    "show_metrics",
+    "show_side_by_side",
     "sources",
 ]
 
 
 ROOT = Path(__file__).resolve().parents[1]
-
-
-@dataclass(frozen=True)
-class PageInfo:
-    """One page: its file relative to ``app.py``, its label and icon in the sidebar and the
-    browser tab, and the landing page's one-line "what you will see"."""
-
-    path: str
-    label: str
-    icon: str
-    summary: str = ""
-
-
-# The app's pages in sidebar order. Streamlit's own sidebar would label the landing page "app"
-# (after its file), so .streamlit/config.toml hides it and setup_page draws this one instead.
-PAGES: tuple[PageInfo, ...] = (
-    PageInfo("app.py", "Home", "📉"),
-    PageInfo(
-        "pages/1_Activations.py",
-        "Activations",
-        "〰️",
-        "f and f′ of 14 activations, where they saturate, what depth does to their best slope, "
-        "why products of random factors vanish, and why zero-centred outputs help.",
-    ),
-    PageInfo(
-        "pages/2_Initialization.py",
-        "Initialization",
-        "🎲",
-        "How the scale of the initial weights decides, layer by layer, whether activations and "
-        "gradients vanish or explode; symmetric init; the mean-field phase diagram.",
-    ),
-    PageInfo(
-        "pages/3_Deep_chain.py",
-        "Deep chain",
-        "⛓️",
-        "One neuron per layer (Nielsen's chain: early layers learn far slower, w = 100 makes "
-        "every factor 25), a linear chain of matrices, and Jacobian spectra.",
-    ),
-    PageInfo(
-        "pages/4_RNN_LSTM.py",
-        "RNN & LSTM",
-        "🔁",
-        "Backpropagation through time: how the gradient reaching step t vanishes or explodes in "
-        "a vanilla RNN, what the LSTM's cell path and clipping change, long-range memory.",
-    ),
-    PageInfo(
-        "pages/5_Remedies.py",
-        "Remedies",
-        "🩹",
-        "A deep sigmoid network that barely learns, and what each remedy changes: ReLU, init, "
-        "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
-    ),
-)
 
 
 class _CacheBytes:
@@ -314,3 +264,41 @@ def sources(markdown: str, title: str = "Details and sources") -> None:
     """The closing expander every page has: derivations, caveats and references."""
     with st.expander(title):
         st.markdown(markdown)
+
+
+def show(view: View, *, stacked: bool = False, keys: Sequence[str | None] = ()) -> None:
+    """The view's notice, its charts (side by side, or one below the other if ``stacked``), its
+    caption and its text; the page draws ``view.table`` itself. ``keys`` are the charts'
+    element keys, in order."""
+    if view.info:
+        st.info(view.info)
+    keys = tuple(keys) or (None,) * len(view.charts)
+    if stacked or len(view.charts) == 1:
+        for chart, key in zip(view.charts, keys, strict=True):
+            show_chart(chart, key=key)
+    elif view.charts:
+        columns = st.columns(len(view.charts))
+        for column, chart, key in zip(columns, view.charts, keys, strict=True):
+            with column:
+                show_chart(chart, key=key)
+    if view.caption:
+        st.caption(view.caption)
+    if view.text:
+        st.markdown(view.text)
+
+
+def show_side_by_side(
+    views: Sequence[View], widths: Sequence[int] | None = None, keys: Sequence[str] = ()
+) -> None:
+    """Each view in its own column (``widths`` as in ``st.columns``), so each chart keeps its
+    own caption under it. ``keys`` name the views' single charts, in order."""
+    keys = tuple(keys) or (None,) * len(views)
+    for column, view, key in zip(st.columns(widths or len(views)), views, keys, strict=True):
+        with column:
+            show(view, keys=(key,) if key else ())
+
+
+def show_metrics(metrics: Metrics) -> None:
+    """One ``st.metric`` per ``(label, value)``, in a row."""
+    for column, (label, value) in zip(st.columns(len(metrics)), metrics, strict=True):
+        column.metric(label, value)

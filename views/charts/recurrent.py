@@ -1,7 +1,7 @@
 """Charts of the RNN / LSTM page: gradients through time, the cliff, long-range training.
 
 Every builder takes the long-form frames of :mod:`gradviz.recurrent_lab` and returns an Altair
-chart; log axes expect rows already filtered by :func:`gradviz.charts.drawable_on_log`.
+chart; log axes expect rows already filtered by :func:`views.charts.drawable_on_log`.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gradviz.charts import log_y
+from views.charts import log_y
 
 # Fixed colours so a cell looks the same in every chart of the page.
 SERIES_COLORS = {

@@ -2,7 +2,7 @@
 
 The page trains and caches the runs (:mod:`gradviz.remedies` behind its per-run cache); the
 ``*_view`` functions here build each tab's charts as Vega-Lite specs and write its "what you are
-seeing" text from the computed numbers (see :mod:`gradviz.views`). The page caches their results,
+seeing" text from the computed numbers (see :mod:`views`). The page caches their results,
 so a warm rerun only sends cached specs.
 """
 
@@ -13,9 +13,9 @@ from dataclasses import dataclass
 import pandas as pd
 
 from gradviz import remedies as rm
-from gradviz.charts import make_speed_chart
-from gradviz.charts import remedies as charts
-from gradviz.views import View, cut_short, log_chart, spec
+from views import View, cut_short, log_chart, spec
+from views.charts import make_speed_chart
+from views.charts import remedies as charts
 
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
 ACCURACY_TITLE = "**Final accuracy**"

@@ -3,34 +3,17 @@
 Builders take long-form DataFrames from the engine and never call streamlit. Conventions, after
 the Altair gallery: explicit type suffixes (``"layer:O"``, ``"grad_norm:Q"``), named layers
 (``base``, ``line``, ``rule``) combined with ``+``, method syntax, and tooltips on every mark.
-Shared pieces live here: the regime palette and the log-axis guard.
+Shared pieces live here: the regime palette and the log axis.
 """
 
 from __future__ import annotations
 
 import altair as alt
-import numpy as np
 import pandas as pd
 
 # One palette for the three regimes everywhere in the app.
 REGIME_COLORS = {"vanishing": "#1f77b4", "stable": "#2ca02c", "exploding": "#d62728"}
 REGIME_SCALE = alt.Scale(domain=list(REGIME_COLORS), range=list(REGIME_COLORS.values()))
-
-
-def regime(factor: np.ndarray | float, tol: float = 1e-9) -> np.ndarray:
-    """'vanishing' / 'stable' / 'exploding' for per-step factors |f| < 1, = 1, > 1."""
-    mag = np.abs(np.asarray(factor, dtype=float))
-    return np.where(mag < 1 - tol, "vanishing", np.where(mag > 1 + tol, "exploding", "stable"))
-
-
-def drawable_on_log(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
-    """Rows of ``df`` whose ``column`` is finite and > 0, and how many were dropped.
-
-    A log axis cannot show 0, inf or NaN; pages report the dropped count next to the chart.
-    """
-    values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
-    keep = np.isfinite(values) & (values > 0)
-    return df.loc[keep], int((~keep).sum())
 
 
 def log_y(field: str, title: str) -> alt.Y:

@@ -16,8 +16,7 @@ import altair as alt
 import pandas as pd
 
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
-from gradviz.charts import drawable_on_log
-from gradviz.numerics import Breakdown
+from gradviz.numerics import Breakdown, drawable_on_log
 
 Breakdowns = tuple[tuple[str, Breakdown], ...]
 """``((quantity, Breakdown), ...)``: what left float64 range and where, e.g. ``("the gradient",
@@ -111,3 +110,56 @@ def refused_memory(what: str, peak_bytes: float, largest: str) -> str:
         f"server (the budget is {COMPUTE_BYTES / 1e6:,.0f} MB). The largest that fits: "
         f"{largest}."
     )
+
+
+@dataclass(frozen=True)
+class PageInfo:
+    """One page: its file relative to ``app.py``, its label and icon in the sidebar and the
+    browser tab, and the landing page's one-line "what you will see"."""
+
+    path: str
+    label: str
+    icon: str
+    summary: str = ""
+
+
+# The app's pages in sidebar order. Streamlit's own sidebar would label the landing page "app"
+# (after its file), so .streamlit/config.toml hides it and setup_page draws this one instead.
+PAGES: tuple[PageInfo, ...] = (
+    PageInfo("app.py", "Home", "📉"),
+    PageInfo(
+        "pages/1_Activations.py",
+        "Activations",
+        "〰️",
+        "f and f′ of 14 activations, where they saturate, what depth does to their best slope, "
+        "why products of random factors vanish, and why zero-centred outputs help.",
+    ),
+    PageInfo(
+        "pages/2_Initialization.py",
+        "Initialization",
+        "🎲",
+        "How the scale of the initial weights decides, layer by layer, whether activations and "
+        "gradients vanish or explode; symmetric init; the mean-field phase diagram.",
+    ),
+    PageInfo(
+        "pages/3_Deep_chain.py",
+        "Deep chain",
+        "⛓️",
+        "One neuron per layer (Nielsen's chain: early layers learn far slower, w = 100 makes "
+        "every factor 25), a linear chain of matrices, and Jacobian spectra.",
+    ),
+    PageInfo(
+        "pages/4_RNN_LSTM.py",
+        "RNN & LSTM",
+        "🔁",
+        "Backpropagation through time: how the gradient reaching step t vanishes or explodes in "
+        "a vanilla RNN, what the LSTM's cell path and clipping change, long-range memory.",
+    ),
+    PageInfo(
+        "pages/5_Remedies.py",
+        "Remedies",
+        "🩹",
+        "A deep sigmoid network that barely learns, and what each remedy changes: ReLU, init, "
+        "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
+    ),
+)

@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gradviz.charts import REGIME_SCALE
+from views.charts import REGIME_SCALE
 
 WEIGHTS_SCALE = alt.Scale(domain=["gaussian", "orthogonal"], range=["#ff7f0e", "#1f77b4"])
 _SERIES = ["exact (log space)", "float64 backward", "bound", "slopes only"]

@@ -7,7 +7,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gradviz.charts import log_y
+from views.charts import log_y
 
 HEIGHT = 300
 # One colour per activation, the same in every chart of the page: Vega sorts an ordinal domain,
@@ -97,7 +97,7 @@ def make_curve_chart(
 def make_depth_chart(products: pd.DataFrame) -> alt.LayerChart:
     """max|f'|^L over depth L on a log axis, one line per activation plus the free factor
     (dashed). ``products``: :func:`gradviz.products.peak_slope_products`, already filtered by
-    :func:`gradviz.charts.drawable_on_log`."""
+    :func:`views.charts.drawable_on_log`."""
     names = sorted(set(products["series"]) - {FREE_FACTOR})
     palette = [TABLEAU10[i % len(TABLEAU10)] for i in range(len(names))]
     base = alt.Chart(products).encode(

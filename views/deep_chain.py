@@ -1,7 +1,7 @@
 """Everything one tab of the Deep chain page shows, computed in one call.
 
 Each ``*_view`` function runs the engine, builds the tab's charts as Vega-Lite specs and writes
-its "what you are seeing" text from the computed numbers (see :mod:`gradviz.views`); the page
+its "what you are seeing" text from the computed numbers (see :mod:`views`); the page
 caches the call and only draws it.
 """
 
@@ -16,9 +16,9 @@ import pandas as pd
 from gradviz import chain as ch
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
-from gradviz.charts import chain as charts
 from gradviz.numerics import format_sci, safe_log10
-from gradviz.views import Breakdowns, View, spec
+from views import Breakdowns, View, spec
+from views.charts import chain as charts
 
 SOURCES = ("random draw", "seed 003 explosion")
 """Where the neuron chain's weights and biases come from."""

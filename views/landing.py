@@ -2,7 +2,7 @@
 
 :func:`chain_view` runs :func:`gradviz.products.chain_product`, builds the chart as a Vega-Lite
 spec and writes the "what you are seeing" text from the computed numbers (see
-:mod:`gradviz.views`); the page caches the call and only draws it. Every sentence stays true at
+:mod:`views`); the page caches the call and only draws it. Every sentence stays true at
 every allowed setting: a crossing deeper than the chosen depth says so, and a product that left
 float64 range is given its exact size and the layer where it left.
 """
@@ -14,11 +14,10 @@ from functools import cache
 
 import numpy as np
 
-from gradviz.charts import drawable_on_log, regime
-from gradviz.charts.landing import STABLE_BAND, make_chain_chart
-from gradviz.numerics import format_sci
+from gradviz.numerics import drawable_on_log, format_sci, regime
 from gradviz.products import ChainProduct, chain_product, depth_to_reach
-from gradviz.views import Breakdowns, View, spec
+from views import Breakdowns, View, spec
+from views.charts.landing import STABLE_BAND, make_chain_chart
 
 SMALLEST_FLOAT = float(np.nextafter(0.0, 1.0))
 """The smallest positive float64 (a subnormal, 4.9e-324)."""

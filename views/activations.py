@@ -11,11 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from gradviz import activation_notes as notes
 from gradviz.activations import Activation, get_activation
 from gradviz.budget import Cost
-from gradviz.charts import activations as charts
-from gradviz.charts import drawable_on_log
 from gradviz.curves import (
     activation_curves,
     activation_curves_cost,
@@ -28,6 +25,7 @@ from gradviz.curves import (
     saturation_zones,
     saturation_zones_cost,
 )
+from gradviz.numerics import drawable_on_log
 from gradviz.products import (
     peak_slope_products,
     peak_slope_products_cost,
@@ -40,8 +38,10 @@ from gradviz.saturation import (
     slope_vs_scale,
     slope_vs_scale_cost,
 )
-from gradviz.views import View, spec
 from gradviz.zigzag import compare_paths, compare_paths_cost
+from views import View, spec
+from views import activation_notes as notes
+from views.charts import activations as charts
 
 Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 SCALES = np.geomspace(0.1, 10.0, 25)

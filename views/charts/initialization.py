@@ -2,7 +2,7 @@
 
 Every builder takes long-form DataFrames (see :mod:`gradviz.probe`, :mod:`gradviz.meanfield`,
 :mod:`gradviz.train`) and returns an Altair chart; log axes only receive rows that passed
-:func:`gradviz.charts.drawable_on_log` in the page.
+:func:`views.charts.drawable_on_log` in the page.
 """
 
 from __future__ import annotations
@@ -10,7 +10,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gradviz.charts import log_y
+from views.charts import log_y
 
 SOURCE_DASH = alt.Scale(domain=["measured", "mean-field"], range=[[1, 0], [6, 4]])
 

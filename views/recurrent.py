@@ -2,7 +2,7 @@
 
 Each ``*_view`` function runs the engine of :mod:`gradviz.recurrent_lab`, builds the tab's
 charts as Vega-Lite specs and writes its "what you are seeing" text with
-:mod:`gradviz.recurrent_text` (see :mod:`gradviz.views`); the page caches the call and only
+:mod:`views.recurrent_text` (see :mod:`views`); the page caches the call and only
 draws it.
 """
 
@@ -13,13 +13,6 @@ from dataclasses import dataclass, field
 import pandas as pd
 
 from gradviz.budget import TRAINING_SECONDS
-from gradviz.charts.recurrent import (
-    make_cliff_chart,
-    make_cliff_loss_chart,
-    make_state_norm_chart,
-    make_through_time_chart,
-    make_training_chart,
-)
 from gradviz.numerics import format_sci
 from gradviz.recurrent_lab import (
     ADDING_TOLERANCE,
@@ -37,8 +30,15 @@ from gradviz.recurrent_lab import (
     compare_long_range,
     gradient_through_time,
 )
-from gradviz.recurrent_text import cliff_text, long_range_text, through_time_text
-from gradviz.views import Breakdowns, Metrics, View, cut_short, log_chart, spec
+from views import Breakdowns, Metrics, View, cut_short, log_chart, spec
+from views.charts.recurrent import (
+    make_cliff_chart,
+    make_cliff_loss_chart,
+    make_state_norm_chart,
+    make_through_time_chart,
+    make_training_chart,
+)
+from views.recurrent_text import cliff_text, long_range_text, through_time_text
 
 RESULT_COLUMNS = {
     "mse": "test MSE",

@@ -4,7 +4,7 @@ The network of the page's controls travels as a :class:`Net` (a named tuple of p
 it can key a cache). The page caches the probe of a network (:func:`probe_network`), which three
 tabs share, and then each tab's view: the ``*_view`` functions build the tab's charts as Vega-Lite
 specs and write its "what you are seeing" text from the computed numbers (see
-:mod:`gradviz.views`).
+:mod:`views`).
 """
 
 from __future__ import annotations
@@ -27,11 +27,9 @@ from gradviz.budget import (
     affordable_repeats,
     largest_fitting,
 )
-from gradviz.charts import drawable_on_log, make_speed_chart
-from gradviz.charts import initialization as charts
 from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
-from gradviz.numerics import format_sci
+from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.train import (
     TrainConfig,
     decision_grid,
@@ -40,7 +38,7 @@ from gradviz.train import (
     train,
     train_cost,
 )
-from gradviz.views import (
+from views import (
     Breakdowns,
     Metrics,
     View,
@@ -50,6 +48,8 @@ from gradviz.views import (
     refused_memory,
     spec,
 )
+from views.charts import initialization as charts
+from views.charts import make_speed_chart
 
 ODD_BATCH = 255  # breaks the class balance that makes zero init a stationary point
 PRESETS = {

@@ -9,7 +9,8 @@ import altair as alt
 import numpy as np
 import pandas as pd
 
-from gradviz.charts import REGIME_COLORS, REGIME_SCALE, log_y, regime
+from gradviz.numerics import regime
+from views.charts import REGIME_COLORS, REGIME_SCALE, log_y
 
 # A product within one order of magnitude of 1 still carries a usable signal; the zones are drawn
 # on the product, the line is coloured by the regime of the per-layer factor.
@@ -55,7 +56,7 @@ def make_chain_chart(frame: pd.DataFrame, factor: float) -> alt.LayerChart:
     """The product ``factor**layer`` over layers on a log axis, on shaded zones.
 
     ``frame``: ``ChainProduct.frame`` from :func:`gradviz.products.chain_product`, already
-    filtered by :func:`gradviz.charts.drawable_on_log` (columns ``layer``, ``product``).
+    filtered by :func:`views.charts.drawable_on_log` (columns ``layer``, ``product``).
     """
     data = frame.assign(regime=regime(np.full(len(frame), factor)))
     low, high = decade_bounds(data["product"].to_numpy(dtype=float))

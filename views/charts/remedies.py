@@ -1,7 +1,7 @@
 """Charts of the Remedies page: ``make_<thing>_chart(df, ...) -> alt.Chart``.
 
 Inputs are the long-form frames of :mod:`gradviz.remedies`. Log axes only receive rows that
-:func:`gradviz.charts.drawable_on_log` kept; the page reports how many it dropped.
+:func:`views.charts.drawable_on_log` kept; the page reports how many it dropped.
 """
 
 from __future__ import annotations
@@ -9,7 +9,7 @@ from __future__ import annotations
 import altair as alt
 import pandas as pd
 
-from gradviz.charts import log_y
+from views.charts import log_y
 
 HEALTH_SCALE = alt.Scale(scheme="redyellowgreen", domain=[0, 1])
 SYMPTOM_SCALE = alt.Scale(domain=[True, False], range=["#d62728", "#2ca02c"])
