@@ -5,7 +5,6 @@ import streamlit as st
 from gradviz.activations import NAMES, REGISTRY, label
 from gradviz.zigzag import POSITIVE_INPUTS
 from ui import cached, page_header, setup_page, sources
-from views import activation_notes as notes
 from views import activations as views
 
 setup_page(__file__)
@@ -138,5 +137,5 @@ with tabs[5]:
         steps = bound_slider(c[4], "Steps", 20, 500, 200, 10, key="steps")
         show(zigzag_view(BY_LABEL[pos_label], w1, w2, lr, steps))
 
-sources(notes.sources_text())
+sources(views.sources_text())
 link.report()

@@ -17,7 +17,6 @@ from ui import (
     sources,
 )
 from views import recurrent as views
-from views.recurrent_text import sources_text
 
 setup_page(__file__)
 link = page_header(
@@ -126,5 +125,5 @@ with tabs[2]:
         )
         st.markdown(view.text)
 
-sources(sources_text())
+sources(views.sources_text())
 link.report()

@@ -36,7 +36,7 @@ from gradviz.recurrent_lab import (
 )
 from gradviz.rnn import RNN_ACTIVATIONS
 from tests.fuzz_kit import unmarked_non_finite
-from views.recurrent_text import cliff_text, long_range_text, through_time_text
+from views.recurrent import cliff_text, long_range_text, through_time_text
 
 # ============================================================================ through time
 

@@ -9,7 +9,10 @@ sends the cached specs. Activations are passed as ``specs``, a hashable
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
+import pandas as pd
 
 from gradviz.activations import Activation, get_activation
 from gradviz.budget import Cost
@@ -20,13 +23,17 @@ from gradviz.curves import (
     best_case_slopes_cost,
     peak_points,
     peak_points_cost,
+    properties_of,
     properties_table,
     properties_table_cost,
     saturation_zones,
     saturation_zones_cost,
 )
-from gradviz.numerics import drawable_on_log
+from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.products import (
+    UniformProducts,
+    depth_to_reach,
+    exact_fraction_above,
     peak_slope_products,
     peak_slope_products_cost,
     uniform_products,
@@ -38,9 +45,8 @@ from gradviz.saturation import (
     slope_vs_scale,
     slope_vs_scale_cost,
 )
-from gradviz.zigzag import compare_paths, compare_paths_cost
+from gradviz.zigzag import ZigzagComparison, compare_paths, compare_paths_cost, input_label
 from views import View, spec
-from views import activation_notes as notes
 from views.charts import activations as charts
 
 Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
@@ -63,14 +69,12 @@ def curves_view(specs: Specs, x_max: float, threshold: float) -> View:
     slope_chart = charts.make_curve_chart(
         curves, zones, peaks, field="slope", title="f′(x)", threshold=threshold
     )
-    return View(
-        (spec(f_chart), spec(slope_chart)), notes.curves_note(peaks, zones, threshold, x_max)
-    )
+    return View((spec(f_chart), spec(slope_chart)), curves_note(peaks, zones, threshold, x_max))
 
 
 def properties_view(specs: Specs) -> View:
     """The measured-properties table of the chosen activations and the seeds' claims."""
-    return View(text=notes.seed_claims_note(), table=properties_table(build(specs)))
+    return View(text=seed_claims_note(), table=properties_table(build(specs)))
 
 
 def depth_view(specs: Specs, free_factor: float, max_depth: int) -> View:
@@ -84,7 +88,7 @@ def depth_view(specs: Specs, free_factor: float, max_depth: int) -> View:
     )
     return View(
         (spec(charts.make_depth_chart(drawable)),),
-        notes.depth_note(products, max_depth),
+        depth_note(products, max_depth),
         caption,
     )
 
@@ -107,7 +111,7 @@ def saturation_view(specs: Specs, mu: float, s: float, threshold: float) -> View
                 )
             ),
         ),
-        notes.saturation_note(by_scale, mu, s, threshold),
+        saturation_note(by_scale, mu, s, threshold),
     )
 
 
@@ -115,14 +119,14 @@ def products_view(n: int, trials: int, log10_threshold: int, seed: int) -> View:
     """Histogram of log10 of products of ``n`` U(0,1) numbers, Monte Carlo next to exact."""
     result = uniform_products(n, trials, 10.0**log10_threshold, seed)
     chart = charts.make_product_histogram_chart(result.histogram, log10_threshold)
-    return View((spec(chart),), notes.products_note(result))
+    return View((spec(chart),), products_note(result))
 
 
 def zigzag_view(positive: str, w1: float, w2: float, lr: float, steps: int) -> View:
     """Update paths of the two-weight neuron with positive and with zero-centred inputs."""
     result = compare_paths(positive, (w1, w2), lr, steps)
     chart = charts.make_zigzag_chart(result.frame, result.target)
-    return View((spec(chart),), notes.zigzag_note(result, lr))
+    return View((spec(chart),), zigzag_note(result, lr))
 
 
 # ----------------------------------------------------------------------------- cost
@@ -167,3 +171,211 @@ def products_view_cost(n: int, trials: int) -> Cost:
 def zigzag_view_cost(positive: str, steps: int) -> Cost:
     """:func:`zigzag_view`: the two update paths."""
     return compare_paths_cost(positive, steps)
+
+
+def _zone_text(start: float, end: float, x_max: float) -> str:
+    left, right = start <= -x_max + 1e-9, end >= x_max - 1e-9
+    if left and right:
+        return "everywhere shown"
+    if left:
+        return f"x < {end + 0.0:.3g}"
+    if right:
+        return f"x > {start + 0.0:.3g}"
+    return f"{start + 0.0:.3g} < x < {end + 0.0:.3g}"
+
+
+def peak_where_text(where: str) -> str:
+    """Where the largest slope is reached, in words: a peak that is only approached at one end
+    (softplus: f' = σ(x) → 1) is named as a limit in words rather than with an ∞ sign."""
+    return {
+        "x → +∞": "no finite x: approached as x grows without bound",
+        "x → -∞": "no finite x: approached as x falls without bound",
+    }.get(where, where)
+
+
+def curves_note(peaks: pd.DataFrame, zones: pd.DataFrame, threshold: float, x_max: float) -> str:
+    """One line per activation: its peak slope and where, and its saturated zones in ±x_max."""
+    lines = []
+    for row in peaks.itertuples(index=False):
+        own = zones[zones["activation"] == row.activation]
+        if own.empty:
+            where = f"never saturated within ±{x_max:g}"
+        else:
+            share = own["width"].sum() / (2 * x_max)
+            pairs = zip(own.x_start, own.x_end, strict=True)
+            spans = ", ".join(_zone_text(a, b, x_max) for a, b in pairs)
+            where = f"saturated for {spans} ({share:.0%} of the range shown)"
+        lines.append(
+            f"- **{row.activation}**: largest slope {row.peak:.4g}, reached at "
+            f"{peak_where_text(row.where)}; "
+            f"{where}."
+        )
+    return (
+        f"**What you are seeing.** Shaded: where |f′(x)| < {threshold:g}, so a unit there passes "
+        "almost no gradient back. Diamonds mark the largest slope.\n\n" + "\n".join(lines)
+    )
+
+
+def _sides(saturation: str) -> str:
+    return {"left and right": "on both sides", "none": "nowhere"}.get(
+        saturation, f"on the {saturation}"
+    )
+
+
+def seed_claims_note() -> str:
+    """The seeds' claims about activation slopes, checked against measured properties."""
+    sig, tanh, soft, relu, lin = (
+        properties_of(n) for n in ("sigmoid", "tanh", "softsign", "relu", "linear")
+    )
+    relu_values = " or ".join(f"{v:g}" for v in relu.slope_values)
+    return (
+        "**The seeds' claims, measured from the functions.**\n"
+        f"- sigmoid: f′ peaks at **{sig.max_slope:g}** at {sig.peak_where}; outputs lie in "
+        f"**{sig.output_range}**, so f′ = f(1 − f) lies in (0, {sig.max_slope:g}] and every "
+        f"layer shrinks the signal at least {1 / sig.max_slope:g}×.\n"
+        f"- tanh: f′ peaks at **{tanh.max_slope:g}** at {tanh.peak_where} and saturates "
+        f"{_sides(tanh.saturation)}.\n"
+        f"- softsign: f′ peaks at **{soft.max_slope:g}** at {soft.peak_where} and saturates "
+        f"{_sides(soft.saturation)}, but slowly (1/(1+|x|)² instead of e^−|x|).\n"
+        f"- ReLU: f′ is **{relu_values}**: an active unit passes the gradient unchanged, a dead "
+        "one passes nothing.\n"
+        f"- linear: f′ = {lin.max_slope:g} at {lin.peak_where}, so gradients stay stable, but a "
+        "stack of linear layers is one linear map and cannot draw a non-linear class boundary.\n\n"
+        "Bounded outputs (sigmoid, tanh, softsign) keep activations tame; unbounded ones (the ReLU "
+        "family) train faster but need a smaller learning rate (seed 002)."
+    )
+
+
+def _product_after(peak: float, product: float, depth: int) -> str:
+    """max|f'|^L in words, with its exact size where the float64 product left range."""
+    if math.isinf(product) or (product == 0 and peak > 0):
+        side = "overflowed to inf" if math.isinf(product) else "underflowed to 0 in float64"
+        return f"10^{depth * math.log10(peak):.1f} after {depth} layers (the product {side})"
+    return f"{format_sci(product, 3)} after {depth} layers"
+
+
+def _from_depth(reached: int, depth: int) -> str:
+    where = f"from depth {reached:,}"
+    return where if reached <= depth else f"{where}, deeper than the {depth} layers shown"
+
+
+def depth_note(products: pd.DataFrame, depth: int) -> str:
+    """The best-case product of each series at ``depth``, and when it passes 1e-6 or 1e6."""
+    lines = []
+    at_depth = products[products["depth"] == products["depth"].max()]
+    for row in at_depth.itertuples(index=False):
+        if row.peak < 1:
+            fate = f"below one millionth {_from_depth(depth_to_reach(row.peak, 1e-6), depth)}"
+        elif row.peak > 1:
+            fate = f"above a million {_from_depth(depth_to_reach(row.peak, 1e6), depth)}"
+        else:
+            fate = "exactly 1 at every depth"
+        lines.append(
+            f"- **{row.series}** (max|f′| = {row.peak:.4g}): "
+            f"{_product_after(row.peak, row.product, depth)}; {fate}."
+        )
+    return (
+        "**What you are seeing.** Even if every unit sat exactly at its steepest point, the "
+        "gradient reaching the first layer would be multiplied by max|f′| once per layer:\n\n"
+        + "\n".join(lines)
+    )
+
+
+def saturation_note(by_scale: pd.DataFrame, mu: float, s: float, threshold: float) -> str:
+    """E[f'(z)] and the saturated share at the chosen ``s`` and at the ends of the s range."""
+    lines = []
+    for name, rows in by_scale.groupby("activation", sort=False):
+        here = rows.iloc[(rows["s"] - s).abs().argmin()]
+        first, last = rows.iloc[0], rows.iloc[-1]
+        lines.append(
+            f"- **{name}**: E[f′(z)] = {here.mean_slope:.4g} and {here.saturated:.1%} "
+            f"saturated at s = {s:g}; from s = {first.s:g} to s = {last.s:g}, E[f′(z)] goes "
+            f"{first.mean_slope:.4g} → {last.mean_slope:.4g} and the saturated share "
+            f"{first.saturated:.1%} → {last.saturated:.1%}."
+        )
+    return (
+        f"**What you are seeing.** Pre-activations z ~ N({mu:g}, s²). A unit with n inputs of "
+        "unit variance and weights of standard deviation σ_w has s = σ_w·√n, so large weights "
+        f"mean large s: the unit lives in its flat tails, where |f′| < {threshold:g}.\n\n"
+        + "\n".join(lines)
+    )
+
+
+def products_note(result: UniformProducts) -> str:
+    """The seed's "never above 1e-18" next to the exact and Monte-Carlo shares."""
+    t = f"{result.threshold:.0e}"
+    claim = ""
+    if result.n == 50 and abs(result.threshold - 1e-18) < 1e-30:
+        claim = (
+            f"**Seed 004 says:** the product of 50 numbers from U(0, 1) is never above 1e-18. "
+            f"**Truth:** it is above 1e-18 with probability **{result.exact_fraction_above:.1%}**."
+            "\n\n"
+        )
+    underflow = ""
+    if result.underflow_fraction > 0:
+        underflow = (
+            f" Multiplied directly in float64, {result.underflow_fraction:.1%} of these products "
+            "would underflow to 0; the page sums logarithms instead."
+        )
+    return (
+        claim + f"**What you are seeing.** {result.trials:,} trials of the product of "
+        f"n = {result.n} numbers from U(0, 1). log10(product) has mean "
+        f"{result.mean_log10:.2f} and std {result.std_log10:.2f} (exact: "
+        f"{result.exact_mean_log10:.2f} ± {result.exact_std_log10:.2f}, because −ln of the product "
+        f"is a Gamma(n, 1) variable). Share above {t}: exact "
+        f"**{result.exact_fraction_above:.2%}**, Monte Carlo {result.mc_fraction_above:.2%} "
+        f"± {result.mc_stderr:.2%}. The largest product seen is 10^{result.largest_log10:.1f}."
+        + underflow
+    )
+
+
+def zigzag_note(result: ZigzagComparison, lr: float) -> str:
+    """How often each path moved the two weights in opposite directions, and how fast."""
+
+    def reach(summary) -> str:
+        if summary.steps_to_10pct is None:
+            return "never got within 10% of the starting distance"
+        return f"got within 10% of the starting distance after {summary.steps_to_10pct} steps"
+
+    pos, cen = result.positive, result.centred
+    blown = [
+        f"{input_label(s.inputs)}: {s.breakdown.message('the weights')} (learning rate {lr:g} is "
+        "too large for these inputs)."
+        for s in (pos, cen)
+        if not s.breakdown.ok
+    ]
+    return (
+        "**What you are seeing.** The update is −η·(ŷ − y)·x: one shared scalar times the input "
+        "x. "
+        f"With **{input_label(pos.inputs)}**, {pos.opposite_share:.0%} of the steps moved w1 and "
+        f"w2 in opposite directions, so to reach w* = ({result.target[0]:g}, "
+        f"{result.target[1]:g}) the path zig-zags: it {reach(pos)} (path length "
+        f"{pos.detour:.2f}× the straight line). With **{input_label(cen.inputs)}**, "
+        f"{cen.opposite_share:.0%} of the steps moved them in opposite directions; it {reach(cen)} "
+        f"(path {cen.detour:.2f}× the straight line)."
+        + ("\n\n" + "\n".join(blown) if blown else "")
+    )
+
+
+def sources_text() -> str:
+    """The page's closing "details and sources" markdown (the 10.8% is computed)."""
+    return _SOURCES.format(seed_truth=f"{exact_fraction_above(50, 1e-18):.1%}")
+
+
+_SOURCES = """
+- Seed 000: derivatives of sigmoid, tanh and softsign; vanishing and exploding; ReLU and linear.
+  Seed 002: properties of a good activation; dying ReLU. Seed 004: products of U(0, 1) numbers,
+  saturated neurons, one-sided saturation, zero-centred outputs, the ReLU family.
+- **Properties** are measured from the registry's functions on a 400,001-point grid (step 1e-4)
+  plus far points ±1e6; "zero-centred" means |E[f(z)]| < 0.1 for z ~ N(0, 1).
+- **Saturation**: E[f′(z)] by composite Gauss–Legendre quadrature split at the kinks (it matches
+  Gauss–Hermite quadrature where that is accurate); saturated shares are exact sums of normal CDF
+  differences over the zones where |f′| < threshold, found by bisection.
+- **Random products**: −ln U ~ Exp(1), so −ln ∏Uᵢ ~ Gamma(n, 1) and P(∏Uᵢ > t) is the
+  regularized lower incomplete gamma P(n, −ln t), computed from its power series. At n = 50 and
+  t = 1e-18 it is {seed_truth}; the seed's "never" is wrong.
+- **Zero-centred outputs**: a linear unit ŷ = w·x learns y = w*·x by per-example SGD, on the same
+  Gaussian draws passed through sigmoid/ReLU or tanh.
+- Randomized leaky ReLU is drawn with its deterministic evaluation slope 2/(l + u); 1/5.5 for
+  U(3, 8) (Xu et al. 2015). GELU uses the tanh approximation.
+"""
