@@ -22,13 +22,14 @@ import streamlit as st
 
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
-from views import PAGES, Metrics, PageInfo, View
+from views import PAGES, Control, Header, Metrics, PageInfo, View
 
 __all__ = [
     "PAGES",
     "LinkState",
     "PageInfo",
     "cached",
+    "control",
     "page_header",
     "progress_bar",
     "setup_page",
@@ -194,17 +195,27 @@ def _same_value(raw: Sequence[str], value) -> bool:
     return text == str(value)
 
 
-def page_header(title: str, intro: str, latex: str | None = None) -> LinkState:
+def page_header(header: Header) -> LinkState:
     """Title, a short intro and the page's formula; returns the page's :class:`LinkState`.
 
     Call it first on every page so the link notice appears right under the title.
     """
-    st.title(title)
+    st.title(header.title)
     link = LinkState()
-    st.markdown(intro)
-    if latex:
-        st.latex(latex)
+    st.markdown(header.intro)
+    if header.latex:
+        st.latex(header.latex)
     return link
+
+
+def control(spec: Control, parent=st, **overrides):
+    """Draw the widget ``spec`` in ``parent`` (``st``, ``st.sidebar``, a column), bound to the
+    URL under its key, and return its value. ``overrides`` replace arguments the page only
+    knows at run time (e.g. ``disabled=...``)."""
+    widget = getattr(parent, spec.kind)
+    return widget(
+        spec.label, *spec.args, key=spec.key, bind="query-params", **spec.kwargs | overrides
+    )
 
 
 def show_chart(chart: alt.TopLevelMixin | dict, *, key: str | None = None) -> None:
@@ -266,19 +277,20 @@ def sources(markdown: str, title: str = "Details and sources") -> None:
         st.markdown(markdown)
 
 
-def show(view: View, *, stacked: bool = False, keys: Sequence[str | None] = ()) -> None:
+def show(
+    view: View, *, stacked: bool = False, columns: bool = False, keys: Sequence[str | None] = ()
+) -> None:
     """The view's notice, its charts (side by side, or one below the other if ``stacked``), its
-    caption and its text; the page draws ``view.table`` itself. ``keys`` are the charts'
-    element keys, in order."""
+    caption and its text; the page draws ``view.table`` itself. ``columns`` puts even a single
+    chart in a column of its own. ``keys`` are the charts' element keys, in order."""
     if view.info:
         st.info(view.info)
     keys = tuple(keys) or (None,) * len(view.charts)
-    if stacked or len(view.charts) == 1:
+    if stacked or (len(view.charts) == 1 and not columns):
         for chart, key in zip(view.charts, keys, strict=True):
             show_chart(chart, key=key)
     elif view.charts:
-        columns = st.columns(len(view.charts))
-        for column, chart, key in zip(columns, view.charts, keys, strict=True):
+        for column, chart, key in zip(st.columns(len(view.charts)), view.charts, keys, strict=True):
             with column:
                 show_chart(chart, key=key)
     if view.caption:

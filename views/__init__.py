@@ -163,3 +163,73 @@ PAGES: tuple[PageInfo, ...] = (
         "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
     ),
 )
+
+
+@dataclass(frozen=True)
+class Header:
+    """A page's title, its short intro (markdown) and its formula (LaTeX), drawn first."""
+
+    title: str
+    intro: str
+    latex: str | None = None
+
+
+@dataclass(frozen=True)
+class Control:
+    """One widget, as data: the Streamlit widget function ``kind`` (``"slider"``,
+    ``"selectbox"``, ...), its ``label``, its ``key`` (also its name in the link) and the rest of
+    its arguments. :func:`ui.control` draws it bound to the URL, so a link reproduces it."""
+
+    kind: str
+    label: str
+    key: str
+    args: tuple = ()
+    options: tuple[tuple[str, object], ...] = ()
+
+    @property
+    def kwargs(self) -> dict:
+        return dict(self.options)
+
+
+def _control(kind: str, label: str, args: tuple, key: str, options: dict) -> Control:
+    return Control(kind, label, key, args, tuple(options.items()))
+
+
+def slider(label: str, low, high, value, step=None, *, key: str, **options) -> Control:
+    """``st.slider(label, low, high, value, step)``."""
+    return _control("slider", label, (low, high, value, step), key, options)
+
+
+def select_slider(label: str, choices, value, *, key: str, **options) -> Control:
+    """``st.select_slider(label, choices, value)``."""
+    return _control("select_slider", label, (list(choices), value), key, options)
+
+
+def selectbox(label: str, choices, *, key: str, **options) -> Control:
+    """``st.selectbox(label, choices)``."""
+    return _control("selectbox", label, (list(choices),), key, options)
+
+
+def multiselect(label: str, choices, *, key: str, **options) -> Control:
+    """``st.multiselect(label, choices)``."""
+    return _control("multiselect", label, (list(choices),), key, options)
+
+
+def number_input(label: str, low, high, value, *, key: str, **options) -> Control:
+    """``st.number_input(label, low, high, value)``."""
+    return _control("number_input", label, (low, high, value), key, options)
+
+
+def radio(label: str, choices, *, key: str, **options) -> Control:
+    """``st.radio(label, choices)``."""
+    return _control("radio", label, (list(choices),), key, options)
+
+
+def toggle(label: str, value: bool = False, *, key: str, **options) -> Control:
+    """``st.toggle(label, value)``."""
+    return _control("toggle", label, (value,), key, options)
+
+
+def checkbox(label: str, value: bool = False, *, key: str, **options) -> Control:
+    """``st.checkbox(label, value)``."""
+    return _control("checkbox", label, (value,), key, options)

@@ -14,7 +14,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from gradviz.activations import Activation, get_activation
+from gradviz.activations import NAMES, REGISTRY, Activation, get_activation, label
 from gradviz.budget import Cost
 from gradviz.curves import (
     activation_curves,
@@ -45,12 +45,92 @@ from gradviz.saturation import (
     slope_vs_scale,
     slope_vs_scale_cost,
 )
-from gradviz.zigzag import ZigzagComparison, compare_paths, compare_paths_cost, input_label
-from views import View, spec
+from gradviz.zigzag import (
+    POSITIVE_INPUTS,
+    ZigzagComparison,
+    compare_paths,
+    compare_paths_cost,
+    input_label,
+)
+from views import (
+    Control,
+    Header,
+    View,
+    multiselect,
+    number_input,
+    select_slider,
+    selectbox,
+    slider,
+    spec,
+)
 from views.charts import activations as charts
 
 Specs = tuple[tuple[str, tuple[tuple[str, float], ...]], ...]
 SCALES = np.geomspace(0.1, 10.0, 25)
+
+
+HEADER = Header(
+    "Activations",
+    "Backpropagation multiplies the learning signal δ by the activation's slope f′(z) at every "
+    "layer. Where f′ is small the signal fades; where the unit is *saturated* (f′ ≈ 0) it stops.",
+    r"\delta_{l-1}=\big(\delta_l\,W_l^{\top}\big)\odot f'(z_{l-1})",
+)
+TABS = ("Curves", "Properties", "Depth", "Saturation", "Random products", "Zero-centred")
+NEED_ONE = "Choose at least one activation above."
+PARAMETERS_HEADING = "**Activation parameters**"
+
+# Options are the display labels: Streamlit writes a select widget's formatted option into the
+# URL, so the labels themselves are the link values (?act=sigmoid&act=leaky+ReLU).
+BY_LABEL = {label(n): n for n in NAMES}
+ACTIVATIONS = multiselect(
+    "Activations",
+    BY_LABEL,
+    default=[label(n) for n in ("sigmoid", "tanh", "relu")],
+    key="act",
+)
+THRESHOLD = select_slider(
+    "Saturated where |f′| <", (0.001, 0.005, 0.01, 0.02, 0.05, 0.1, 0.2), 0.05, key="sat"
+)
+PARAMETERS: tuple[tuple[str, str, Control], ...] = tuple(
+    (name, p.name, slider(
+        f"{label(name)}: {p.name}", p.low, p.high, p.default, 0.01,
+        key=f"{name}_{p.name}", help=p.help,
+    ))
+    for name in NAMES
+    for p in REGISTRY[name].params
+)  # fmt: skip
+X_RANGE = slider("x range ±", 1.0, 50.0, 6.0, 0.5, key="xrange")
+DEPTH = slider("Depth L", 1, 500, 50, key="max_depth")
+FREE_FACTOR = slider("Free factor a", 0.1, 5.0, 1.1, 0.01, key="free")
+MEAN = slider("Mean μ of z", -3.0, 3.0, 0.0, 0.1, key="mu")
+SCALE = slider("Scale s (std of z)", 0.1, 10.0, 1.0, 0.1, key="s")
+FACTORS = slider("n numbers multiplied", 1, 500, 50, key="n")
+TRIALS = select_slider("Trials", (1_000, 10_000, 100_000), 10_000, key="trials")
+THRESHOLD_EXPONENT = slider("Threshold 10^k, k =", -300, -1, -18, key="thr")
+SEED = number_input("Seed", 0, 10_000, 0, key="seed")
+POSITIVE_INPUT = selectbox("Positive inputs from", [label(n) for n in POSITIVE_INPUTS], key="pos")
+TARGET_W1 = slider("Target w1*", -2.0, 2.0, 1.0, 0.1, key="w1")
+TARGET_W2 = slider("Target w2*", -2.0, 2.0, -1.0, 0.1, key="w2")
+LEARNING_RATE = slider("Learning rate", 0.05, 1.0, 0.5, 0.05, key="lr")
+STEPS = slider("Steps", 20, 500, 200, 10, key="steps")
+
+
+def chosen_specs(labels: list[str], values: dict[tuple[str, str], float]) -> tuple[Specs, str]:
+    """The chosen activations with their parameter values (``values[(name, param)]``), and a
+    note when randomized leaky ReLU's bounds came in the wrong order and were swapped."""
+    values = dict(values)
+    note = ""
+    if values[("rrelu", "lower")] > values[("rrelu", "upper")]:
+        values[("rrelu", "lower")], values[("rrelu", "upper")] = (
+            values[("rrelu", "upper")],
+            values[("rrelu", "lower")],
+        )
+        note = "randomized leaky ReLU: lower > upper, so the two were swapped."
+    names = [BY_LABEL[c] for c in labels]
+    specs = tuple(
+        (n, tuple((p.name, float(values[(n, p.name)])) for p in REGISTRY[n].params)) for n in names
+    )
+    return specs, note
 
 
 def build(specs: Specs) -> dict[str, Activation]:
