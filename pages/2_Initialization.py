@@ -93,14 +93,7 @@ def training_view(net_a, net_b, data, steps, lr):
         return views.training_view(net_a, net_b, data, steps, lr, progress)
 
 
-link = page_header(
-    "Initialization",
-    "The gradient of a weight is a product of one factor per layer, so the *scale* of the "
-    "initial weights decides at step 0 whether it vanishes or explodes, and a *symmetric* "
-    "initialization keeps every unit of a layer identical. Mean-field theory predicts both.",
-    r"q_l=\sigma_w^2\,\mathbb E_{z\sim\mathcal N(0,q_{l-1})}[\phi(z)^2]+\sigma_b^2,\qquad"
-    r"\chi_1=\sigma_w^2\,\mathbb E_{z\sim\mathcal N(0,q^*)}[\phi'(z)^2]",
-)
+link = page_header(views.HEADER)
 
 # Controls that callbacks set get their defaults through session state, not as widget
 # arguments: Streamlit warns when a widget has both. A valid link value still wins.

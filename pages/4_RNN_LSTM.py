@@ -2,11 +2,9 @@
 
 import streamlit as st
 
-from gradviz.optim import CLIPPING
-from gradviz.recurrent_lab import B_RANGE, W_RANGE
-from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS
 from ui import (
     cached,
+    control,
     page_header,
     progress_bar,
     setup_page,
@@ -19,20 +17,10 @@ from ui import (
 from views import recurrent as views
 
 setup_page(__file__)
-link = page_header(
-    "RNN / LSTM: gradients through time",
-    "Backpropagation through time unrolls a recurrent net into a deep one with **shared** "
-    "weights, so the gradient reaching step t is a product of T − t Jacobians. A vanilla RNN's "
-    "gradient vanishes or explodes geometrically; the LSTM's cell state adds a path whose "
-    "factor is just the forget gate.",
-    r"\frac{\partial L}{\partial h_t}=\frac{\partial L}{\partial h_T}\prod_{k=t+1}^{T}"
-    r"\frac{\partial h_k}{\partial h_{k-1}},\quad"
-    r"\Big\|\frac{\partial h_k}{\partial h_{k-1}}\Big\|\le\gamma\,\sigma_{max}(W_{hh}),\quad"
-    r"\frac{\partial c_k}{\partial c_{k-1}}=\mathrm{diag}(f_k)",
-)
-seed = st.number_input("Seed", 0, 999, 0, key="seed", bind="query-params")
+link = page_header(views.HEADER)
+seed = control(views.SEED)
 
-# One cached call per tab: engine results, chart specs and text together (see recurrent_views).
+# One cached call per tab: engine results, chart specs and text together (see views.recurrent).
 through_time_view = cached(views.through_time_view)
 cliff_view = cached(views.cliff_view)
 
@@ -40,39 +28,22 @@ cliff_view = cached(views.cliff_view)
 @cached
 def long_range_view(length, iters, clip_mode, theta, seed):
     """The three trainings, with a progress bar on a miss (a hit replays it)."""
-    with progress_bar("training RNN, LSTM and GRU on the same data…") as progress:
+    with progress_bar(views.TRAINING) as progress:
         return views.long_range_view(length, iters, clip_mode, theta, seed, progress)
 
 
-tabs = st.tabs(
-    ["Gradient through time", "Clipping and the cliff", "Long-range memory"],
-    key="tab",
-    bind="query-params",
-)
+tabs = st.tabs(views.TABS, key="tab", bind="query-params")
 
 with tabs[0]:
     if tabs[0].open:
         c1, c2, c3, c4 = st.columns(4)
-        length = c1.slider("Sequence length T", *views.LENGTH, key="seq_len", bind="query-params")
-        hidden = c1.slider("Hidden size H", *views.HIDDEN, key="hidden", bind="query-params")
-        act = c2.selectbox(
-            "Vanilla RNN activation",
-            RNN_ACTIVATIONS,
-            key="rnn_act",
-            bind="query-params",
-        )
-        radius = c2.slider(
-            "Spectral radius ρ of W_hh", 0.1, 5.0, 0.9, 0.05, key="radius", bind="query-params"
-        )
-        w_init = c3.selectbox(
-            "W_hh before rescaling", RECURRENT_INITS, key="w_init", bind="query-params"
-        )
-        input_scale = c3.slider(
-            "Input scale (std)", 0.0, 5.0, 1.0, 0.1, key="input_scale", bind="query-params"
-        )
-        forget_bias = c4.slider(
-            "LSTM forget-gate bias b_f", -5.0, 5.0, 1.0, 0.5, key="forget_bias", bind="query-params"
-        )
+        length = control(views.SEQUENCE_LENGTH, c1)
+        hidden = control(views.HIDDEN_SIZE, c1)
+        act = control(views.RNN_ACTIVATION, c2)
+        radius = control(views.RADIUS, c2)
+        w_init = control(views.W_INIT, c3)
+        input_scale = control(views.INPUT_SCALE, c3)
+        forget_bias = control(views.FORGET_BIAS, c4)
         view = through_time_view(
             length, hidden, act, radius, w_init, input_scale, forget_bias, seed
         )
@@ -85,14 +56,10 @@ with tabs[0]:
 with tabs[1]:
     if tabs[1].open:
         c1, c2, c3, c4 = st.columns(4)
-        theta = c1.slider(
-            "Clipping threshold θ", 0.1, 20.0, 1.0, 0.1, key="theta", bind="query-params"
-        )
-        lr = c2.select_slider(
-            "Learning rate", [0.001, 0.003, 0.01, 0.03, 0.1], 0.01, key="lr", bind="query-params"
-        )
-        w0 = c3.slider("Start w₀", *W_RANGE, 5.0, 0.25, key="w0", bind="query-params")
-        b0 = c4.slider("Start b₀", *B_RANGE, -2.0, 0.25, key="b0", bind="query-params")
+        theta = control(views.THETA, c1)
+        lr = control(views.LEARNING_RATE, c2)
+        w0 = control(views.START_W, c3)
+        b0 = control(views.START_B, c4)
         view = cliff_view(theta, lr, w0, b0)
         show_side_by_side(view.panels, widths=[3, 2])
         st.markdown(view.text)
@@ -100,18 +67,10 @@ with tabs[1]:
 with tabs[2]:
     if tabs[2].open:
         c1, c2, c3, c4 = st.columns(4)
-        add_len = c1.slider(
-            "Sequence length T", *views.ADDING_LENGTH, key="add_len", bind="query-params"
-        )
-        iters = c2.slider("Adam iterations", *views.ITERATIONS, key="iters", bind="query-params")
-        clip_mode = c3.selectbox(
-            "Clipping",
-            CLIPPING,
-            index=CLIPPING.index("norm"),
-            key="clip_mode",
-            bind="query-params",
-        )
-        clip_theta = c4.slider("θ", 0.1, 10.0, 1.0, 0.1, key="clip_theta", bind="query-params")
+        add_len = control(views.ADDING_SEQUENCE_LENGTH, c1)
+        iters = control(views.ADAM_ITERATIONS, c2)
+        clip_mode = control(views.CLIP_MODE, c3)
+        clip_theta = control(views.CLIP_THETA, c4)
         view = long_range_view(add_len, iters, clip_mode, clip_theta, seed)
         if view.notice:
             st.info(view.notice)

@@ -40,6 +40,7 @@ from gradviz.train import (
 )
 from views import (
     Breakdowns,
+    Header,
     Metrics,
     View,
     cut_short,
@@ -51,6 +52,14 @@ from views import (
 from views.charts import initialization as charts
 from views.charts import make_speed_chart
 
+HEADER = Header(
+    "Initialization",
+    "The gradient of a weight is a product of one factor per layer, so the *scale* of the "
+    "initial weights decides at step 0 whether it vanishes or explodes, and a *symmetric* "
+    "initialization keeps every unit of a layer identical. Mean-field theory predicts both.",
+    r"q_l=\sigma_w^2\,\mathbb E_{z\sim\mathcal N(0,q_{l-1})}[\phi(z)^2]+\sigma_b^2,\qquad"
+    r"\chi_1=\sigma_w^2\,\mathbb E_{z\sim\mathcal N(0,q^*)}[\phi'(z)^2]",
+)
 ODD_BATCH = 255  # breaks the class balance that makes zero init a stationary point
 PRESETS = {
     "custom": {},

@@ -16,13 +16,50 @@ import numpy as np
 
 from gradviz.numerics import drawable_on_log, format_sci, regime
 from gradviz.products import ChainProduct, chain_product, depth_to_reach
-from views import Breakdowns, View, spec
+from views import PAGES, Breakdowns, Header, View, slider, spec
 from views.charts.landing import STABLE_BAND, make_chain_chart
 
 SMALLEST_FLOAT = float(np.nextafter(0.0, 1.0))
 """The smallest positive float64 (a subnormal, 4.9e-324)."""
 LARGEST_FLOAT = float(np.finfo(float).max)
 """The largest finite float64 (1.8e308)."""
+
+
+HEADER = Header(
+    "gradviz — why gradients vanish or explode",
+    "The gradient of an early weight is a **product**: the loss derivative, then for every layer "
+    "above it one activation slope f′(z) times one weight, then the layer's input. Many factors "
+    "below 1 multiply to almost nothing; many above 1 blow up. Depth makes both exponential.",
+    r"\frac{\partial L}{\partial w_1}=\underbrace{\frac{\partial L}{\partial h_L}}_{\text{loss}}"
+    r"\;\underbrace{f'(z_L)\,w_L}_{\text{layer }L}\;\underbrace{f'(z_{L-1})\,w_{L-1}}"
+    r"_{\text{layer }L-1}\cdots\underbrace{f'(z_2)\,w_2}_{\text{layer }2}\;f'(z_1)"
+    r"\;\underbrace{x}_{\text{input}}",
+)
+CALCULATOR = "Calculator: one factor per layer"
+FACTOR = slider(
+    "Per-layer factor a = f′(z)·w",
+    0.05,
+    3.0,
+    0.25,
+    0.05,
+    key="factor",
+    help="0.25 is the largest slope of a sigmoid; 1 is a ReLU on its active side.",
+)
+DEPTH = slider("Depth L (layers)", 1, 1000, 10, key="depth")
+WHAT_YOU_SEE = "#### What you are seeing"
+EXPLORE = "Explore"
+TOPICS = PAGES[1:]
+SOURCES = (
+    "- The chain of factors and the numbers 0.25^10 and 2^10: seed 001; sigmoid's largest slope "
+    "0.25 at x = 0: seed 000.\n"
+    "- Zones: the product is drawn as *vanishing* below 0.1 and *exploding* above 10 (a signal "
+    "changed by more than 10×); the line's colour is the regime of the per-layer factor "
+    "(below, at or above 1).\n"
+    "- Powers are formed by repeated multiplication in float64, as backpropagation does; for "
+    "powers of two such as 0.25 and 2 every partial product is exact. The depths quoted (below "
+    "one millionth, above a million, out of the stable zone) are where these float64 products "
+    "cross, strictly."
+)
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ import pandas as pd
 
 from gradviz.budget import TRAINING_SECONDS
 from gradviz.numerics import format_sci
+from gradviz.optim import CLIPPING
 from gradviz.recurrent_lab import (
     ADDING_BASELINE_MSE,
     ADDING_TOLERANCE,
@@ -38,8 +39,20 @@ from gradviz.recurrent_lab import (
     gradient_breakdown,
     gradient_through_time,
 )
-from gradviz.rnn import sigmoid
-from views import Breakdowns, Metrics, View, cut_short, log_chart, spec
+from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS, sigmoid
+from views import (
+    Breakdowns,
+    Header,
+    Metrics,
+    View,
+    cut_short,
+    log_chart,
+    number_input,
+    select_slider,
+    selectbox,
+    slider,
+    spec,
+)
 from views.charts.recurrent import (
     make_cliff_chart,
     make_cliff_loss_chart,
@@ -67,6 +80,37 @@ LENGTH = (10, 1000, 100, 10)
 HIDDEN = (4, 64, 32, 1)
 ADDING_LENGTH = (5, 60, 30, 5)
 ITERATIONS = (100, 600, 300, 50)
+
+
+HEADER = Header(
+    "RNN / LSTM: gradients through time",
+    "Backpropagation through time unrolls a recurrent net into a deep one with **shared** "
+    "weights, so the gradient reaching step t is a product of T − t Jacobians. A vanilla RNN's "
+    "gradient vanishes or explodes geometrically; the LSTM's cell state adds a path whose "
+    "factor is just the forget gate.",
+    r"\frac{\partial L}{\partial h_t}=\frac{\partial L}{\partial h_T}\prod_{k=t+1}^{T}"
+    r"\frac{\partial h_k}{\partial h_{k-1}},\quad"
+    r"\Big\|\frac{\partial h_k}{\partial h_{k-1}}\Big\|\le\gamma\,\sigma_{max}(W_{hh}),\quad"
+    r"\frac{\partial c_k}{\partial c_{k-1}}=\mathrm{diag}(f_k)",
+)
+TABS = ("Gradient through time", "Clipping and the cliff", "Long-range memory")
+SEED = number_input("Seed", 0, 999, 0, key="seed")
+SEQUENCE_LENGTH = slider("Sequence length T", *LENGTH, key="seq_len")
+HIDDEN_SIZE = slider("Hidden size H", *HIDDEN, key="hidden")
+RNN_ACTIVATION = selectbox("Vanilla RNN activation", RNN_ACTIVATIONS, key="rnn_act")
+RADIUS = slider("Spectral radius ρ of W_hh", 0.1, 5.0, 0.9, 0.05, key="radius")
+W_INIT = selectbox("W_hh before rescaling", RECURRENT_INITS, key="w_init")
+INPUT_SCALE = slider("Input scale (std)", 0.0, 5.0, 1.0, 0.1, key="input_scale")
+FORGET_BIAS = slider("LSTM forget-gate bias b_f", -5.0, 5.0, 1.0, 0.5, key="forget_bias")
+THETA = slider("Clipping threshold θ", 0.1, 20.0, 1.0, 0.1, key="theta")
+LEARNING_RATE = select_slider("Learning rate", (0.001, 0.003, 0.01, 0.03, 0.1), 0.01, key="lr")
+START_W = slider("Start w₀", *W_RANGE, 5.0, 0.25, key="w0")
+START_B = slider("Start b₀", *B_RANGE, -2.0, 0.25, key="b0")
+ADDING_SEQUENCE_LENGTH = slider("Sequence length T", *ADDING_LENGTH, key="add_len")
+ADAM_ITERATIONS = slider("Adam iterations", *ITERATIONS, key="iters")
+CLIP_MODE = selectbox("Clipping", CLIPPING, index=CLIPPING.index("norm"), key="clip_mode")
+CLIP_THETA = slider("θ", 0.1, 10.0, 1.0, 0.1, key="clip_theta")
+TRAINING = "training RNN, LSTM and GRU on the same data…"
 
 
 @dataclass(frozen=True)
