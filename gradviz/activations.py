@@ -94,8 +94,6 @@ class ActivationSpec:
     label: str
     build: Callable[..., tuple] = field(repr=False)  # -> (fn, grad) or (fn, grad, fused)
     params: tuple[Param, ...] = ()
-    latex: str = ""
-    note: str = ""
 
     def make(self, **values: float) -> Activation:
         chosen = resolve(self.name, self.params, values)
@@ -323,22 +321,19 @@ REGISTRY: Mapping[str, ActivationSpec] = {
             "sigmoid",
             "sigmoid",
             _build_sigmoid,
-            latex=r"\sigma(x)=\frac{1}{1+e^{-x}},\;\sigma'=\sigma(1-\sigma)",
         ),
-        ActivationSpec("tanh", "tanh", _build_tanh, latex=r"\tanh'(x)=1-\tanh^2(x)"),
+        ActivationSpec("tanh", "tanh", _build_tanh),
         ActivationSpec(
             "softsign",
             "softsign",
             _build_softsign,
-            latex=r"f=\frac{x}{1+|x|},\;f'=\frac{1}{(1+|x|)^2}",
         ),
-        ActivationSpec("relu", "ReLU", _build_relu, latex=r"f=\max(0,x),\;f'\in\{0,1\}"),
+        ActivationSpec("relu", "ReLU", _build_relu),
         ActivationSpec(
             "leaky_relu",
             "leaky ReLU",
             _build_leaky_relu,
             (_ALPHA_LEAKY,),
-            latex=r"f=\max(\alpha x, x)",
         ),
         ActivationSpec(
             "rrelu",
@@ -348,43 +343,29 @@ REGISTRY: Mapping[str, ActivationSpec] = {
                 Param("lower", 3.0, 1.0, 20.0, "a ~ U(lower, upper); slope 1/a for x < 0"),
                 Param("upper", 8.0, 1.0, 20.0, "a ~ U(lower, upper); slope 1/a for x < 0"),
             ),
-            latex=r"f=x/a,\;a\sim U(l,u)\text{ (train)};\;f=\tfrac{2x}{l+u}\text{ (eval)}",
-            note="Shown deterministically with the evaluation slope 2/(l+u); 1/5.5 for U(3, 8).",
         ),
         ActivationSpec(
             "prelu",
             "PReLU",
             _build_prelu,
             (Param("alpha", 0.25, 0.0, 1.0, "learned slope (initial value)"),),
-            latex=r"f=\max(\alpha x,x),\;\alpha\text{ learned}",
         ),
         ActivationSpec(
             "elu",
             "ELU",
             _build_elu,
             (Param("alpha", 1.0, 0.0, 5.0, "negative saturation level -α"),),
-            latex=r"f=\begin{cases}x&x>0\\\alpha(e^x-1)&x\le0\end{cases}",
         ),
         ActivationSpec(
             "selu",
             "SELU",
             _build_selu,
-            latex=r"f=\lambda\,\mathrm{ELU}_{\alpha}(x),\;\lambda\approx1.0507,"
-            r"\;\alpha\approx1.6733",
         ),
-        ActivationSpec(
-            "gelu",
-            "GELU",
-            _build_gelu,
-            latex=r"f=\tfrac{x}{2}\big(1+\tanh(\sqrt{2/\pi}(x+0.044715x^3))\big)",
-            note="tanh approximation of x·Φ(x).",
-        ),
-        ActivationSpec("silu", "SiLU / swish", _build_silu, latex=r"f=x\,\sigma(x)"),
-        ActivationSpec(
-            "softplus", "softplus", _build_softplus, latex=r"f=\log(1+e^x),\;f'=\sigma(x)"
-        ),
-        ActivationSpec("hardtanh", "hard tanh", _build_hardtanh, latex=r"f=\mathrm{clip}(x,-1,1)"),
-        ActivationSpec("linear", "linear", _build_linear, latex=r"f=x,\;f'=1"),
+        ActivationSpec("gelu", "GELU", _build_gelu),
+        ActivationSpec("silu", "SiLU / swish", _build_silu),
+        ActivationSpec("softplus", "softplus", _build_softplus),
+        ActivationSpec("hardtanh", "hard tanh", _build_hardtanh),
+        ActivationSpec("linear", "linear", _build_linear),
     )
 }
 
