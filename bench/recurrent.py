@@ -24,22 +24,17 @@ import numpy as np
 
 from bench import Report, page_rerun_times
 from gradviz import budget
+from gradviz.adding import LongRangeConfig, compare_long_range, long_range_cost
 from gradviz.blas import single_threaded_blas
-from gradviz.recurrent_lab import (
-    CliffConfig,
-    LongRangeConfig,
-    ThroughTimeConfig,
-    _gradient_through_time,
-    cliff_cost,
-    cliff_surface,
-    cliff_trajectories,
-    compare_long_range,
-    gradient_through_time,
-    long_range_cost,
-    through_time_cost,
-)
+from gradviz.cliff import CliffConfig, cliff_cost, cliff_surface, cliff_trajectories
 from gradviz.rnn import CELLS, init_params, sequence_backward, sequence_cost, sequence_forward
 from gradviz.rnn import sigmoid as _sigmoid
+from gradviz.through_time import (
+    ThroughTimeConfig,
+    _gradient_through_time,
+    gradient_through_time,
+    through_time_cost,
+)
 
 PAGE = "pages/4_RNN_LSTM.py"
 T, H, B, D = 200, 128, 32, 64

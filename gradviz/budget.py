@@ -26,6 +26,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from typing import Protocol
 
 GEMM_RATE = 2.0e10
 """Multiply-adds per second of a float64 matrix product (about 23e9 measured on one core for
@@ -118,3 +119,10 @@ def largest_fitting(cost_of, low: int, high: int, **limits) -> int | None:
         mid = (low + high + 1) // 2
         low, high = (mid, high) if cost_of(mid).fits(**limits) else (low, mid - 1)
     return low
+
+
+class Progress(Protocol):
+    """How a long computation reports how far it got: ``progress(fraction, text)``, with
+    ``fraction`` in [0, 1] (the page draws it as a progress bar)."""
+
+    def __call__(self, fraction: float, text: str | None = None) -> None: ...

@@ -34,7 +34,8 @@ def test_the_engine_loads_no_drawing_code():
     code = (
         "import importlib, sys\n"
         f"for m in {modules!r}: importlib.import_module(m)\n"
-        "print(sorted({m.split('.')[0] for m in sys.modules} & {'altair', 'streamlit', 'views', 'ui'}))"
+        "loaded = {m.split('.')[0] for m in sys.modules}\n"
+        "print(sorted(loaded & {'altair', 'streamlit', 'views', 'ui'}))"
     )
     out = subprocess.run(
         [sys.executable, "-c", code], cwd=ROOT, capture_output=True, text=True, check=True

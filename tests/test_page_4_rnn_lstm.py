@@ -2,16 +2,10 @@
 
 import pytest
 
+from gradviz.adding import LongRangeConfig, compare_long_range
+from gradviz.cliff import CLIP_LABELS, cliff_trajectories
 from gradviz.numerics import format_sci
-from gradviz.recurrent_lab import (
-    BOUND_LABEL,
-    CLIP_LABELS,
-    LongRangeConfig,
-    ThroughTimeConfig,
-    cliff_trajectories,
-    compare_long_range,
-    gradient_through_time,
-)
+from gradviz.through_time import BOUND_LABEL, ThroughTimeConfig, gradient_through_time
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page, texts
 from tests.fuzz_kit import page_machine, walk_extremes
 

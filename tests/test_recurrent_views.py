@@ -5,19 +5,13 @@ from dataclasses import replace
 import pytest
 
 from gradviz import budget
+from gradviz.adding import LongRangeConfig, affordable_iters, compare_long_range, long_range_cost
+from gradviz.cliff import CLIP_LABELS, CliffConfig, cliff_cost, cliff_trajectories
 from gradviz.numerics import format_sci
-from gradviz.recurrent_lab import (
+from gradviz.through_time import (
     BOUND_LABEL,
-    CLIP_LABELS,
-    CliffConfig,
-    LongRangeConfig,
     ThroughTimeConfig,
-    affordable_iters,
-    cliff_cost,
-    cliff_trajectories,
-    compare_long_range,
     gradient_through_time,
-    long_range_cost,
     through_time_cost,
 )
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields

@@ -1,9 +1,8 @@
 """Everything one tab of the RNN / LSTM page shows, computed in one call.
 
-Each ``*_view`` function runs the engine of :mod:`gradviz.recurrent_lab`, builds the tab's
-charts as Vega-Lite specs and writes its "what you are seeing" text with
-:mod:`views.recurrent_text` (see :mod:`views`); the page caches the call and only
-draws it.
+Each ``*_view`` function runs one experiment (:mod:`gradviz.through_time`, :mod:`gradviz.cliff`,
+:mod:`gradviz.adding`), builds the tab's charts as Vega-Lite specs and writes its "what you are
+seeing" text; the page caches the call and only draws it.
 """
 
 from __future__ import annotations
@@ -14,32 +13,29 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gradviz.budget import TRAINING_SECONDS
-from gradviz.numerics import format_sci
-from gradviz.optim import CLIPPING
-from gradviz.recurrent_lab import (
+from gradviz.adding import (
     ADDING_BASELINE_MSE,
     ADDING_TOLERANCE,
-    B_RANGE,
-    BOUND_LABEL,
-    CELL_PATH_LABELS,
     METRICS,
     SOLVED_FRACTION,
-    W_RANGE,
-    CliffConfig,
-    CliffRun,
     LongRange,
     LongRangeConfig,
     Progress,
+    compare_long_range,
+)
+from gradviz.budget import TRAINING_SECONDS
+from gradviz.cliff import B_RANGE, W_RANGE, CliffConfig, CliffRun, cliff_surface, cliff_trajectories
+from gradviz.numerics import format_sci
+from gradviz.optim import CLIPPING
+from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS, sigmoid
+from gradviz.through_time import (
+    BOUND_LABEL,
+    CELL_PATH_LABELS,
     ThroughTime,
     ThroughTimeConfig,
-    cliff_surface,
-    cliff_trajectories,
-    compare_long_range,
     gradient_breakdown,
     gradient_through_time,
 )
-from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS, sigmoid
 from views import (
     Breakdowns,
     Header,
@@ -74,7 +70,7 @@ SCI_COLUMNS = [RESULT_COLUMNS[k] for k in ("mse", "first_grad_start", "first_gra
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
 
 # The page's sliders as (lowest, highest, default, step). Their highest settings fit the
-# budgets by the cost models of gradviz.recurrent_lab (asserted by the tests): the gradient
+# budgets by the cost models of the engine (asserted by the tests): the gradient
 # tab within budget.TAB_SECONDS, the training within budget.TRAINING_SECONDS.
 LENGTH = (10, 1000, 100, 10)
 HIDDEN = (4, 64, 32, 1)
@@ -139,7 +135,7 @@ def through_time_view(
     seed: int,
 ) -> ThroughTimeView:
     """Backpropagation through time in a vanilla RNN (activation ``act``), an LSTM and a GRU on
-    the same input (see :class:`gradviz.recurrent_lab.ThroughTimeConfig`)."""
+    the same input (see :class:`gradviz.through_time.ThroughTimeConfig`)."""
     cfg = ThroughTimeConfig(length, hidden, act, radius, w_init, input_scale, forget_bias, seed)
     result = gradient_through_time(cfg)
     order = [result.rnn_label, "LSTM", "GRU", BOUND_LABEL]

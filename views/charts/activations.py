@@ -97,7 +97,7 @@ def make_curve_chart(
 def make_depth_chart(products: pd.DataFrame) -> alt.LayerChart:
     """max|f'|^L over depth L on a log axis, one line per activation plus the free factor
     (dashed). ``products``: :func:`gradviz.products.peak_slope_products`, already filtered by
-    :func:`views.charts.drawable_on_log`."""
+    :func:`gradviz.numerics.drawable_on_log`."""
     names = sorted(set(products["series"]) - {FREE_FACTOR})
     palette = [TABLEAU10[i % len(TABLEAU10)] for i in range(len(names))]
     base = alt.Chart(products).encode(

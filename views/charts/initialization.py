@@ -2,7 +2,7 @@
 
 Every builder takes long-form DataFrames (see :mod:`gradviz.probe`, :mod:`gradviz.meanfield`,
 :mod:`gradviz.train`) and returns an Altair chart; log axes only receive rows that passed
-:func:`views.charts.drawable_on_log` in the page.
+:func:`gradviz.numerics.drawable_on_log` in the page.
 """
 
 from __future__ import annotations

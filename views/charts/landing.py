@@ -56,7 +56,7 @@ def make_chain_chart(frame: pd.DataFrame, factor: float) -> alt.LayerChart:
     """The product ``factor**layer`` over layers on a log axis, on shaded zones.
 
     ``frame``: ``ChainProduct.frame`` from :func:`gradviz.products.chain_product`, already
-    filtered by :func:`views.charts.drawable_on_log` (columns ``layer``, ``product``).
+    filtered by :func:`gradviz.numerics.drawable_on_log` (columns ``layer``, ``product``).
     """
     data = frame.assign(regime=regime(np.full(len(frame), factor)))
     low, high = decade_bounds(data["product"].to_numpy(dtype=float))

@@ -1,7 +1,8 @@
 """Charts of the RNN / LSTM page: gradients through time, the cliff, long-range training.
 
-Every builder takes the long-form frames of :mod:`gradviz.recurrent_lab` and returns an Altair
-chart; log axes expect rows already filtered by :func:`views.charts.drawable_on_log`.
+Every builder takes the long-form frames of the experiments (:mod:`gradviz.through_time`,
+:mod:`gradviz.cliff`, :mod:`gradviz.adding`) and returns an Altair chart; log axes expect rows
+already filtered by :func:`gradviz.numerics.drawable_on_log`.
 """
 
 from __future__ import annotations
@@ -170,7 +171,7 @@ def make_cliff_loss_chart(paths: pd.DataFrame) -> alt.Chart:
 
 
 def make_training_chart(df: pd.DataFrame, title: str, y_title: str) -> alt.Chart:
-    """One metric of :func:`gradviz.recurrent_lab.compare_long_range` per cell against the
+    """One metric of :func:`gradviz.adding.compare_long_range` per cell against the
     iteration, log y. ``df``: ``cell``, ``iteration``, ``metric``, ``value`` (finite, > 0);
     when it holds two metrics the second is dashed."""
     cells = list(dict.fromkeys(df["cell"]))

@@ -1,7 +1,7 @@
 """Charts of the Remedies page: ``make_<thing>_chart(df, ...) -> alt.Chart``.
 
 Inputs are the long-form frames of :mod:`gradviz.remedies`. Log axes only receive rows that
-:func:`views.charts.drawable_on_log` kept; the page reports how many it dropped.
+:func:`gradviz.numerics.drawable_on_log` kept; the page reports how many it dropped.
 """
 
 from __future__ import annotations

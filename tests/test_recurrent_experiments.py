@@ -11,30 +11,34 @@ from hypothesis.extra.numpy import arrays
 
 from bench import peak_bytes
 from gradviz.activations import default_properties
-from gradviz.gradcheck import numerical_gradient, rel_error
-from gradviz.numerics import format_sci, norm
-from gradviz.recurrent_lab import (
+from gradviz.adding import (
     ADDING_BASELINE_MSE,
+    LongRangeConfig,
+    adding_problem,
+    affordable_iters,
+    compare_long_range,
+    long_range_cost,
+)
+from gradviz.cliff import (
     B_RANGE,
-    BOUND_LABEL,
-    CELL_PATH_LABELS,
     CLIP_LABELS,
     W_RANGE,
     CliffConfig,
-    LongRangeConfig,
-    ThroughTimeConfig,
-    adding_problem,
-    affordable_iters,
     cliff_cost,
     cliff_loss_and_grad,
     cliff_surface,
     cliff_trajectories,
-    compare_long_range,
+)
+from gradviz.gradcheck import numerical_gradient, rel_error
+from gradviz.numerics import format_sci, norm
+from gradviz.rnn import RNN_ACTIVATIONS
+from gradviz.through_time import (
+    BOUND_LABEL,
+    CELL_PATH_LABELS,
+    ThroughTimeConfig,
     gradient_through_time,
-    long_range_cost,
     through_time_cost,
 )
-from gradviz.rnn import RNN_ACTIVATIONS
 from tests.fuzz_kit import unmarked_non_finite
 from views.recurrent import cliff_text, long_range_text, through_time_text
 
