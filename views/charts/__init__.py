@@ -31,7 +31,8 @@ def make_speed_chart(
     """Nielsen's speed of learning: ‖∂C/∂b_l‖ per hidden layer over training steps (log y).
 
     df : DataFrame[step, layer, value] (finite positive values only, see
-    :func:`gradviz.numerics.drawable_on_log`), plus the column ``facet`` for one panel per run or initializer.
+    :func:`gradviz.numerics.drawable_on_log`), plus the column ``facet`` for one panel per run
+    or initializer.
     """
     tooltip = ["layer:O", "step:Q", alt.Tooltip("value:Q", format=".3e")]
     chart = (
