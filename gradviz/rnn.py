@@ -213,13 +213,14 @@ class RNNStep(NamedTuple):
     slope: Callable[[Array], Array]
 
 
-def _rnn_core_forward(
+def rnn_core_forward(
     ax: Array, prev_h: Array, Wh: Array, act: Activation, out: Array | None = None
 ) -> tuple:
-    """h_t = φ(ax + h_{t-1} W_h) with ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep).
+    r"""One vanilla RNN step :math:`h_t = \varphi(a_t)`, :math:`a_t = x_t W_x + b + h_{t-1} W_h`,
+    from ``ax`` (N, H) = x_t W_x + b; returns (h_t, RNNStep).
 
     ``out``: optional (N, H) array to keep h_t in (the sequence loop's row of its block of
-    states), so that a step leaves no array of its own behind (see :func:`_lstm_core_forward`).
+    states), so that a step leaves no array of its own behind (see :func:`lstm_core_forward`).
     """
     z = prev_h @ Wh
     z += ax
@@ -234,8 +235,11 @@ def _rnn_core_forward(
     return next_h, RNNStep(prev_h, next_h, z, act.grad)
 
 
-def _rnn_core_backward(dnext_h: Array, step: RNNStep, Wh: Array, da: Array) -> Array:
-    """Fills ``da`` (N, H) with dnext_h ⊙ φ'(z) and returns dprev_h = da W_hᵀ."""
+def rnn_core_backward(dnext_h: Array, step: RNNStep, Wh: Array, da: Array) -> Array:
+    r"""Backward pass of :func:`rnn_core_forward`: fills ``da`` (N, H) with
+    :math:`da = dnext\_h \odot \varphi'(a_t)` (φ' read off h_t for tanh, σ and ReLU) and
+    returns :math:`dprev\_h = da\,W_h^\top`. The caller forms :math:`dx = da\,W_x^\top`,
+    :math:`dW_x = x^\top da`, :math:`dW_h = h_{t-1}^\top da` and :math:`db = \sum_n da`."""
     np.multiply(dnext_h, step.slope(step.next_h if step.z is None else step.z), out=da)
     return da @ Wh.T
 
@@ -243,7 +247,7 @@ def _rnn_core_backward(dnext_h: Array, step: RNNStep, Wh: Array, da: Array) -> A
 def rnn_step_forward(
     x: Array, prev_h: Array, Wx: Array, Wh: Array, b: Array, act: Activation | str = "tanh"
 ) -> tuple[Array, tuple]:
-    r"""One vanilla RNN step :math:`h_t = \varphi(x_t W_x + h_{t-1} W_h + b)`.
+    r"""One vanilla RNN step: :math:`x_t W_x + b`, then :func:`rnn_core_forward`.
 
     Parameters
     ----------
@@ -259,23 +263,19 @@ def rnn_step_forward(
     cache : ``(x, Wx, Wh, RNNStep)`` for :func:`rnn_step_backward`.
     """
     act = get_activation(act) if isinstance(act, str) else act
-    next_h, step = _rnn_core_forward(x @ Wx + b, prev_h, Wh, act)
+    next_h, step = rnn_core_forward(x @ Wx + b, prev_h, Wh, act)
     return next_h, (x, Wx, Wh, step)
 
 
 def rnn_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array, Array, Array]:
-    r"""Backward pass of :func:`rnn_step_forward`.
-
-    With :math:`da = dnext\_h \odot \varphi'(z)` (φ' read off h_t for tanh, σ and ReLU):
-    :math:`dx = da\,W_x^\top`,
-    :math:`dprev\_h = da\,W_h^\top`, :math:`dW_x = x^\top da`, :math:`dW_h = h_{t-1}^\top da`,
-    :math:`db = \sum_n da`.
+    r"""Backward pass of :func:`rnn_step_forward`: :func:`rnn_core_backward`, then the input
+    side's gradients.
 
     Returns ``(dx (N, D), dprev_h (N, H), dWx (D, H), dWh (H, H), db (H,))``.
     """
     x, Wx, Wh, step = cache
     da = np.empty_like(dnext_h)
-    dprev_h = _rnn_core_backward(dnext_h, step, Wh, da)
+    dprev_h = rnn_core_backward(dnext_h, step, Wh, da)
     dx, dWx, db = _input_grads(da, x, Wx)
     return dx, dprev_h, dWx, step.prev_h.T @ da, db
 
@@ -293,7 +293,7 @@ def rnn_forward(
     with np.errstate(all="ignore"):
         xt, ax = _input_part(x, Wx, b)
         hs = _states(T, h0)
-        steps = [_rnn_core_forward(ax[t], hs[t], Wh, act, out=hs[t + 1])[1] for t in range(T)]
+        steps = [rnn_core_forward(ax[t], hs[t], Wh, act, out=hs[t + 1])[1] for t in range(T)]
     cache = SequenceCache("rnn", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -310,7 +310,7 @@ def rnn_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     not read h_t). Returns :class:`BPTTGrads` with the total ∂L/∂h_t in ``.dh``.
     """
     with np.errstate(all="ignore"):
-        da, dh_total, dh0 = _hidden_state_bptt(_rnn_core_backward, dh, cache)
+        da, dh_total, dh0 = _hidden_state_bptt(rnn_core_backward, dh, cache)
         dWh = cache.rows(cache.hs[:-1]).T @ cache.rows(da)
         return _sequence_grads(cache, da, dh0, dWh, dh_total)
 
@@ -375,7 +375,7 @@ class LSTMStep(NamedTuple):
         return self.ifo[:, 2 * H : 3 * H]
 
 
-def _lstm_core_forward(
+def lstm_core_forward(
     ax_ifo: Array,
     ax_g: Array,
     prev_h: Array,
@@ -383,8 +383,11 @@ def _lstm_core_forward(
     Wh: Array,
     out: tuple | None = None,
 ) -> tuple:
-    """One LSTM step from ``ax_ifo`` (N, 3H) and ``ax_g`` (N, H), the columns i, f, o and g of
-    x_t W_x + b: returns (h_t, c_t, LSTMStep).
+    r"""One LSTM step: with :math:`a_t = x_t W_x + b + h_{t-1} W_h` split into blocks,
+    :math:`[i, f, o] = \sigma(a_{ifo})`, :math:`g = \tanh(a_g)`,
+    :math:`c_t = f\odot c_{t-1} + i\odot g` and :math:`h_t = o\odot\tanh(c_t)`. From ``ax_ifo``
+    (N, 3H) and ``ax_g`` (N, H), the columns i, f, o and g of x_t W_x + b: returns
+    (h_t, c_t, LSTMStep).
 
     ``ax_ifo`` and ``ax_g`` are overwritten with the gates (the step's cache keeps them), so a
     sequence's blocks of input parts become its blocks of gates. ``out``: optional arrays
@@ -409,11 +412,16 @@ def _lstm_core_forward(
     return next_h, next_c, LSTMStep(prev_h, prev_c, ifo, g, tanh_c)
 
 
-def _lstm_core_backward(
+def lstm_core_backward(
     dnext_h: Array, dnext_c: Array, step: LSTMStep, Wh: Array, da: Array, dc: Array
 ) -> tuple[Array, Array]:
-    """Fills ``da`` (N, 4H) with ∂L/∂a_t, block by gate, and ``dc`` (N, H) with the total
-    ∂L/∂c_t; returns (dprev_h, dprev_c)."""
+    r"""Backward pass of :func:`lstm_core_forward`. With the total cell gradient
+    :math:`dc = dnext\_c + dnext\_h\odot o\odot(1-\tanh^2 c_t)`, written into ``dc`` (N, H):
+    :math:`dprev\_c = dc\odot f` (the cell path), and the gate pre-activation gradients, written
+    into ``da`` (N, 4H) block by gate, :math:`da_i = dc\,g\,i(1-i)`,
+    :math:`da_f = dc\,c_{t-1} f(1-f)`, :math:`da_o = dnext\_h\tanh(c_t)\,o(1-o)`,
+    :math:`da_g = dc\,i\,(1-g^2)`; then :math:`dprev\_h = da\,W_h^\top` (the caller forms
+    :math:`dW_h = h_{t-1}^\top da`). Returns (dprev_h, dprev_c)."""
     _, prev_c, ifo, g, tanh_c = step
     H = g.shape[1]
     i, f, o = ifo[:, :H], ifo[:, H : 2 * H], ifo[:, 2 * H :]
@@ -442,7 +450,7 @@ def _lstm_core_backward(
 def lstm_step_forward(
     x: Array, prev_h: Array, prev_c: Array, Wx: Array, Wh: Array, b: Array
 ) -> tuple[Array, Array, tuple]:
-    r"""One LSTM step with gates i, f, o, g.
+    r"""One LSTM step with gates i, f, o, g: :math:`x_t W_x + b`, then :func:`lstm_core_forward`.
 
     Parameters
     ----------
@@ -450,32 +458,26 @@ def lstm_step_forward(
 
     Returns
     -------
-    next_h, next_c : (N, H), with :math:`c_t = f\odot c_{t-1} + i\odot g` and
-        :math:`h_t = o\odot\tanh(c_t)`.
+    next_h, next_c : (N, H).
     cache : ``(x, Wx, Wh, LSTMStep)`` for :func:`lstm_step_backward`.
     """
     with np.errstate(all="ignore"):
         a, H = x @ Wx + b, prev_h.shape[1]
-        next_h, next_c, step = _lstm_core_forward(a[:, : 3 * H], a[:, 3 * H :], prev_h, prev_c, Wh)
+        next_h, next_c, step = lstm_core_forward(a[:, : 3 * H], a[:, 3 * H :], prev_h, prev_c, Wh)
     return next_h, next_c, (x, Wx, Wh, step)
 
 
 def lstm_step_backward(
     dnext_h: Array, dnext_c: Array, cache: tuple
 ) -> tuple[Array, Array, Array, Array, Array, Array]:
-    r"""Backward pass of :func:`lstm_step_forward`.
-
-    With the total cell gradient :math:`dc = dnext\_c + dnext\_h\odot o\odot(1-\tanh^2 c_t)`:
-    :math:`dprev\_c = dc\odot f` (the cell path), and the gate pre-activation gradients
-    :math:`da_i = dc\,g\,i(1-i)`, :math:`da_f = dc\,c_{t-1} f(1-f)`,
-    :math:`da_o = dnext\_h\tanh(c_t)\,o(1-o)`, :math:`da_g = dc\,i\,(1-g^2)`; then
-    :math:`dprev\_h = da\,W_h^\top` and :math:`dW_h = h_{t-1}^\top da`.
+    r"""Backward pass of :func:`lstm_step_forward`: :func:`lstm_core_backward`, then the input
+    side's gradients.
 
     Returns ``(dx (N, D), dprev_h (N, H), dprev_c (N, H), dWx (D, 4H), dWh (H, 4H), db (4H,))``.
     """
     x, Wx, Wh, step = cache
     da, dc = np.empty((dnext_h.shape[0], 4 * dnext_h.shape[1])), np.empty_like(dnext_h)
-    dprev_h, dprev_c = _lstm_core_backward(dnext_h, dnext_c, step, Wh, da, dc)
+    dprev_h, dprev_c = lstm_core_backward(dnext_h, dnext_c, step, Wh, da, dc)
     dx, dWx, db = _input_grads(da, x, Wx)
     return dx, dprev_h, dprev_c, dWx, step.prev_h.T @ da, db
 
@@ -500,7 +502,7 @@ def lstm_forward(
         steps = []
         for t in range(T):
             out = (cs[t + 1], tanh_c[t], hs[t + 1])
-            steps.append(_lstm_core_forward(ax_ifo[t], ax_g[t], hs[t], cs[t], Wh, out)[2])
+            steps.append(lstm_core_forward(ax_ifo[t], ax_g[t], hs[t], cs[t], Wh, out)[2])
     cache = SequenceCache("lstm", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -518,7 +520,7 @@ def lstm_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     with np.errstate(all="ignore"):
         for t in reversed(range(T)):
             np.add(dh[:, t], dprev_h, out=dh_total[t])
-            dprev_h, dprev_c = _lstm_core_backward(
+            dprev_h, dprev_c = lstm_core_backward(
                 dh_total[t], dprev_c, cache.steps[t], cache.Wh, da[t], dc_total[t]
             )
         dWh = cache.rows(cache.hs[:-1]).T @ cache.rows(da)
@@ -560,7 +562,7 @@ def _gru_blocks(W: Array) -> tuple[Array, Array]:
     return np.ascontiguousarray(W[:, : 2 * H]), np.ascontiguousarray(W[:, 2 * H :])
 
 
-def _gru_core_forward(
+def gru_core_forward(
     ax_rz: Array,
     ax_g: Array,
     prev_h: Array,
@@ -568,11 +570,13 @@ def _gru_core_forward(
     Wh_g: Array,
     out: tuple | None = None,
 ) -> tuple:
-    """One GRU step from ``ax_rz`` (N, 2H) and ``ax_g`` (N, H), the columns r, z and g of
-    x_t W_x + b: returns (h_t, GRUStep).
+    r"""One GRU step (Cho et al. 2014): :math:`[r, z] = \sigma(x_t W_{x,rz} + b_{rz} +
+    h_{t-1} W_{h,rz})`, the candidate :math:`g = \tanh(x_t W_{xg} + b_g + (r\odot h_{t-1}) W_{hg})`
+    and :math:`h_t = z\odot h_{t-1} + (1-z)\odot g`. From ``ax_rz`` (N, 2H) and ``ax_g`` (N, H),
+    the columns r, z and g of x_t W_x + b: returns (h_t, GRUStep).
 
     ``ax_rz`` and ``ax_g`` are overwritten with the gates [r, z] and g (see
-    :func:`_lstm_core_forward`); ``out``: optional (N, H) arrays ``(r ⊙ h_{t-1}, h_t)`` to
+    :func:`lstm_core_forward`); ``out``: optional (N, H) arrays ``(r ⊙ h_{t-1}, h_t)`` to
     write into.
     """
     N, H = prev_h.shape
@@ -593,10 +597,11 @@ def _gru_core_forward(
     return next_h, GRUStep(prev_h, rz, g, reset_h)
 
 
-def _gru_core_backward(
-    dnext_h: Array, step: GRUStep, Wh_rz: Array, Wh_g: Array, da: Array
-) -> Array:
-    """Fills ``da`` (N, 3H) with ∂L/∂a_t, blocks r, z, g; returns dprev_h (N, H)."""
+def gru_core_backward(dnext_h: Array, step: GRUStep, Wh_rz: Array, Wh_g: Array, da: Array) -> Array:
+    r"""Backward pass of :func:`gru_core_forward`: fills ``da`` (N, 3H), blocks r, z, g, with
+    :math:`da_g = dnext\_h\,(1-z)(1-g^2)`, :math:`da_r = d(r\odot h)\,h_{t-1}\,r(1-r)` where
+    :math:`d(r\odot h) = da_g W_{hg}^\top`, :math:`da_z = dnext\_h\,(h_{t-1}-g)\,z(1-z)`, and
+    returns :math:`dprev\_h = dnext\_h\,z + d(r\odot h)\,r + [da_r, da_z] W_{h,rz}^\top`."""
     prev_h, rz, g, _ = step
     H = prev_h.shape[1]
     r, z = rz[:, :H], rz[:, H:]
@@ -632,7 +637,8 @@ def _gru_dWh(prev_h: Array, reset_h: Array, da: Array) -> Array:
 def gru_step_forward(
     x: Array, prev_h: Array, Wx: Array, Wh: Array, b: Array
 ) -> tuple[Array, tuple]:
-    r"""One GRU step (Cho et al. 2014) with reset gate r and update gate z.
+    r"""One GRU step with reset gate r and update gate z: :math:`x_t W_x + b`, then
+    :func:`gru_core_forward`.
 
     Parameters
     ----------
@@ -640,29 +646,25 @@ def gru_step_forward(
 
     Returns
     -------
-    next_h : (N, H) :math:`= z\odot h_{t-1} + (1-z)\odot g` with the candidate
-        :math:`g = \tanh(x W_{xg} + (r\odot h_{t-1}) W_{hg} + b_g)`.
+    next_h : (N, H).
     cache : ``(x, Wx, Wh, GRUStep)`` for :func:`gru_step_backward`.
     """
     with np.errstate(all="ignore"):
         a = x @ Wx + b
         H = prev_h.shape[1]
-        next_h, step = _gru_core_forward(a[:, : 2 * H], a[:, 2 * H :], prev_h, *_gru_blocks(Wh))
+        next_h, step = gru_core_forward(a[:, : 2 * H], a[:, 2 * H :], prev_h, *_gru_blocks(Wh))
     return next_h, (x, Wx, Wh, step)
 
 
 def gru_step_backward(dnext_h: Array, cache: tuple) -> tuple[Array, Array, Array, Array, Array]:
-    r"""Backward pass of :func:`gru_step_forward`.
-
-    :math:`da_g = dnext\_h\,(1-z)(1-g^2)`, :math:`d(r\odot h) = da_g W_{hg}^\top`,
-    :math:`da_r = d(r\odot h)\,h_{t-1}\,r(1-r)`, :math:`da_z = dnext\_h\,(h_{t-1}-g)\,z(1-z)`,
-    and :math:`dprev\_h = dnext\_h\,z + d(r\odot h)\,r + [da_r, da_z] W_{h,rz}^\top`.
+    r"""Backward pass of :func:`gru_step_forward`: :func:`gru_core_backward`, then the input
+    side's gradients.
 
     Returns ``(dx (N, D), dprev_h (N, H), dWx (D, 3H), dWh (H, 3H), db (3H,))``.
     """
     x, Wx, Wh, step = cache
     da = np.empty((dnext_h.shape[0], 3 * dnext_h.shape[1]))
-    dprev_h = _gru_core_backward(dnext_h, step, *_gru_blocks(Wh), da)
+    dprev_h = gru_core_backward(dnext_h, step, *_gru_blocks(Wh), da)
     dx, dWx, db = _input_grads(da, x, Wx)
     return dx, dprev_h, dWx, _gru_dWh(step.prev_h, step.reset_h, da), db
 
@@ -684,7 +686,7 @@ def gru_forward(x: Array, h0: Array, Wx: Array, Wh: Array, b: Array) -> tuple[Ar
         steps = []
         for t in range(T):
             out = (reset_h[t], hs[t + 1])
-            steps.append(_gru_core_forward(ax_rz[t], ax_g[t], hs[t], *blocks, out)[1])
+            steps.append(gru_core_forward(ax_rz[t], ax_g[t], hs[t], *blocks, out)[1])
     cache = SequenceCache("gru", xt, Wx, Wh, hs, steps)
     return _read_only(cache.batch_major(hs[1:])), cache
 
@@ -693,7 +695,7 @@ def gru_backward(dh: Array, cache: SequenceCache) -> BPTTGrads:
     """Backpropagation through time for :func:`gru_forward`; ``dh`` (N, T, H) upstream."""
     with np.errstate(all="ignore"):
         blocks = _gru_blocks(cache.Wh)
-        da, dh_total, dh0 = _hidden_state_bptt(_gru_core_backward, dh, cache, blocks)
+        da, dh_total, dh0 = _hidden_state_bptt(gru_core_backward, dh, cache, blocks)
         # Every step's r ⊙ h_{t-1} is a view of one (T, N, H) block of the forward pass.
         reset_h = cache.steps[0].reset_h.base
         dWh = _gru_dWh(cache.rows(cache.hs[:-1]), cache.rows(reset_h), cache.rows(da))
