@@ -26,9 +26,9 @@ from bench import Report, page_rerun_times
 from gradviz import budget
 from gradviz.adding import LongRangeConfig, compare_long_range, long_range_cost
 from gradviz.blas import single_threaded_blas
+from gradviz.cells import CELLS, init_params, sequence_backward, sequence_cost, sequence_forward
+from gradviz.cells import sigmoid as _sigmoid
 from gradviz.cliff import CliffConfig, cliff_cost, cliff_surface, cliff_trajectories
-from gradviz.rnn import CELLS, init_params, sequence_backward, sequence_cost, sequence_forward
-from gradviz.rnn import sigmoid as _sigmoid
 from gradviz.through_time import (
     ThroughTimeConfig,
     _gradient_through_time,

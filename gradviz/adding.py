@@ -16,12 +16,7 @@ import pandas as pd
 
 from gradviz.blas import single_threaded_blas
 from gradviz.budget import TRAINING_SECONDS, TRANSCENDENTAL, Cost, Progress, affordable_repeats
-
-# ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
-# beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
-from gradviz.numerics import Breakdown, find_breakdown, norm
-from gradviz.optim import CLIPPING, Optimizer, clip, global_norm
-from gradviz.rnn import (
+from gradviz.cells import (
     CELL_LABELS,
     CELLS,
     GATES,
@@ -32,6 +27,11 @@ from gradviz.rnn import (
     sequence_cost,
     sequence_forward,
 )
+
+# ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
+# beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
+from gradviz.numerics import Breakdown, find_breakdown, norm
+from gradviz.optim import CLIPPING, Optimizer, clip, global_norm
 from gradviz.through_time import FRAME_CALLS
 
 Array = np.ndarray
@@ -212,7 +212,7 @@ MAX_CURVE_POINTS = 300
 ITERATION_CALLS = 150
 """numpy calls of one training iteration outside BPTT: the batch, the readout and the loss,
 two norms, the global norm, clipping and Adam's update of five parameters (about 16 calls
-each). All on small arrays, so each costs :data:`gradviz.rnn.LOOP_CALL`."""
+each). All on small arrays, so each costs :data:`gradviz.cells.LOOP_CALL`."""
 
 
 def _iteration_cost(cell: str, cfg: LongRangeConfig) -> Cost:

@@ -13,14 +13,14 @@ import numpy as np
 import pandas as pd
 
 from gradviz.budget import TRANSCENDENTAL, Cost
+from gradviz.cells import (
+    sigmoid,
+)
 
 # ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
 # beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
 from gradviz.numerics import find_breakdown
 from gradviz.optim import CLIPPING, Optimizer, clip, global_norm
-from gradviz.rnn import (
-    sigmoid,
-)
 from gradviz.through_time import FRAME_CALLS
 
 Array = np.ndarray

@@ -12,7 +12,7 @@ Everything the Remedies page shows comes from here:
 * :func:`activation_shootout` and :func:`activation_advice` tie seed 004's "how to choose an
   activation" to runs.
 * :func:`gated_cells` compares how far back a gradient survives in a vanilla RNN and an LSTM
-  (seed 003's "use LSTM or gated cells"), with :mod:`gradviz.rnn`.
+  (seed 003's "use LSTM or gated cells"), with :mod:`gradviz.cells`.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from gradviz import activations, parallel, rnn
+from gradviz import activations, cells, parallel
 from gradviz import train as tr
 from gradviz.budget import (
     CALL_SECONDS,
@@ -994,12 +994,12 @@ def gated_cells(
     frames = []
     for cell in ("rnn", "lstm", "gru"):
         rng = np.random.default_rng(seed)
-        params = rnn.init_params(cell, 4, hidden, rng, radius=radius, forget_bias=forget_bias)
+        params = cells.init_params(cell, 4, hidden, rng, radius=radius, forget_bias=forget_bias)
         x = rng.normal(size=(8, length, 4))
-        h, cache = rnn.sequence_forward(cell, x, np.zeros((8, hidden)), params)
+        h, cache = cells.sequence_forward(cell, x, np.zeros((8, hidden)), params)
         dh = np.zeros_like(h)
         dh[:, -1] = 1.0
-        grads = rnn.sequence_backward(cell, dh, cache)
+        grads = cells.sequence_backward(cell, dh, cache)
         norms = np.array([norm(grads.dh[:, t]) for t in range(length)])
         with np.errstate(all="ignore"):
             ratio = norms / norms[-1]

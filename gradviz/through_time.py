@@ -1,6 +1,6 @@
 r"""Backpropagation through time, seen: ‖∂L/∂h_t‖ against the distance T − t.
 
-:func:`gradient_through_time` runs a vanilla RNN, an LSTM and a GRU (:mod:`gradviz.rnn`) on the
+:func:`gradient_through_time` runs a vanilla RNN, an LSTM and a GRU (:mod:`gradviz.cells`) on the
 same input and returns, per cell, the gradient norm reaching each step, with Pascanu et al.'s
 (2013) bound :math:`\lVert\partial L/\partial h_t\rVert \le (\gamma\,\sigma_{max})^{T-t}
 \lVert\partial L/\partial h_T\rVert` and the LSTM's cell path :math:`\prod_{k>t} f_k`
@@ -22,11 +22,7 @@ from gradviz.activations import default_properties
 from gradviz.activations import label as activation_label
 from gradviz.blas import single_threaded_blas
 from gradviz.budget import TRANSCENDENTAL, Cost
-
-# ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
-# beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
-from gradviz.numerics import Breakdown, find_breakdown, norm
-from gradviz.rnn import (
+from gradviz.cells import (
     CELL_LABELS,
     CELLS,
     KEPT_BLOCKS,
@@ -40,6 +36,10 @@ from gradviz.rnn import (
     spectral_radius,
 )
 
+# ``norm`` scales by the largest entry, so a state of 1e200 has a finite norm: only a norm
+# beyond float64 itself reads inf (a squared-sum norm would overflow from 1e154 on).
+from gradviz.numerics import Breakdown, find_breakdown, norm
+
 Array = np.ndarray
 
 
@@ -48,7 +48,7 @@ class ThroughTimeConfig:
     """Settings of the gradient-through-time experiment.
 
     ``length`` T, ``hidden`` H, ``activation`` of the vanilla RNN, ``radius`` the spectral
-    radius of every recurrent block (see :func:`gradviz.rnn.recurrent_matrix`),
+    radius of every recurrent block (see :func:`gradviz.cells.recurrent_matrix`),
     ``recurrent_init`` "orthogonal" or "gaussian", ``input_scale`` the std of the inputs,
     ``forget_bias`` the LSTM's b_f, ``seed``; ``batch`` N sequences of ``input_dim`` D features.
     """
@@ -306,8 +306,8 @@ FRAME_BYTES = 30e3
 def through_time_cost(cfg: ThroughTimeConfig) -> Cost:
     """What :func:`gradient_through_time` costs (see :mod:`gradviz.budget`), from the config.
 
-    Per cell: its parameters (:func:`gradviz.rnn.init_cost`), a forward pass and BPTT
-    (:func:`gradviz.rnn.sequence_cost`), then the per-step norms of h_t and ∂L/∂h_t (and for
+    Per cell: its parameters (:func:`gradviz.cells.init_cost`), a forward pass and BPTT
+    (:func:`gradviz.cells.sequence_cost`), then the per-step norms of h_t and ∂L/∂h_t (and for
     the LSTM of ∂L/∂c_t and of the forget-gate product). The peak is the largest cell's: its
     BPTT, or its kept blocks, gradients and the norms' temporaries, whichever is larger, plus
     the shared inputs x and ∂L/∂h (cells run one at a time, see :func:`gradient_through_time`).

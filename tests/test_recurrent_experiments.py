@@ -19,6 +19,7 @@ from gradviz.adding import (
     compare_long_range,
     long_range_cost,
 )
+from gradviz.cells import RNN_ACTIVATIONS
 from gradviz.cliff import (
     B_RANGE,
     CLIP_LABELS,
@@ -31,7 +32,6 @@ from gradviz.cliff import (
 )
 from gradviz.gradcheck import numerical_gradient, rel_error
 from gradviz.numerics import format_sci, norm
-from gradviz.rnn import RNN_ACTIVATIONS
 from gradviz.through_time import (
     BOUND_LABEL,
     CELL_PATH_LABELS,

@@ -24,10 +24,10 @@ from gradviz.adding import (
     compare_long_range,
 )
 from gradviz.budget import TRAINING_SECONDS
+from gradviz.cells import RECURRENT_INITS, RNN_ACTIVATIONS, sigmoid
 from gradviz.cliff import B_RANGE, W_RANGE, CliffConfig, CliffRun, cliff_surface, cliff_trajectories
 from gradviz.numerics import format_sci
 from gradviz.optim import CLIPPING
-from gradviz.rnn import RECURRENT_INITS, RNN_ACTIVATIONS, sigmoid
 from gradviz.through_time import (
     BOUND_LABEL,
     CELL_PATH_LABELS,

@@ -6,8 +6,7 @@ from hypothesis import example, given
 from hypothesis import strategies as st
 
 from bench import peak_bytes
-from gradviz.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
-from gradviz.rnn import (
+from gradviz.cells import (
     CELLS,
     GATES,
     RNN_ACTIVATIONS,
@@ -29,6 +28,7 @@ from gradviz.rnn import (
     sigmoid,
     spectral_radius,
 )
+from gradviz.gradcheck import numerical_gradient, numerical_gradient_array, rel_error
 
 TOL = 1e-6
 N, T, D, H = 3, 5, 4, 5
