@@ -511,7 +511,7 @@ def waterfall_frame(result: ChainResult) -> pd.DataFrame:
 def layer_table(result: ChainResult) -> pd.DataFrame:
     """Per-layer values for the table: w, b, z, a, f'(z), factor, ∂C/∂b (exact text)."""
     c, lg = result.cache, result.logs
-    factor_text = [format_log10(v, s) for v, s in zip(lg.log10_factor, lg.sign_factor, strict=True)]
+    factors = [format_log10(v, s) for v, s in zip(lg.log10_factor, lg.sign_factor, strict=True)]
     return pd.DataFrame(
         {
             "w": c.w,
@@ -521,7 +521,7 @@ def layer_table(result: ChainResult) -> pd.DataFrame:
             "f'(z)": [
                 format_log10(v, s) for v, s in zip(lg.log10_slope, lg.sign_slope, strict=True)
             ],
-            "factor w_{j+1}f'(z_j)": [*factor_text, "—"],
+            "factor w_{j+1}f'(z_j)": [*factors, "—"],
             "∂C/∂b_j": [format_log10(v, s) for v, s in zip(lg.log10_db, lg.sign_db, strict=True)],
         },
         index=pd.RangeIndex(1, c.w.size + 1, name="layer"),

@@ -1,7 +1,5 @@
 """Remedies: every fix side by side on the same failing network, with live symptom diagnosis."""
 
-from contextlib import suppress
-
 import streamlit as st
 
 from ui import cached, control, page_header, progress_bar, setup_page, show, sources
@@ -30,8 +28,10 @@ def comparison(plans: views.Plan):
     side on the machine's cores."""
     records = {}
     for _, cfg in plans:
-        with suppress(NotTrained):
+        try:
             records[cfg] = trained(cfg)
+        except NotTrained:
+            pass
     todo = list(dict.fromkeys(cfg for _, cfg in plans if cfg not in records))
     if todo:
         with progress_bar(views.training_runs(len(todo))) as progress:
