@@ -29,6 +29,7 @@ from gradviz import train as tr
 from gradviz.budget import (
     CALL_SECONDS,
     COMPUTE_BYTES,
+    DATAFRAME,
     TRAINING_SECONDS,
     Cost,
     largest_fitting,
@@ -1011,17 +1012,17 @@ def gated_cells(
 
 
 def gated_cost(length: int = 50, hidden: int = 32, batch: int = 8) -> Cost:
-    """What :func:`gated_cells` costs: per time step, forward and backward through the three
-    cells (1 + 4 + 3 blocks of :math:`H\\times H`: 3 products each way), about 180 numpy calls
-    (the cells' step functions and the per-step norms), and 40 kB of cached states per step
-    (8 × 32 states, gates and their derivatives for three cells)."""
-    blocks = 1 + 4 + 3
-    return Cost(
-        madds=3 * batch * hidden * hidden * blocks * length,
-        elementwise=40 * batch * hidden * blocks * length,
-        calls=180 * length + 500,
-        peak_bytes=40e3 * length,
-    )
+    """What :func:`gated_cells` costs: for each cell its initialization and one forward and
+    backward pass (:func:`gradviz.cells.init_cost`, :func:`gradviz.cells.sequence_cost`, the
+    models the RNN page's through-time experiment uses), then one norm per step and a frame."""
+    total = Cost()
+    for cell in ("rnn", "lstm", "gru"):
+        total = (
+            total
+            + cells.init_cost(cell, 4, hidden)
+            + cells.sequence_cost(cell, batch, length, 4, hidden)
+        )
+    return total + Cost(calls=3 * (8 * length + 40) + DATAFRAME.calls)
 
 
 def gated_tab_cost(length: int = 50) -> Cost:
