@@ -32,13 +32,12 @@ from gradviz.budget import (
     DATAFRAME,
     TRAINING_SECONDS,
     Cost,
+    Progress,
     largest_fitting,
 )
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward
 from gradviz.numerics import drawable_on_log, format_marked, format_sci, norm
-
-Progress = Callable[[float], None] | None
 
 # ----------------------------------------------------------------------------- the problem
 
@@ -416,7 +415,7 @@ def compare(
     remedies: tuple[str, ...] = DEFAULT_REMEDIES,
     options: RemedyOptions | None = None,
     together: bool = False,
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> Comparison:
     """Train every run of :func:`plan` (same data, seed and steps) and :func:`tabulate` them.
 
@@ -429,7 +428,7 @@ def compare(
     return tabulate({label: rec for (label, _), rec in zip(plans, records, strict=True)})
 
 
-def train_records(cfgs: list[tr.TrainConfig], progress: Progress = None) -> list[RunRecord]:
+def train_records(cfgs: list[tr.TrainConfig], progress: Progress | None = None) -> list[RunRecord]:
     """``[record(train(cfg)) for cfg in cfgs]`` on :func:`run_workers` CPUs (fewer if the
     machine has fewer), as :func:`runs_cost` assumes."""
     return parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=record)
@@ -728,7 +727,7 @@ def dying_relu(
     steps: int = DYING_STEPS,
     seed: int = 0,
     activations_: tuple[str, ...] = RELU_FAMILY,
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> DyingReLU:
     """Train each activation with He init and a high learning rate on moons; count dead units.
 
@@ -853,7 +852,7 @@ def activation_shootout(
     lr: float = 0.1,
     steps: int = SHOOTOUT_STEPS,
     seed: int = 0,
-    progress: Progress = None,
+    progress: Progress | None = None,
 ) -> pd.DataFrame:
     """Each activation of :data:`SHOOTOUT` with its matching init, same data, seed and steps.
 

@@ -230,11 +230,6 @@ def text_input(label: str, *, key: str, **options) -> Control:
     return _control("text_input", label, (), key, options)
 
 
-def toggle(label: str, value: bool = False, *, key: str, **options) -> Control:
-    """``st.toggle(label, value)``."""
-    return _control("toggle", label, (value,), key, options)
-
-
 def checkbox(label: str, value: bool = False, *, key: str, **options) -> Control:
     """``st.checkbox(label, value)``."""
     return _control("checkbox", label, (value,), key, options)
