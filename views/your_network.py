@@ -256,8 +256,7 @@ def diagnosis_text(d: dx.Diagnosis, log: gradlog.GradientLog) -> str:
             )
         if "growth" in d.reasons:
             lines.append(growth)
-        if "depth_growth" in d.reasons:
-            lines.append(ratio)
+        lines.append(ratio)
     elif d.kind == "vanishing":
         lines = ["**Vanishing gradients.**", ratio]
     else:
