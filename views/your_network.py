@@ -65,7 +65,8 @@ FORMAT = (
     "first):\n\n"
     "`step,name,grad_norm[,param_norm,update_norm,act_std,loss]`\n\n"
     "`grad_norm` is ‖∂L/∂θ‖ after `backward()`, `param_norm` ‖θ‖ before the update, "
-    "`update_norm` ‖Δθ‖ of the update. NaN and inf are allowed (a run that blew up logs them); "
+    "`update_norm` ‖Δθ‖ of the update. Values that are not finite (NaN, inf) are allowed: a "
+    "run that blew up logs them; "
     f"the page reads up to {gradlog.MAX_ROWS:,} rows and {gradlog.MAX_BYTES / 1e6:g} MB."
 )
 
@@ -389,7 +390,8 @@ SOURCES = (
     "- Nielsen, *Neural Networks and Deep Learning*, ch. 5: early layers learn slower "
     "(the Remedies page's first/last ratio).\n"
     f"- Thresholds: vanishing when R < {dx.VANISHING_RATIO:g}; exploding when a gradient norm "
-    f"is inf or NaN, when the global gradient norm grows past {dx.EXPLODING_GROWTH:g} times "
+    "is not finite (inf or NaN), when the global gradient norm grows past "
+    f"{dx.EXPLODING_GROWTH:g} times "
     f"its first value, or when R > {1 / dx.VANISHING_RATIO:g}; R is the median over the first "
     f"{dx.EARLY_FRACTION:.0%} of the logged steps, weights only (names ending in `weight` or "
     "`kernel`), because biases' gradients are on another scale.\n"
