@@ -164,6 +164,10 @@ class Report:
     def value(self, name: str, text: str) -> None:
         self._row(name, text, "", "")
 
+    def failed(self, name: str, text: str) -> None:
+        """Something that must not happen did (an exception on a page, say)."""
+        self._row(name, text, "", "FAIL")
+
     def page(self, page: str, warm_target: float, query: dict | None = None) -> None:
         cold, warm = page_rerun_times(page, query=query)
         self.time(f"{page} AppTest run, cold", cold)
@@ -176,7 +180,7 @@ class Report:
 
     @property
     def slow(self) -> list[str]:
-        return [r[0] for r in self.rows if r[3] in ("SLOW", "OVER", "OFF")]
+        return [r[0] for r in self.rows if r[3] in ("SLOW", "OVER", "OFF", "FAIL")]
 
 
 def _ms(seconds: float) -> str:

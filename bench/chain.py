@@ -67,7 +67,7 @@ def neuron_chain(length: int, explosion: bool) -> None:
         w, b = ch.draw_chain(length, "standard_normal", 0, 1.0)
     result = ch.analyze_chain(w, b, 1.0, 0.0, "gelu")
     ch.gradient_frame(result), ch.waterfall_frame(result), ch.layer_table(result)
-    views.chain_text(result, explosion), ch.formula_latex(result)
+    views.chain_text(result, explosion), views.formula_latex(result)
 
 
 def run(report: Report) -> None:

@@ -53,6 +53,7 @@ WORST_LINKS = {
 # After the page's run: stop the helpers, so the kernel reports their peak (children's maxrss)
 # and CPU time; and this process's CPU time (the whole run, imports included).
 _HELPERS_PEAK = """
+import resource
 from gradviz import parallel
 parallel.stop_helpers()
 me = resource.getrusage(resource.RUSAGE_SELF)

@@ -47,11 +47,19 @@ COMPUTE_BYTES = 200e6
 cached results, the app process stays under 500 MB at any allowed setting."""
 PROCESS_BYTES = 500e6
 """Peak memory of the app process with one visitor at any allowed setting."""
-CACHE_BYTES = 200e6
-"""All cached results together, across every page and visitor: after any number of distinct
-links the process stays under 600 MB."""
+CACHE_BYTES = 100e6
+"""All cached results together, across every page and visitor. With the server's own 250-300 MB
+after many links (``ui.heap``) and a training helper's 140 MB, the app then stays under
+:data:`LINKS_PROCESS_BYTES` after any number of distinct links; 200 MB left no room for the
+helper (``python -m bench load``)."""
 WARM_RERUN_SECONDS = 0.15
 """A warm rerun of every default view."""
+VISITORS_PROCESS_BYTES = 800e6
+"""Peak memory of the app process, plus the training helpers it starts, with 8 visitors at once
+on different pages at their defaults (``tests/test_load.py``, ``python -m bench load``)."""
+LINKS_PROCESS_BYTES = 600e6
+"""Memory of the app process, plus its training helpers, after it has served 100 distinct links
+one after another (``python -m bench load``)."""
 
 
 @dataclass(frozen=True)

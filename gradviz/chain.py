@@ -26,7 +26,6 @@ adds :math:`\log_{10}|\cdot|` of every factor and keeps the signs apart, with cl
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -281,43 +280,7 @@ def format_log10(log10_abs: float, sign: float = 1.0, digits: int = 3) -> str:
     return ("-" if sign < 0 else "") + text
 
 
-# ----------------------------------------------------------------------------- edits as text
-
-_ENTRY = re.compile(r"^(\d+)\s*:\s*([^;]*);(.*)$")
-
-
-def parse_overrides(text: str, length: int) -> tuple[dict[int, tuple[float, float]], str | None]:
-    """Parse per-layer edits ``"j:w;b"`` separated by commas or spaces (``"2:0.5;-1, 7:3;0"``).
-
-    Returns ``({j: (w_j, b_j)}, None)`` with 1-based ``j``, or ``({}, message)`` naming the first
-    entry that is empty, non-numeric, non-finite or outside layers 1..L.
-    """
-    edits: dict[int, tuple[float, float]] = {}
-    for entry in (e for e in re.split(r"[,\s]+", text.strip()) if e):
-        match = _ENTRY.match(entry)
-        if not match:
-            return {}, f"`{entry}` is not of the form `layer:w;b` (e.g. `3:0.5;-1`)"
-        layer = int(match.group(1))
-        if not 1 <= layer <= length:
-            return {}, f"`{entry}`: layer {layer} is not in 1..{length}"
-        values = []
-        for name, raw in (("w", match.group(2)), ("b", match.group(3))):
-            if not raw.strip():
-                return {}, f"`{entry}`: {name}_{layer} is empty"
-            try:
-                value = float(raw)
-            except ValueError:
-                return {}, f"`{entry}`: {name}_{layer} = `{raw}` is not a number"
-            if not math.isfinite(value):
-                return {}, f"`{entry}`: {name}_{layer} = `{raw}` is not finite"
-            values.append(value)
-        edits[layer] = (values[0], values[1])
-    return edits, None
-
-
-def format_overrides(edits: dict[int, tuple[float, float]]) -> str:
-    """Inverse of :func:`parse_overrides`: ``"2:0.5;-1, 7:3;0"`` (shortest exact float text)."""
-    return ", ".join(f"{j}:{w!r};{b!r}" for j, (w, b) in sorted(edits.items()))
+# ----------------------------------------------------------------------------- edits
 
 
 def apply_overrides(
@@ -328,34 +291,6 @@ def apply_overrides(
     for j, (wj, bj) in edits.items():
         w[j - 1], b[j - 1] = wj, bj
     return w, b
-
-
-def cell_edits(
-    edited_rows: dict, w: Array, b: Array
-) -> tuple[dict[int, tuple[float, float]], str | None]:
-    """Turn a data editor's ``edited_rows`` (``{row: {"w": value, "b": value}}``, 0-based rows)
-    into layer edits ``{j: (w_j, b_j)}``, or ``({}, message)`` when a cell is empty or not a
-    finite number."""
-    edits: dict[int, tuple[float, float]] = {}
-    for row, cells in sorted(edited_rows.items(), key=lambda kv: int(kv[0])):
-        j = int(row) + 1
-        if not 1 <= j <= len(w):
-            return {}, f"row {j} is not a layer of this chain"
-        wj, bj = float(w[j - 1]), float(b[j - 1])
-        for column, raw in cells.items():
-            if column not in ("w", "b"):
-                continue
-            if raw is None or (isinstance(raw, str) and not raw.strip()):
-                return {}, f"layer {j}: the {column} cell is empty"
-            try:
-                value = float(raw)
-            except (TypeError, ValueError):
-                return {}, f"layer {j}: {column} = `{raw}` is not a number"
-            if not math.isfinite(value):
-                return {}, f"layer {j}: {column} = `{raw}` is not a finite number"
-            wj, bj = (value, bj) if column == "w" else (wj, value)
-        edits[j] = (wj, bj)
-    return edits, None
 
 
 # ----------------------------------------------------------------------------- analysis
@@ -576,7 +511,7 @@ def waterfall_frame(result: ChainResult) -> pd.DataFrame:
 def layer_table(result: ChainResult) -> pd.DataFrame:
     """Per-layer values for the table: w, b, z, a, f'(z), factor, ∂C/∂b (exact text)."""
     c, lg = result.cache, result.logs
-    factor_text = [format_log10(v, s) for v, s in zip(lg.log10_factor, lg.sign_factor, strict=True)]
+    factors = [format_log10(v, s) for v, s in zip(lg.log10_factor, lg.sign_factor, strict=True)]
     return pd.DataFrame(
         {
             "w": c.w,
@@ -586,7 +521,7 @@ def layer_table(result: ChainResult) -> pd.DataFrame:
             "f'(z)": [
                 format_log10(v, s) for v, s in zip(lg.log10_slope, lg.sign_slope, strict=True)
             ],
-            "factor w_{j+1}f'(z_j)": [*factor_text, "—"],
+            "factor w_{j+1}f'(z_j)": [*factors, "—"],
             "∂C/∂b_j": [format_log10(v, s) for v, s in zip(lg.log10_db, lg.sign_db, strict=True)],
         },
         index=pd.RangeIndex(1, c.w.size + 1, name="layer"),
@@ -621,82 +556,9 @@ def chain_cost(length: int, explosion: bool = False) -> Cost:
     return chain + analysis + frames + Cost(peak_bytes=40e3 + 500.0 * length)
 
 
-# ----------------------------------------------------------------------------- the formula
-
-
-def _tex_number(log10_abs: float, sign: float) -> str:
-    text = format_log10(log10_abs, sign)
-    if text.lstrip("-").startswith("10^("):  # a power of ten whose exponent is itself huge
-        power = _tex_number(math.log10(abs(log10_abs)), math.copysign(1.0, log10_abs))
-        return ("-" if text.startswith("-") else "") + rf"10^{{{power}}}"
-    if "e" in text:
-        mantissa, exponent = text.split("e")
-        return rf"{mantissa}\times10^{{{int(exponent)}}}"
-    return text
-
-
-def formula_latex(result: ChainResult, max_terms: int = 5) -> str:
-    r"""Seed 003's formula with the chain's numbers substituted.
-
-    For L <= ``max_terms`` every slope and weight is written out; for longer chains the product
-    is summarised as :math:`f'(z_L)\,\partial C/\partial a_L\cdot\prod_{j=1}^{L-1}
-    w_{j+1}f'(z_j)` with its value.
-    """
-    fp = r"\sigma'" if result.act == "sigmoid" else "f'"
-    length, lg, w = result.length, result.logs, result.cache.w
-    value = _tex_number(lg.log10_db[0], lg.sign_db[0])
-    dout = _tex_number(*(float(v) for v in (safe_log10(result.dout), np.sign(result.dout))))
-    last = rf"\frac{{\partial C}}{{\partial a_{{{length}}}}}"
-    if length <= max_terms:
-        symbols = [rf"{fp}(z_1)"]
-        numbers = [rf"({_tex_number(lg.log10_slope[0], lg.sign_slope[0])})"]
-        for j in range(2, length + 1):
-            symbols += [rf"w_{{{j}}}", rf"{fp}(z_{{{j}}})"]
-            numbers += [rf"({w[j - 1]:.4g})", rf"({_tex_number(lg.log10_slope[j - 1], 1.0)})"]
-        symbols.append(last)
-        numbers.append(rf"({dout})")
-        return (
-            r"\begin{aligned}\frac{\partial C}{\partial b_1} &= "
-            + r"\,".join(symbols)
-            + r"\\ &= "
-            + r"\,".join(numbers)
-            + rf" = {value}\end{{aligned}}"
-        )
-    product = _tex_number(float(np.sum(lg.log10_factor)), float(np.prod(lg.sign_factor)))
-    slope_last = _tex_number(lg.log10_slope[-1], lg.sign_slope[-1])
-    return (
-        r"\frac{\partial C}{\partial b_1} = "
-        + rf"{fp}(z_{{{length}}})\,{last}\prod_{{j=1}}^{{{length - 1}}} w_{{j+1}}{fp}(z_j)"
-        + rf" = ({slope_last})({dout})({product}) = {value}"
-    )
-
-
-# ----------------------------------------------------------------------------- page text
+# ----------------------------------------------------------------------------- probabilities
 
 
 def normal_prob_abs_below(c: float) -> float:
     """P(|w| < c) for w ~ N(0, 1): erf(c/√2). 0.197 for c = 1/4 and 0.683 for c = 1."""
     return math.erf(c / math.sqrt(2.0))
-
-
-SOURCES_MARKDOWN = r"""
-**Single-neuron chain.** z_j = w_j a_(j−1) + b_j, a_j = f(z_j), C = ½(a_L − y)². Backprop gives
-δ_j = ∂C/∂b_j = w_(j+1) f'(z_j) δ_(j+1), so each factor is the ratio of neighbouring bias
-gradients. The exact curve adds log10 of every factor (closed forms for log f'(z) that never
-underflow), so ∂C/∂b₁ is exact at L = 1000 even far below 1e-308; the float64 curve multiplies as a
-network would and stops where it underflows or overflows. The bound is
-(max|f'|)^(L−j+1)·Π|w_k|·|∂C/∂a_L|.
-
-**Linear chain.** W^t = V diag(λ)^t V⁻¹ when W is diagonalizable. For a normal W (orthogonal,
-symmetric) ‖W^t‖₂ = ρ^t; otherwise only ‖W^t‖₂ ≤ κ(V)·ρ^t, and a non-normal W (a Jordan-like
-block) can grow by orders of magnitude before its eigenvalues take over.
-
-**Jacobian spectra.** J = Π D_l W_lᵀ with D_l = diag(f'(z_l)) from one forward pass of the MLP.
-χ₁ = σ_w² E[f'(z)²] = 1 is the critical line (mean-field, Schoenholz et al. 2017).
-
-Sources: seed 003 (Nielsen's chain, via lovejing0306), seed 001 (shine-lee, W^t = V diag(λ)^t V⁻¹);
-M. Nielsen, *Neural Networks and Deep Learning*, ch. 5; Saxe, McClelland & Ganguli (2014), *Exact
-solutions to the nonlinear dynamics of learning in deep linear networks*; Pennington, Schoenholz &
-Ganguli (2017), *Resurrecting the sigmoid in deep learning through dynamical isometry*;
-Trefethen & Embree (2005), *Spectra and Pseudospectra* (transient growth).
-"""

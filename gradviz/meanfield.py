@@ -501,10 +501,20 @@ so these were counted (at σ_b² = 0, width 64; other σ_b² change them by a fe
 def phase_diagram_cost(act: Activation) -> Cost:
     """What one phase diagram of ``act`` costs: per quadrature node the Gaussian density (an
     exp and a few passes), the integrand at ±x, and the weighted sum; per quadrature its calls
-    (:data:`PHASE_WORK`)."""
+    (:data:`PHASE_WORK`). Peak: the grid's quadrature arrays (about 16 MB) plus about 0.28 MB,
+    one array of nodes, per element pass of the activation (GELU's 90 make 41 MB); fitted to
+    the traced peaks of tanh, sigmoid, ReLU, linear, SiLU and GELU at width 64, within 2x."""
     from gradviz.mlp import ACTIVATION_PASSES
 
     nodes, array_calls, scalar_calls = PHASE_WORK[act.name]
     fn_passes, grad_passes = ACTIVATION_PASSES[act.name]
     per_node = 12 + fn_passes + grad_passes
-    return Cost(elementwise=nodes * per_node, calls=25 * array_calls + 20 * scalar_calls)
+    return Cost(
+        elementwise=nodes * per_node,
+        calls=25 * array_calls + 20 * scalar_calls,
+        peak_bytes=PHASE_GRID_BYTES + PHASE_PASS_BYTES * fn_passes,
+    )
+
+
+PHASE_GRID_BYTES = 16e6
+PHASE_PASS_BYTES = 0.28e6

@@ -156,3 +156,8 @@ def drawable_on_log(df: pd.DataFrame, column: str) -> tuple[pd.DataFrame, int]:
     values = pd.to_numeric(df[column], errors="coerce").to_numpy(dtype=float)
     keep = np.isfinite(values) & (values > 0)
     return df.loc[keep], int((~keep).sum())
+
+
+def format_marked(x: float) -> str:
+    """``format_sci(x)``, saying so when ``x`` is inf or NaN (a number a sentence quotes)."""
+    return format_sci(x) if math.isfinite(x) else f"{format_sci(x)} (not finite)"

@@ -29,13 +29,14 @@ from gradviz import train as tr
 from gradviz.budget import (
     CALL_SECONDS,
     COMPUTE_BYTES,
+    DATAFRAME,
     TRAINING_SECONDS,
     Cost,
     largest_fitting,
 )
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward
-from gradviz.numerics import format_sci, norm
+from gradviz.numerics import drawable_on_log, format_marked, format_sci, norm
 
 Progress = Callable[[float], None] | None
 
@@ -210,11 +211,6 @@ WILD_UPDATE_RATIO = 0.5  # one update moving the weights by half their norm (gui
 ABOVE_ONE_FRACTION = 0.9  # every node's |∂C/∂b| > 1 in at least 90 % of the steps
 
 
-def _quote(x: float) -> str:
-    """``format_sci(x)``, saying so when ``x`` is inf or NaN (a number a sentence quotes)."""
-    return format_sci(x) if math.isfinite(x) else f"{format_sci(x)} (not finite)"
-
-
 def chance_loss(kind: str, y: np.ndarray) -> float:
     """Loss of the best constant prediction (the class frequencies): the "learned nothing"
     level. BCE/softmax: the entropy :math:`-\\sum_k p_k\\ln p_k`; MSE: :math:`p(1-p)`."""
@@ -289,7 +285,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             WEIGHTS_WILD,
             bool(biggest > WILD_UPDATE_RATIO),
             biggest,
-            f"the largest update moved the weights by {_quote(biggest)} of their norm "
+            f"the largest update moved the weights by {format_marked(biggest)} of their norm "
             f"(wild above {WILD_UPDATE_RATIO:g}; a healthy update is about 1e-3)",
         ),
     )
@@ -303,7 +299,7 @@ def symptoms(result: tr.TrainResult) -> pd.DataFrame:
             above,
             f"every node's |∂C/∂b| was above 1 in {above:.0%} of the steps "
             f"(symptom from {ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last step "
-            f"{_quote(float(node[-1]) if node.size else math.nan)}",
+            f"{format_marked(float(node[-1]) if node.size else math.nan)}",
         )
     )
     return pd.DataFrame(rows, columns=["symptom", "present", "value", "evidence"])
@@ -944,8 +940,8 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
         (
             "1. Try ReLU first: it is cheap and its slope is 1 for active units.",
             f"ReLU with He init reached {pct(relu)} accuracy; its first/last layer gradient "
-            f"ratio at the start was {_quote(relu['grad_ratio'])}, against "
-            f"{_quote(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
+            f"ratio at the start was {format_marked(relu['grad_ratio'])}, against "
+            f"{format_marked(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
         ),
         (
             "2. If ReLU disappoints, try leaky ReLU or ELU: they cannot die.",
@@ -953,7 +949,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             f"{dying.lr:g}, "
             f"{int(dead['relu']['dead_units'])} of "
             f"{int(dead['relu']['units'])} ReLU units died (mean bias of the dead units "
-            f"{_quote(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
+            f"{format_marked(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
             f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}.",
         ),
         (
@@ -967,7 +963,7 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             "4. Batch normalization normalizes each layer's input explicitly.",
             f"The same sigmoid network reached {pct(sig_bn)} with batch norm against "
             f"{pct(sig)} without; its gradient ratio moved from "
-            f"{_quote(sig['grad_ratio'])} to {_quote(sig_bn['grad_ratio'])}.",
+            f"{format_marked(sig['grad_ratio'])} to {format_marked(sig_bn['grad_ratio'])}.",
         ),
     ]
 
@@ -1016,17 +1012,17 @@ def gated_cells(
 
 
 def gated_cost(length: int = 50, hidden: int = 32, batch: int = 8) -> Cost:
-    """What :func:`gated_cells` costs: per time step, forward and backward through the three
-    cells (1 + 4 + 3 blocks of :math:`H\\times H`: 3 products each way), about 180 numpy calls
-    (the cells' step functions and the per-step norms), and 40 kB of cached states per step
-    (8 × 32 states, gates and their derivatives for three cells)."""
-    blocks = 1 + 4 + 3
-    return Cost(
-        madds=3 * batch * hidden * hidden * blocks * length,
-        elementwise=40 * batch * hidden * blocks * length,
-        calls=180 * length + 500,
-        peak_bytes=40e3 * length,
-    )
+    """What :func:`gated_cells` costs: for each cell its initialization and one forward and
+    backward pass (:func:`gradviz.cells.init_cost`, :func:`gradviz.cells.sequence_cost`, the
+    models the RNN page's through-time experiment uses), then one norm per step and a frame."""
+    total = Cost()
+    for cell in ("rnn", "lstm", "gru"):
+        total = (
+            total
+            + cells.init_cost(cell, 4, hidden)
+            + cells.sequence_cost(cell, batch, length, 4, hidden)
+        )
+    return total + Cost(calls=3 * (8 * length + 40) + DATAFRAME.calls)
 
 
 def gated_tab_cost(length: int = 50) -> Cost:
@@ -1053,9 +1049,7 @@ def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int
     run at its divergence step, placed at its last drawable loss; the number of curve rows a
     log axis could not draw; and k, :func:`curve_stride` of all the curves' rows)."""
     curves = comparison.curves[["run", "step", "loss"]]
-    loss = curves["loss"].to_numpy(dtype=float)
-    keep = np.isfinite(loss) & (loss > 0)
-    drawable = curves.loc[keep]
+    drawable, dropped = drawable_on_log(curves, "loss")
     ends = []
     for run in comparison.runs:
         rec = comparison.records[run]
@@ -1072,7 +1066,7 @@ def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int
     return (
         drawable,
         pd.DataFrame(ends, columns=["run", "step", "loss", "event"]),
-        int((~keep).sum()),
+        dropped,
         stride,
     )
 
@@ -1112,98 +1106,4 @@ def speed_frame(comparison: Comparison, run: str, max_layers: int = 6) -> tuple[
             "value": values.ravel(),
         }
     )
-    keep = np.isfinite(rows["value"].to_numpy()) & (rows["value"].to_numpy() > 0)
-    return rows.loc[keep], int((~keep).sum())
-
-
-def comparison_text(comparison: Comparison) -> str:
-    """ "What you are seeing", with the numbers of these runs."""
-    base = comparison.row(BASELINE)
-    base_record = comparison.records[BASELINE]
-    lines = [
-        f"**Baseline** ({int(base['depth'])} layers): final accuracy {base['final_accuracy']:.0%}; "
-        f"at step 0 layer 1 learned {_quote(base['grad_ratio'])} times as fast as "
-        f"layer {int(base['depth'])}"
-        + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
-    ]
-    for run in comparison.runs[1:]:
-        s = comparison.row(run)
-        result = comparison.records[run]
-        if result.diverged:
-            lines.append(
-                f"**{run}** diverged at step {result.diverged_step} (the loss or the "
-                "weights became inf/NaN); its curves stop there."
-            )
-        else:
-            lines.append(
-                f"**{run}**: final accuracy {s['final_accuracy']:.0%} "
-                f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
-                f"gradient ratio {_quote(s['grad_ratio'])}."
-            )
-    return "\n".join(f"- {line}" for line in lines)
-
-
-def symptom_text(comparison: Comparison, run: str, against: str) -> str:
-    """Each symptom of ``run`` with its evidence, and whether it went away in ``against``."""
-    table = comparison.symptoms
-    mine = table[table["run"] == run].set_index("symptom")
-    other = table[table["run"] == against].set_index("symptom")
-    lines = []
-    for symptom in SYMPTOMS:
-        present, evidence = bool(mine.loc[symptom, "present"]), mine.loc[symptom, "evidence"]
-        after = bool(other.loc[symptom, "present"])
-        if present and not after:
-            fate = f"gone with **{against}**"
-        elif present:
-            fate = f"still there with **{against}**"
-        elif after:
-            fate = f"but appears with **{against}**"
-        else:
-            fate = f"absent with **{against}** too"
-        mark = "🔴 present" if present else "🟢 absent"
-        lines.append(f"- {mark}: *{symptom}* — {evidence}; {fate}.")
-    return "\n".join(lines)
-
-
-def dying_text(dying: DyingReLU) -> str:
-    """ "What you are seeing" for :func:`dying_relu`, with the counts and biases."""
-    lines = []
-    for _, row in dying.final.iterrows():
-        name = row["activation"]
-        if not math.isnan(row["diverged_step"]):
-            lines.append(f"**{name}** diverged at step {int(row['diverged_step'])}.")
-            continue
-        text = (
-            f"**{name}**: {int(row['dead_units'])} of {int(row['units'])} hidden units dead after "
-            f"training ({int(row['dead_at_start'])} at the start), accuracy "
-            f"{row['final_accuracy']:.0%}"
-        )
-        if 0 < row["dead_units"] < row["units"]:
-            text += (
-                f"; mean bias of the dead units {_quote(row['mean_bias_dead'])} against "
-                f"{_quote(row['mean_bias_alive'])} for the living ones"
-            )
-        elif row["dead_units"] > 0:
-            text += f"; every unit died (mean bias {_quote(row['mean_bias_dead'])})"
-        lines.append(text + ".")
-    return "\n".join(f"- {line}" for line in lines)
-
-
-def drawable_ratios(gated: pd.DataFrame) -> tuple[pd.DataFrame, int]:
-    """Rows of :func:`gated_cells` a log axis can draw, and how many were dropped."""
-    ratio = gated["ratio"].to_numpy(dtype=float)
-    keep = np.isfinite(ratio) & (ratio > 0)
-    return gated.loc[keep], int((~keep).sum())
-
-
-def gated_text(gated: pd.DataFrame) -> str:
-    """How much gradient each cell keeps over the longest distance."""
-    far = int(gated["distance"].max())
-    rows = gated[gated["distance"] == far].set_index("cell")["ratio"]
-    parts = [f"**{cell}** keeps {_quote(float(value))}" for cell, value in rows.items()]
-    return (
-        f"Of the gradient that reaches the last step, {far} steps back: " + "; ".join(parts) + ". "
-        "Backpropagation through time multiplies one factor per step, like a deep network; the "
-        "LSTM's cell path multiplies by the forget gate f_t instead, close to 1 with a positive "
-        "forget bias."
-    )
+    return drawable_on_log(rows, "value")

@@ -2,14 +2,9 @@
 
 import streamlit as st
 
-from gradviz import probe
-from gradviz.activations import NAMES as ACT_NAMES
-from gradviz.activations import label as act_label
-from gradviz.datasets import DATASETS
-from gradviz.initializers import NAMES as INIT_NAMES
-from gradviz.initializers import REGISTRY as INITS
 from ui import (
     cached,
+    control,
     page_header,
     progress_bar,
     setup_page,
@@ -22,16 +17,6 @@ from ui import (
 from views import initialization as views
 
 setup_page(__file__)
-
-# Select widgets write their option into the URL, so the options are the display labels.
-INIT_BY_LABEL = {INITS[n].label: n for n in INIT_NAMES}
-ACT_BY_LABEL = {act_label(n): n for n in ACT_NAMES}
-PRESET_DEFAULTS = {
-    "preset": "custom",
-    "init": INITS["xavier_normal"].label,
-    "act": act_label("tanh"),
-    "batch": 256,
-}
 
 
 def apply_preset():
@@ -58,11 +43,11 @@ def to_custom():
 # shows no spinner of its own, so the views carry the probe's. A tab over its budget shows why
 # instead (views.initialization.over_budget), decided from the cost model alone.
 probed = cached(views.probe_network, max_entries=32)
-glorot_bengio = cached(probe.glorot_bengio, max_entries=16)
+glorot_bengio = cached(views.glorot_bengio, max_entries=16)
 phase_diagram = cached(views.phase_diagram, max_entries=16)
 
 
-@cached(show_spinner="Probing the network…", max_entries=32)
+@cached(show_spinner=views.PROBING, max_entries=32)
 def layers_view(net, batch):
     refusal = views.layers_refusal(views.probe_config(net, batch))
     if refusal:
@@ -70,7 +55,7 @@ def layers_view(net, batch):
     return views.layers_view(probed(net, batch))
 
 
-@cached(show_spinner="Probing the network…", max_entries=16)
+@cached(show_spinner=views.PROBING, max_entries=16)
 def histograms_view(net, batch):
     refusal = views.histograms_refusal(views.probe_config(net, batch))
     if refusal:
@@ -78,7 +63,7 @@ def histograms_view(net, batch):
     return views.histograms_view(probed(net, batch), glorot_bengio(net.width, batch, net.seed))
 
 
-@cached(show_spinner="Computing the phase diagram…", max_entries=16)
+@cached(show_spinner=views.PHASES, max_entries=16)
 def phase_view(net):
     refusal = views.phase_refusal(net)
     if refusal:
@@ -89,53 +74,29 @@ def phase_view(net):
 @cached(max_entries=8)
 def training_view(net_a, net_b, data, steps, lr):
     """Both networks trained, with a progress bar on a miss (a hit replays it)."""
-    with progress_bar(f"Training 2 networks for up to {steps} steps…") as progress:
+    with progress_bar(views.training_progress(steps)) as progress:
         return views.training_view(net_a, net_b, data, steps, lr, progress)
 
 
 link = page_header(views.HEADER)
 
-# Controls that callbacks set get their defaults through session state, not as widget
-# arguments: Streamlit warns when a widget has both. A valid link value still wins.
-for key, value in PRESET_DEFAULTS.items():
+for key, value in views.PRESET_DEFAULTS.items():
     st.session_state.setdefault(key, value)
 preset_from_link()
-st.selectbox(
-    "Preset (seed 001's cases)",
-    list(views.PRESETS),
-    index=None,
-    key="preset",
-    on_change=apply_preset,
-    bind="query-params",
-)
+control(views.PRESET, on_change=apply_preset)
 cols = st.columns(4)
-init_lbl = cols[0].selectbox(
-    "Initializer",
-    list(INIT_BY_LABEL),
-    index=None,
-    key="init",
-    on_change=to_custom,
-    bind="query-params",
-)
-act_lbl = cols[1].selectbox(
-    "Activation", list(ACT_BY_LABEL), None, key="act", on_change=to_custom, bind="query-params"
-)
-depth = cols[2].slider("Depth L", 1, 100, 10, key="depth", bind="query-params")
-width = cols[3].slider("Width n", 2, 512, 64, key="width", bind="query-params")
+init_lbl = control(views.INITIALIZER, cols[0], on_change=to_custom)
+act_lbl = control(views.ACTIVATION, cols[1], on_change=to_custom)
+depth = control(views.DEPTH, cols[2])
+width = control(views.WIDTH, cols[3])
 cols = st.columns(4)
-batch = cols[0].slider(
-    "Batch N", 4, 1024, None, key="batch", on_change=to_custom, bind="query-params"
-)
-sigma_b = cols[1].slider("Bias scale σ_b", 0.0, 1.0, 0.0, 0.05, key="sigma_b", bind="query-params")
-seed = int(cols[2].number_input("Seed", 0, 9999, 0, key="seed", bind="query-params"))
-with cols[3].popover("Initializer parameters"):
-    c = st.slider("c (constant)", -2.0, 2.0, 0.5, 0.1, key="c", bind="query-params")
-    gain = st.slider("gain (orthogonal)", 0.0, 4.0, 1.0, 0.1, key="gain", bind="query-params")
-    sigma_w = st.number_input(
-        "σ_w (free scale σ_w/√n)", 0.0, 10000.0, 1.0, key="sigma_w", bind="query-params"
-    )
-init_values = {"c": c, "gain": gain, "sigma_w": sigma_w}
-act = ACT_BY_LABEL[act_lbl]
+batch = control(views.BATCH, cols[0], on_change=to_custom)
+sigma_b = control(views.BIAS_SCALE, cols[1])
+seed = int(control(views.SEED, cols[2]))
+with cols[3].popover(views.INIT_PARAMETERS):
+    init_values = {"c": control(views.CONSTANT), "gain": control(views.GAIN)}
+    init_values["sigma_w"] = control(views.FREE_SCALE)
+act = views.ACT_BY_LABEL[act_lbl]
 
 
 def network(init):
@@ -143,11 +104,9 @@ def network(init):
     return views.network(init, act, depth, width, sigma_b, seed, init_values)
 
 
-net = network(INIT_BY_LABEL[init_lbl])
+net = network(views.INIT_BY_LABEL[init_lbl])
 
-tabs = st.tabs(
-    ["Layers", "Histograms", "Phase diagram", "Training"], key="tab", bind="query-params"
-)
+tabs = st.tabs(views.TABS, key="tab", bind="query-params")
 with tabs[0]:
     if tabs[0].open:
         view = layers_view(net, batch)
@@ -177,16 +136,10 @@ with tabs[2]:
 with tabs[3]:
     if tabs[3].open:
         cols = st.columns(4)
-        init_b = INIT_BY_LABEL[
-            cols[0].selectbox(
-                "Compare with", list(INIT_BY_LABEL), index=7, key="init_b", bind="query-params"
-            )
-        ]
-        data = cols[1].selectbox("Data set", DATASETS, index=1, key="data", bind="query-params")
-        steps = cols[2].slider("Steps", 10, 1000, 100, 10, key="steps", bind="query-params")
-        lr = cols[3].select_slider(
-            "Learning rate", [0.01, 0.03, 0.1, 0.3, 1.0], 0.1, key="lr", bind="query-params"
-        )
+        init_b = views.INIT_BY_LABEL[control(views.COMPARE_WITH, cols[0])]
+        data = control(views.DATA_SET, cols[1])
+        steps = control(views.STEPS, cols[2])
+        lr = control(views.LEARNING_RATE, cols[3])
         view = training_view(net, network(init_b), data, steps, lr)
         if view.notice:
             st.info(view.notice)
@@ -194,5 +147,5 @@ with tabs[3]:
             show(view.curves, stacked=True)
             show_side_by_side(view.decisions)
             st.markdown(view.text)
-sources(probe.SOURCES)
+sources(views.SOURCES)
 link.report()

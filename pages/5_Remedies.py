@@ -1,25 +1,12 @@
 """Remedies: every fix side by side on the same failing network, with live symptom diagnosis."""
 
-from contextlib import suppress
-
 import streamlit as st
 
-from gradviz import remedies as rm
-from gradviz import train as tr
-from gradviz.activations import label
-from ui import cached, page_header, progress_bar, setup_page, show, sources
-from views import View
+from ui import cached, control, page_header, progress_bar, setup_page, show, sources
 from views import remedies as views
 
 setup_page(__file__)
-link = page_header(
-    "Remedies",
-    "A deep sigmoid network with too-large weights barely learns: its first layers get almost "
-    "no gradient. Switch remedies on and watch what each one changes, on the same data, seed "
-    "and number of steps.",
-    r"\frac{\partial C}{\partial b_1}=\sigma'(z_1)\,w_2\,\sigma'(z_2)\cdots w_L\,\sigma'(z_L)"
-    r"\,\frac{\partial C}{\partial a_L}",
-)
+link = page_header(views.HEADER)
 
 
 class NotTrained(Exception):
@@ -27,7 +14,7 @@ class NotTrained(Exception):
 
 
 @cached(max_entries=64)
-def trained(cfg: tr.TrainConfig, _record: rm.RunRecord | None = None) -> rm.RunRecord:
+def trained(cfg, _record=None):
     """The cache of single runs: ``trained(cfg)`` looks one up, ``trained(cfg, record)`` stores
     it (``_record`` is not hashed). Toggling a remedy then trains only the new run."""
     if _record is None:
@@ -36,142 +23,98 @@ def trained(cfg: tr.TrainConfig, _record: rm.RunRecord | None = None) -> rm.RunR
 
 
 @cached(max_entries=8)
-def comparison(plans: rm.Plan) -> rm.Comparison:
+def comparison(plans: views.Plan):
     """Every run of ``plans``: cached ones from :func:`trained`, the others trained side by
     side on the machine's cores."""
     records = {}
     for _, cfg in plans:
-        with suppress(NotTrained):
+        try:
             records[cfg] = trained(cfg)
+        except NotTrained:
+            pass
     todo = list(dict.fromkeys(cfg for _, cfg in plans if cfg not in records))
     if todo:
-        with progress_bar(f"Training {len(todo)} run{'s' if len(todo) > 1 else ''}…") as progress:
-            fresh = rm.train_records(todo, progress)
+        with progress_bar(views.training_runs(len(todo))) as progress:
+            fresh = views.train_runs(todo, progress)
         records.update((cfg, trained(cfg, rec)) for cfg, rec in zip(todo, fresh, strict=True))
-    return rm.tabulate({name: records[cfg] for name, cfg in plans})
+    return views.compare({name: records[cfg] for name, cfg in plans})
 
 
 # Each tab's view (charts and text) is cached on top of the runs, so a warm rerun only sends
 # cached specs and text. A nested cache replays the progress bar of the training it wraps.
-@cached(max_entries=16)
-def within_budget(plans: rm.Plan) -> tuple[rm.Plan, str]:
-    fitted = rm.within_budget(plans)
-    return fitted.plans, views.steps_note(fitted.steps, fitted.asked, fitted.rest_seconds)
+planned_runs = cached(views.planned_runs, max_entries=16)
 
 
 @cached(max_entries=16)
-def comparison_view(plans: rm.Plan) -> views.ComparisonView:
+def comparison_view(plans: views.Plan) -> views.ComparisonView:
     return views.comparison_view(comparison(plans))
 
 
 @cached(max_entries=32)
-def speed_view(plans: rm.Plan, run: str) -> View:
+def speed_view(plans: views.Plan, run: str) -> views.View:
     return views.speed_view(comparison(plans), run)
 
 
 @cached(max_entries=32)
-def symptom_text(plans: rm.Plan, run: str, against: str) -> str:
-    return rm.symptom_text(comparison(plans), run, against)
+def symptom_text(plans: views.Plan, run: str, against: str) -> str:
+    return views.symptom_text(comparison(plans), run, against)
 
 
 @cached(max_entries=16)
-def dying(depth: int, lr: float, optimizer: str, steps: int) -> rm.DyingReLU:
-    with progress_bar("Training ReLU, leaky ReLU and ELU…") as progress:
-        return rm.dying_relu(depth, lr=lr, optimizer=optimizer, steps=steps, progress=progress)
+def dying(depth: int, lr: float, optimizer: str, steps: int):
+    with progress_bar(views.DYING_TRAINING) as progress:
+        return views.dying_relu(depth, lr, optimizer, steps, progress)
 
 
 @cached(max_entries=16)
-def dying_view(depth: int, lr: float, optimizer: str) -> View:
-    steps, rest = rm.dying_steps(depth, lr, optimizer)
+def dying_view(depth: int, lr: float, optimizer: str) -> views.View:
+    steps, rest = views.dying_steps(depth, lr, optimizer)
     return views.dying_view(dying(depth, lr, optimizer, steps), rest)
 
 
 @cached(max_entries=16)
 def advice_view(depth: int) -> views.AdviceView:
-    steps, rest = rm.advice_steps(depth)
-    with progress_bar("Training six activation/init pairs…") as progress:
-        runs = rm.activation_shootout(depth=depth, steps=steps, progress=progress)
-    quoted = rm.ADVICE_DYING
-    dying_steps, _ = rm.dying_steps(**quoted)
+    with progress_bar(views.ADVICE_TRAINING) as progress:
+        runs, steps, rest = views.shootout(depth, progress)
+    quoted = views.ADVICE_DYING
+    dying_steps, _ = views.dying_steps(**quoted)
     return views.advice_view(
         runs, dying(quoted["depth"], quoted["lr"], quoted["optimizer"], dying_steps), steps, rest
     )
 
 
-@cached(max_entries=16)
-def gated_view(length: int, radius: float, forget_bias: float) -> View:
-    return views.gated_view(rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias))
-
-
-LRS = [0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0]
-tabs = st.tabs(
-    ["Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells"],
-    key="tab",
-    bind="query-params",
-)
+gated_view = cached(views.gated, max_entries=16)
+tabs = st.tabs(views.TABS, key="tab", bind="query-params")
 
 with tabs[0]:
     if tabs[0].open:
-        st.subheader("The baseline")
+        st.subheader(views.BASELINE_HEADING)
         c1, c2, c3, c4 = st.columns(4)
-        depth = c1.slider("Depth L", 2, 100, 20, key="depth", bind="query-params")
-        width = c1.select_slider("Width", [8, 16, 32, 64], 64, key="width", bind="query-params")
-        act = c2.selectbox("Activation", ["sigmoid", "tanh"], key="act", bind="query-params")
-        init = c2.selectbox(
-            "Initialization",
-            ["scaled", "standard_normal", "standard_uniform"],
-            format_func=lambda n: {"scaled": "too large: N(0, σ_w²/n)"}.get(n, n),
-            key="init",
-            bind="query-params",
-        )
-        sigma_w = c3.slider(
-            "σ_w (too-large init)", 0.5, 10.0, 4.0, 0.5, key="sigma_w", bind="query-params"
-        )
-        lr = c3.select_slider("Learning rate", LRS, 0.1, key="lr", bind="query-params")
-        steps = c4.slider("Steps", 50, 500, 300, 50, key="steps", bind="query-params")
-        seed = c4.number_input("Seed", 0, 99, 0, key="seed", bind="query-params")
-        st.subheader("Remedies")
-        chosen = st.multiselect(
-            "Switch on",
-            list(rm.REMEDIES),
-            list(rm.DEFAULT_REMEDIES),
-            key="remedies",
-            format_func=lambda k: k.replace("_", " "),
-            bind="query-params",
-        )
-        together = st.checkbox(
-            "Also train all chosen remedies together", True, key="together", bind="query-params"
-        )
-        with st.expander("Remedy settings"):
+        depth = control(views.DEPTH, c1)
+        width = control(views.WIDTH, c1)
+        act = control(views.ACTIVATION, c2)
+        init = control(views.INIT, c2)
+        sigma_w = control(views.SIGMA_W, c3)
+        lr = control(views.LEARNING_RATE, c3)
+        steps = control(views.STEPS, c4)
+        seed = control(views.SEED, c4)
+        st.subheader(views.REMEDIES_HEADING)
+        chosen = control(views.SWITCH_ON)
+        together = control(views.TOGETHER)
+        with st.expander(views.REMEDY_SETTINGS):
             r1, r2, r3, r4 = st.columns(4)
-            options = rm.RemedyOptions(
-                activation=r1.selectbox(
-                    "Activation",
-                    rm.RELU_FAMILY,
-                    format_func=label,
-                    key="r_act",
-                    bind="query-params",
-                ),
-                init=r1.selectbox(
-                    "Init", ["he_normal", "xavier_normal"], key="r_init", bind="query-params"
-                ),
-                clip=r2.radio("Clip by", ["norm", "value"], key="r_clip", bind="query-params"),
-                clip_threshold=r2.select_slider(
-                    "Clip threshold", [0.01, 0.1, 1.0, 10.0], 1.0, key="r_thr", bind="query-params"
-                ),
-                penalty=r3.radio("Penalty", ["l2", "l1"], key="r_pen", bind="query-params"),
-                penalty_strength=r3.select_slider(
-                    "λ", [1e-4, 1e-3, 1e-2, 1e-1], 1e-3, key="r_lam", bind="query-params"
-                ),
-                fewer_depth=r4.slider(
-                    "Fewer layers: depth", 1, 10, 4, key="r_depth", bind="query-params"
-                ),
-                lr_factor=r4.select_slider(
-                    "Smaller lr: factor", [0.01, 0.1, 0.5], 0.1, key="r_lrf", bind="query-params"
-                ),
+            options = (
+                control(views.REMEDY_ACTIVATION, r1),
+                control(views.REMEDY_INIT, r1),
+                control(views.CLIP, r2),
+                control(views.CLIP_THRESHOLD, r2),
+                control(views.PENALTY, r3),
+                control(views.PENALTY_STRENGTH, r3),
+                control(views.FEWER_DEPTH, r4),
+                control(views.LR_FACTOR, r4),
             )
-        problem = rm.Problem(depth, width, act, init, sigma_w, lr, steps, seed=int(seed))
-        plans, note = within_budget(rm.plan(problem, tuple(chosen), options, together))
+        problem = (depth, width, act, init, sigma_w, lr, steps)
+        plans, note = planned_runs(problem, int(seed), tuple(chosen), options, together)
         if note:
             st.info(note, icon="⏱️")
         view = comparison_view(plans)
@@ -184,9 +127,7 @@ with tabs[0]:
         with right:
             st.markdown(views.RATIO_TITLE)
             show(view.ratio)
-        speed_run = st.selectbox(
-            "Speed of learning of", view.runs, key="speed_run", bind="query-params"
-        )
+        speed_run = control(views.SPEED_RUN, options=view.runs)
         show(speed_view(plans, speed_run))
         st.markdown(view.text)
         st.markdown(views.ABLATION_TITLE)
@@ -195,27 +136,22 @@ with tabs[0]:
         st.subheader(views.SYMPTOMS_TITLE)
         show(view.symptoms)
         s1, s2 = st.columns(2)
-        sick = s1.selectbox("Diagnose", view.runs, view.sickest, key="sick", bind="query-params")
-        cured = s2.selectbox(
-            "Against", view.runs, len(view.runs) - 1, key="cured", bind="query-params"
-        )
+        sick = control(views.DIAGNOSE, s1, options=view.runs, index=view.sickest)
+        cured = control(views.AGAINST, s2, options=view.runs, index=len(view.runs) - 1)
         st.markdown(symptom_text(plans, sick, cured))
 
 with tabs[1]:
     if tabs[1].open:
         st.markdown(views.DYING_INTRO)
         d1, d2, d3 = st.columns(3)
-        dr_lr = d1.select_slider("Learning rate", LRS, 0.1, key="dr_lr", bind="query-params")
-        dr_opt = d2.radio("Optimizer", ["adam", "sgd"], key="dr_opt", bind="query-params")
-        dr_depth = d3.slider("Depth", 2, 30, 6, key="dr_depth", bind="query-params")
+        dr_lr = control(views.DYING_LEARNING_RATE, d1)
+        dr_opt = control(views.DYING_OPTIMIZER, d2)
+        dr_depth = control(views.DYING_DEPTH, d3)
         show(dying_view(dr_depth, dr_lr, dr_opt))
 
 with tabs[2]:
     if tabs[2].open:
-        adv_depth = st.slider(
-            "Depth of every network", 2, 30, 10, key="adv_depth", bind="query-params"
-        )
-        view = advice_view(adv_depth)
+        view = advice_view(control(views.ADVICE_DEPTH))
         show(view.shootout)
         for advice in view.advice:
             st.markdown(advice)
@@ -223,13 +159,9 @@ with tabs[2]:
 with tabs[3]:
     if tabs[3].open:
         g1, g2, g3 = st.columns(3)
-        length = g1.slider("Sequence length T", 10, 200, 50, key="g_len", bind="query-params")
-        radius = g2.slider(
-            "Spectral radius of W_h", 0.5, 1.5, 1.0, 0.05, key="g_radius", bind="query-params"
-        )
-        fbias = g3.slider(
-            "LSTM forget-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_fb", bind="query-params"
-        )
+        length = control(views.GATED_LENGTH, g1)
+        radius = control(views.GATED_RADIUS, g2)
+        fbias = control(views.FORGET_BIAS, g3)
         show(gated_view(length, radius, fbias))
 
 sources(views.SOURCES)

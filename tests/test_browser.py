@@ -14,119 +14,38 @@ from __future__ import annotations
 import os
 import re
 import shutil
-import socket
-import subprocess
-import sys
 import tempfile
-import time
-import urllib.request
-from pathlib import Path
 
 import pytest
 
-ROOT = Path(__file__).resolve().parents[1]
+from tests.browser_kit import (
+    CHROMIUM,
+    CHROMIUM_ARGS,
+    ROOT,
+    TIMEOUT_MS,
+    assert_no_exception,
+    page_paths,
+    require_browser,
+    streamlit_server,
+    visible_chart_count,
+    wait_until_rendered,
+    watch_next_run,
+)
+
 ARTIFACTS = ROOT / "tests" / "artifacts"
-CHROMIUM = Path("/usr/bin/chromium")
-CHROMIUM_ARGS = [
-    "--headless",
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-IN_CI = os.environ.get("CI", "").lower() == "true"
-TIMEOUT_MS = 90_000
 
 pytestmark = pytest.mark.browser
-
-
-def _require_browser() -> None:
-    reason = None
-    if not CHROMIUM.exists():
-        reason = f"Chromium not found at {CHROMIUM} (apt-get install -y chromium)"
-    else:
-        try:
-            import playwright.sync_api  # noqa: F401
-        except ImportError:
-            reason = "Playwright's Python package is not installed (pip install playwright)"
-    if reason:
-        if IN_CI:
-            pytest.fail(f"CI=true but the browser tests cannot run: {reason}")
-        pytest.skip(reason)
-
-
-def page_paths() -> list[tuple[str, str]]:
-    """``(name, url path)`` of the landing page and of every page file under ``pages/``, with
-    Streamlit's URL rule: the file stem without its numeric prefix (``3_Deep_chain.py`` ->
-    ``Deep_chain``)."""
-    found = [("landing", "")]
-    for path in sorted(
-        (ROOT / "pages").glob("*.py"),
-        key=lambda p: (int(m.group()) if (m := re.match(r"\d+", p.stem)) else 10**9, p.name),
-    ):
-        if not path.name.startswith("_"):
-            found.append((path.stem, re.sub(r"^\d+[_ -]*", "", path.stem)))
-    return found
-
-
-def _free_port() -> int:
-    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 @pytest.fixture(scope="module")
 def server():
     """Base URL of a headless ``streamlit run app.py`` on a free loopback port."""
-    _require_browser()
-    port = _free_port()
-    log = tempfile.NamedTemporaryFile("w+", suffix=".log", delete=False)
-    proc = subprocess.Popen(
-        [
-            sys.executable,
-            "-m",
-            "streamlit",
-            "run",
-            "app.py",
-            "--server.headless=true",
-            f"--server.port={port}",
-            "--server.address=127.0.0.1",
-            "--server.fileWatcherType=none",
-            "--browser.gatherUsageStats=false",
-        ],
-        cwd=ROOT,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
+    require_browser()
     try:
-        deadline = time.monotonic() + 90
-        while True:
-            if proc.poll() is not None:
-                log.seek(0)
-                pytest.fail(f"streamlit exited with {proc.returncode}:\n{log.read()[-3000:]}")
-            try:
-                with urllib.request.urlopen(f"{base}/_stcore/health", timeout=2) as response:
-                    if response.read().strip() == b"ok":
-                        break
-            except OSError:
-                pass
-            if time.monotonic() > deadline:
-                pytest.fail("streamlit did not answer /_stcore/health within 90 s")
-            time.sleep(0.3)
-        yield base
-    finally:
-        proc.terminate()
-        try:
-            proc.wait(timeout=15)
-        except subprocess.TimeoutExpired:
-            proc.kill()
-            proc.wait(timeout=15)
-        log.close()
-        os.unlink(log.name)
+        with streamlit_server() as running:
+            yield running.base
+    except RuntimeError as error:  # it did not start: say why
+        pytest.fail(str(error))
 
 
 @pytest.fixture(scope="module")
@@ -152,72 +71,11 @@ def browser_page(server):
             shutil.rmtree(profile, ignore_errors=True)
 
 
-APP = '[data-testid="stApp"]'
-
-
-def wait_until_rendered(page, require_chart: bool = True) -> None:
-    """Wait until the script run has finished and every visible Vega chart has drawn.
-
-    ``stApp`` carries Streamlit's ``data-test-script-state`` ("initial", "running",
-    "notRunning"). The chart element is itself the ``.vega-embed`` container; Vega draws into a
-    ``<canvas>`` or an ``<svg class="marks">`` inside it. Every page of the app opens on a view
-    with at least one chart, so there (``require_chart``) a view with none is not finished.
-    After :func:`watch_next_run` this also waits for that run to have started.
-    """
-    page.wait_for_selector(APP)
-    page.wait_for_function(
-        """(requireChart) => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            if (window.__gradvizWatching && !window.__gradvizSawRun) return false;
-            if (app.getAttribute('data-test-script-state') !== 'notRunning') return false;
-            if (document.querySelector('[data-testid="stSpinner"]')) return false;
-            const charts = [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-                .filter((c) => c.offsetParent !== null);
-            const drawn = charts.every((c) => c.querySelector('canvas, svg.marks'));
-            return (charts.length > 0 || !requireChart) && drawn;
-        }""",
-        arg=require_chart,
-        timeout=TIMEOUT_MS,
-    )
-    page.wait_for_timeout(400)  # Vega's own transitions, before a screenshot
-    page.evaluate("() => { window.__gradvizWatching = false; }")
-
-
-def watch_next_run(page) -> None:
-    """Record when the next script run starts, so :func:`wait_until_rendered` cannot mistake
-    the state before a click for the state after it."""
-    page.evaluate(
-        """() => {
-            const app = document.querySelector('[data-testid="stApp"]');
-            window.__gradvizWatching = true;
-            window.__gradvizSawRun = false;
-            new MutationObserver(() => {
-                if (app.getAttribute('data-test-script-state') === 'running') {
-                    window.__gradvizSawRun = true;
-                }
-            }).observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
-        }"""
-    )
-
-
-def visible_chart_count(page) -> int:
-    return page.evaluate(
-        """() => [...document.querySelectorAll('[data-testid="stVegaLiteChart"]')]
-            .filter((c) => c.offsetParent !== null &&
-                           c.querySelector('canvas, svg.marks')).length"""
-    )
-
-
 def slider_values(page) -> list[str]:
     """Current values of the page's sliders, top to bottom (each is an ``<input type=range>``)."""
     return page.locator('[data-testid="stSlider"] input[type="range"]').evaluate_all(
         "els => els.map((e) => e.value)"
     )
-
-
-def assert_no_exception(page, where: str) -> None:
-    errors = page.locator('[data-testid="stException"]')
-    assert errors.count() == 0, f"{where}: {errors.first.inner_text()[:2000]}"
 
 
 @pytest.mark.parametrize(("name", "path"), page_paths())

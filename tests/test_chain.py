@@ -11,22 +11,19 @@ from gradviz.activations import NAMES, get_activation
 from gradviz.chain import (
     analyze_chain,
     apply_overrides,
-    cell_edits,
     chain_backward,
     chain_forward,
     draw_chain,
     exploding_chain,
     format_log10,
-    format_overrides,
-    formula_latex,
     gradient_frame,
     layer_table,
     log_abs_slope,
-    parse_overrides,
     quadratic_cost,
     waterfall_frame,
 )
 from gradviz.gradcheck import numerical_gradient, rel_error
+from views.deep_chain import cell_edits, format_overrides, formula_latex, parse_overrides
 
 SMOOTH = ["sigmoid", "tanh", "softsign", "softplus", "elu", "selu", "gelu", "silu", "linear"]
 

@@ -29,7 +29,7 @@ def test_chain_view_quotes_the_exact_gradient_and_substitutes_the_formula():
     exact = ch.format_log10(result.logs.log10_db[0], result.logs.sign_db[0])
     assert f"∂C/∂b₁ = **{exact}** exactly" in view.gradients.text
     assert f"gives **{format_sci(result.direct_db[0])}**" in view.gradients.text
-    assert view.formula == ch.formula_latex(result)
+    assert view.formula == views.formula_latex(result)
     assert np.array_equal(view.w, w) and np.array_equal(view.b, b)
     assert list(view.table["w"]) == list(w) and view.table.index.name == "layer"
     assert [b.ok for _, b in view.breakdowns] == [True, True]
@@ -162,7 +162,7 @@ def test_huge_exponents_are_written_as_a_power_of_ten():
     result = _chain_result(3, "sigmoid", edits={2: (1e300, 1e300), 3: (-1e300, 0.0)})
     text = views.chain_text(result)
     assert "factor₁·factor₂ = **-10^(-" in text and len(text) < 2000
-    assert r"10^{-" in ch.formula_latex(result)
+    assert r"10^{-" in views.formula_latex(result)
 
 
 def test_linear_chain_words_at_the_ends_of_its_sliders():

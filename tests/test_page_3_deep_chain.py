@@ -18,6 +18,7 @@ from tests.apptest_kit import (
     warnings,
 )
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import deep_chain as views
 
 PAGE = "pages/3_Deep_chain.py"
 KEYS = {
@@ -51,7 +52,7 @@ def test_default_chain_quotes_computed_numbers():
     assert "erf(1/(4√2)) = 19.7%" in text and "gives 68.3% of the time" in text
     assert f"(1/4)^4 = **{ch.format_log10(4 * math.log10(0.25))}**" in text
     # The seed's formula, with this chain's numbers substituted.
-    assert at.latex[-1].value.strip("$\n") == ch.formula_latex(result)
+    assert at.latex[-1].value.strip("$\n") == views.formula_latex(result)
     fields = all_chart_fields(at)
     assert {"layer", "series", "log10_abs", "value"} <= fields
     assert {"start", "end", "regime", "factor", "w_next", "slope"} <= fields
@@ -115,7 +116,7 @@ def test_table_edits_write_into_the_link_and_empty_cells_are_rejected():
     at.session_state[editor.key] = {"edited_rows": {1: {"w": 5.0}}}
     at.run()
     _, b = ch.draw_chain(4, "standard_normal", 0, 1.0)
-    assert at.text_input(key="edits").value == ch.format_overrides({2: (5.0, float(b[1]))})
+    assert at.text_input(key="edits").value == views.format_overrides({2: (5.0, float(b[1]))})
     assert at.query_params["edits"] == at.text_input(key="edits").value
     assert at.data_editor[0].value["w"].iloc[1] == 5.0
     edited = at.text_input(key="edits").value

@@ -50,11 +50,11 @@ def test_remedies_tab_charts_and_numbers():
     problem = rm.Problem(depth=6, width=16, steps=50)
     expected = rm.compare(problem, rm.DEFAULT_REMEDIES, rm.RemedyOptions(), together=True)
     shown = text(at)
-    assert rm.comparison_text(expected) in shown
+    assert views.comparison_text(expected) in shown
     base = expected.row(rm.BASELINE)
     assert f"{format_sci(base['grad_ratio'])} times as fast as layer 6" in shown
     sick = expected.summary.sort_values("symptoms", ascending=False, kind="stable")["run"].iloc[0]
-    assert rm.symptom_text(expected, sick, expected.runs[-1]) in shown
+    assert views.symptom_text(expected, sick, expected.runs[-1]) in shown
 
 
 def test_a_diverging_run_is_marked_and_the_others_continue():
@@ -69,7 +69,7 @@ def test_a_diverging_run_is_marked_and_the_others_continue():
 def test_dying_relu_tab_quotes_dead_units_and_biases():
     at = open_page(PAGE, {"tab": "Dying ReLU"}, timeout=300)
     assert {"dead_fraction", "mean_bias", "activation", "step"} <= all_chart_fields(at)
-    assert rm.dying_text(rm.dying_relu()) in text(at)
+    assert views.dying_text(rm.dying_relu()) in text(at)
 
 
 def test_advice_tab_ties_every_advice_to_runs():
@@ -83,7 +83,7 @@ def test_advice_tab_ties_every_advice_to_runs():
 
 def test_gated_cells_tab():
     at = open_page(PAGE, {"tab": "Gated cells", "g_len": "80"}, timeout=120)
-    assert rm.gated_text(rm.gated_cells(length=80)) in text(at)
+    assert views.gated_text(rm.gated_cells(length=80)) in text(at)
     assert {"distance", "ratio", "cell"} <= all_chart_fields(at)
 
 

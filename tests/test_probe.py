@@ -13,6 +13,7 @@ from gradviz import probe
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import find_breakdown, format_sci
 from gradviz.train import TrainConfig, train
+from views import initialization as views
 
 
 def cfg(batch=64, **net):
@@ -25,7 +26,7 @@ def cfg(batch=64, **net):
 def test_constant_init_collapses_every_layer_to_one_unit(act):
     result = probe.probe(cfg(init="constant", init_params=(("c", 0.3),), activation=act))
     assert result.distinct.tolist() == [1] * 6
-    assert "exactly **1 distinct unit** out of 32" in probe.explain_layers(result)
+    assert "exactly **1 distinct unit** out of 32" in views.explain_layers(result)
     assert result.depth_scale is None  # mean-field needs zero-mean weights
     assert set(result.curves["source"]) == {probe.MEASURED}
 
@@ -49,7 +50,7 @@ def test_zero_init_on_a_balanced_batch_is_a_stationary_point(act):
     facts = probe.zero_init_facts(cfg(batch=64, init="zeros", activation=act))
     assert facts.nonzero_grads == ()
     order = probe.first_update_steps(cfg(batch=64, init="zeros", activation=act), steps=3)
-    assert "An odd batch size breaks the tie" in probe.explain_zero_init(
+    assert "An odd batch size breaks the tie" in views.explain_zero_init(
         facts, order, cfg().network
     )
 
@@ -63,7 +64,7 @@ def test_zero_init_with_sigmoid_wakes_the_last_layer_first_and_keeps_units_tied(
     # W_l first becomes non-zero after L + 2 - l updates: one layer per step, from the output.
     assert order.first_step.tolist() == [depth + 2 - layer for layer in range(1, depth + 2)]
     assert order.distinct == (1,) * depth
-    text = probe.explain_zero_init(facts, order, config.network)
+    text = views.explain_zero_init(facts, order, config.network)
     assert f"W{depth + 1} at step 1, W{depth} at step 2" in text
 
 
@@ -77,20 +78,20 @@ def test_curves_and_ratio_are_consistent():
         (result.curves.metric == probe.GRAD_H_NORM) & (result.curves.source == probe.PREDICTED)
     ]["value"].to_numpy()
     assert predicted[-1] == pytest.approx(grad[-1])  # anchored at the last hidden layer
-    text = probe.explain_layers(result)
+    text = views.explain_layers(result)
     assert f"**{format_sci(result.grad_ratio_first_to_last)}**" in text
 
 
 def test_too_small_weights_vanish_and_he_relu_keeps_the_scale():
     small = probe.probe(cfg(depth=20, width=128, init="too_small", activation="tanh"))
     assert small.grad_ratio_first_to_last < 1e-10
-    assert "vanished" in probe.explain_layers(small)
+    assert "vanished" in views.explain_layers(small)
     he = probe.probe(cfg(depth=20, width=256, batch=128, init="he_normal", activation="relu"))
     std = he.measured(probe.ACT_STD)
     assert 0.5 < std[-1] / std[1] < 2.0
     large = probe.probe(cfg(depth=20, width=128, init="standard_normal", activation="relu"))
     assert large.grad_ratio_first_to_last > 1e10
-    assert "exploded" in probe.explain_layers(large)
+    assert "exploded" in views.explain_layers(large)
 
 
 def test_histograms_share_one_range_and_stay_small():
@@ -124,7 +125,7 @@ def test_overflow_is_located_and_never_warns():
     fwd, bwd = result.forward_breakdown, result.backward_breakdown
     assert not fwd.ok and fwd.kind in ("inf", "nan") and 60 <= fwd.index < 100
     assert not bwd.ok
-    text = probe.explain_layers(result)
+    text = views.explain_layers(result)
     assert fwd.message("the activations", offset=1) in text
 
 
@@ -184,7 +185,7 @@ def test_training_frames_stay_under_5000_rows():
         "A": train(TrainConfig(mlp=net, n=41, steps=400)),
         "B": train(TrainConfig(mlp=MLPConfig(depth=12, width=8), n=41, steps=400)),
     }
-    frames = probe.training_frames(runs)
+    frames = views.training_frames(runs)
     assert len(frames["speed"]) <= 2 * 6 * 300 < 5000
     assert set(frames["speed"].layer) == {1, 3, 6, 8, 11, 13}
     assert "**A**" in frames["text"] and "**B**" in frames["text"]

@@ -13,7 +13,8 @@ from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, TRAINING_SECONDS, Cost
 from gradviz.mlp import MLPConfig
-from gradviz.numerics import format_sci
+from gradviz.numerics import drawable_on_log, format_sci
+from views import remedies as views
 
 SMALL = rm.Problem(depth=6, width=16, steps=40)
 
@@ -44,14 +45,14 @@ def test_the_default_baseline_fails_and_the_remedies_fix_it(default_comparison):
 
 def test_the_page_text_quotes_the_computed_numbers(default_comparison):
     c = default_comparison
-    text = rm.comparison_text(c)
+    text = views.comparison_text(c)
     base = c.row(rm.BASELINE)
     assert f"final accuracy {base['final_accuracy']:.0%}" in text
     assert f"{format_sci(base['grad_ratio'])} times as fast as layer 20" in text
     assert f"**ReLU** diverged at step {c.records['ReLU'].diverged_step}" in text
     bn = c.row("batch norm")
     assert f"gradient ratio {format_sci(bn['grad_ratio'])}" in text
-    symptoms = rm.symptom_text(c, "ReLU", c.runs[-1])
+    symptoms = views.symptom_text(c, "ReLU", c.runs[-1])
     assert symptoms.count("🔴 present") == int(c.row("ReLU")["symptoms"])
     assert "gone with" in symptoms
 
@@ -204,7 +205,7 @@ def test_dying_relu_kills_relu_units_only_and_biases_are_driven_negative():
     over = dead.over_time[dead.over_time["activation"] == "ReLU"]
     assert over["dead_fraction"].iloc[-1] > over["dead_fraction"].iloc[0]
     assert over["mean_bias"].iloc[-1] < 0 == over["mean_bias"].iloc[0]
-    text = rm.dying_text(dead)
+    text = views.dying_text(dead)
     assert f"{int(relu['dead_units'])} of {int(relu['units'])} hidden units dead" in text
     assert format_sci(relu["mean_bias_dead"]) in text
 
@@ -232,8 +233,8 @@ def test_lstm_gradients_outlive_vanilla_rnn_gradients():
     far = gated[gated["distance"] == 49].set_index("cell")["ratio"]
     assert far["LSTM"] > 1e3 * far["vanilla RNN (tanh)"]
     assert (gated[gated["distance"] == 0]["ratio"] == 1.0).all()
-    assert format_sci(far["LSTM"]) in rm.gated_text(gated)
-    drawable, dropped = rm.drawable_ratios(gated)
+    assert format_sci(far["LSTM"]) in views.gated_text(gated)
+    drawable, dropped = drawable_on_log(gated, "ratio")
     assert dropped == 0 and len(drawable) == 150
 
 
@@ -368,8 +369,8 @@ def test_every_sentence_quoting_inf_or_nan_says_what_it_is():
     c = rm.compare(rm.Problem(depth=6, width=16, steps=20, lr=10.0), ("activation",))
     assert c.records["ReLU"].diverged
     for run, against in (("ReLU", rm.BASELINE), (rm.BASELINE, "ReLU")):
-        assert not unmarked_non_finite(rm.symptom_text(c, run, against))
-    assert not unmarked_non_finite(rm.comparison_text(c))
+        assert not unmarked_non_finite(views.symptom_text(c, run, against))
+    assert not unmarked_non_finite(views.comparison_text(c))
     nan_grads = _fake(np.linspace(0.7, 0.01, 10), updates=[np.inf] * 9, node=[np.nan] * 10)
     evidence = " ".join(rm.symptoms(nan_grads)["evidence"])
     assert "inf (not finite)" in evidence and "NaN (not finite)" in evidence
@@ -391,6 +392,6 @@ def test_dying_text_when_every_unit_died():
             }
         ]
     )
-    text = rm.dying_text(rm.DyingReLU(pd.DataFrame(), final))
+    text = views.dying_text(rm.DyingReLU(pd.DataFrame(), final))
     assert "192 of 192 hidden units dead" in text and "every unit died (mean bias -2.5" in text
     assert "nan" not in text.lower()

@@ -42,7 +42,7 @@ def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
     assert view.text.startswith(views.WHAT_YOU_SEE)
     assert f"final accuracy {base['final_accuracy']:.0%}" in view.text
     assert f"{format_sci(base['grad_ratio'])} times as fast as layer 6" in view.text
-    assert view.text.endswith(rm.comparison_text(comparison))
+    assert view.text.endswith(views.comparison_text(comparison))
 
 
 def test_the_sickest_run_is_the_default_to_diagnose(comparison):
@@ -101,7 +101,7 @@ def test_dying_view_counts_the_dead_units(dying):
         assert f"**{row.activation}**" in view.text
         if math.isnan(row.diverged_step):
             assert f"{row.dead_units} of {row.units} hidden units dead" in view.text
-    assert view.text == views.WHAT_YOU_SEE + rm.dying_text(dying)
+    assert view.text == views.WHAT_YOU_SEE + views.dying_text(dying)
 
 
 def test_advice_view_ties_every_advice_to_the_runs(dying):

@@ -38,3 +38,21 @@ def test_unhashed_arguments_are_not_part_of_the_key(monkeypatch):
     assert fn(1, "first") == "first"
     assert fn(1, "second") == "first"  # the cache keys on ``key`` only
     assert len(ui.CACHE._entries) == 1
+
+
+def test_memory_is_released_after_a_call_that_computed_and_not_after_a_hit(monkeypatch):
+    st.cache_data.clear()
+    monkeypatch.setattr(ui, "CACHE", ui._CacheBytes(limit=1e9))
+    released = []
+    monkeypatch.setattr(ui.heap, "release_free_memory", lambda: released.append(True))
+
+    def square(i: int) -> np.ndarray:
+        return np.full(1000, float(i * i))
+
+    fn = ui.cached(square)
+    fn(3)
+    assert len(released) == 1
+    fn(3)  # a hit: nothing was computed, so nothing to give back
+    assert len(released) == 1
+    fn(4)
+    assert len(released) == 2

@@ -22,6 +22,7 @@ import streamlit as st
 
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
+from ui import heap
 from views import PAGES, UNBOUND_KINDS, Control, Header, Metrics, PageInfo, View
 
 __all__ = [
@@ -66,14 +67,14 @@ class _CacheBytes:
         every rerun; Streamlit keys the entries by the function, so they carry over)."""
         self._functions[name] = cached_fn
 
-    def used(self, name: str, arguments: dict, value: object) -> None:
+    def used(self, name: str, arguments: dict, value: object) -> bool:
         """Record a call of ``name`` with its hashed ``arguments`` that returned ``value``, then
-        evict until the total fits."""
+        evict until the total fits; whether the entry is new (the call computed it)."""
         key = (name, pickle.dumps(sorted(arguments.items()), protocol=5))
         with self._lock:
             if key in self._entries:
                 self._entries.move_to_end(key)
-                return
+                return False
             size = len(pickle.dumps(value, protocol=5))
             self._entries[key] = (size, arguments)
             self.total += size
@@ -81,6 +82,7 @@ class _CacheBytes:
                 (old_name, _), (old_size, old_arguments) = self._entries.popitem(last=False)
                 self.total -= old_size
                 self._functions[old_name].clear(**old_arguments)
+        return True
 
     def forget(self) -> None:
         """Drop the records (after ``st.cache_data.clear()``)."""
@@ -90,13 +92,18 @@ class _CacheBytes:
 
 
 CACHE = _CacheBytes(CACHE_BYTES)
+heap.map_large_arrays()  # the server's memory follows its visitors (see ui.heap)
+heap.release_after_every_run()
 
 
 def cached(fn: Callable | None = None, *, show_spinner: bool | str = False, max_entries=None):
     """``st.cache_data`` whose entries count towards one size bound shared by the whole app
     (:class:`_CacheBytes`). Use it as ``cached(fn)``, ``@cached`` or ``@cached(max_entries=8)``.
 
-    Arguments whose name starts with ``_`` are not hashed, as in ``st.cache_data``.
+    Arguments whose name starts with ``_`` are not hashed, as in ``st.cache_data``. After a
+    call that computed its value, the memory the computation freed goes back to the system
+    (:func:`ui.heap.release_free_memory`), so the server does not keep the peak of every
+    computation it ever ran.
     """
     if fn is None:
         return functools.partial(cached, show_spinner=show_spinner, max_entries=max_entries)
@@ -109,7 +116,8 @@ def cached(fn: Callable | None = None, *, show_spinner: bool | str = False, max_
     def wrapper(*args, **kwargs):
         value = cached_fn(*args, **kwargs)
         bound = signature.bind(*args, **kwargs).arguments
-        CACHE.used(name, {k: v for k, v in bound.items() if not k.startswith("_")}, value)
+        if CACHE.used(name, {k: v for k, v in bound.items() if not k.startswith("_")}, value):
+            heap.release_free_memory()
         return value
 
     wrapper.clear = cached_fn.clear

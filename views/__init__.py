@@ -232,6 +232,11 @@ def radio(label: str, choices, *, key: str, **options) -> Control:
     return _control("radio", label, (list(choices),), key, options)
 
 
+def text_input(label: str, *, key: str, **options) -> Control:
+    """``st.text_input(label)``."""
+    return _control("text_input", label, (), key, options)
+
+
 def toggle(label: str, value: bool = False, *, key: str, **options) -> Control:
     """``st.toggle(label, value)``."""
     return _control("toggle", label, (value,), key, options)

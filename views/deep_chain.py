@@ -8,6 +8,7 @@ caches the call and only draws it.
 from __future__ import annotations
 
 import math
+import re
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -16,11 +17,82 @@ import pandas as pd
 from gradviz import chain as ch
 from gradviz import linear_chain as lc
 from gradviz import spectra as sp
+from gradviz.activations import NAMES as ACTIVATION_NAMES
+from gradviz.chain import ChainResult, format_log10
+from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.numerics import format_sci, safe_log10
-from views import Breakdowns, View, spec
+from views import (
+    Breakdowns,
+    Header,
+    View,
+    number_input,
+    radio,
+    select_slider,
+    selectbox,
+    slider,
+    spec,
+    text_input,
+)
 from views.charts import chain as charts
 
 SOURCES = ("random draw", "seed 003 explosion")
+
+HEADER = Header(
+    "Deep chain: a gradient is a product of factors",
+    "Backpropagation multiplies one factor per layer. Below 1 they vanish, above 1 they explode, "
+    "and depth makes both exponential: see it for one neuron per layer (seed 003), for a linear "
+    "chain of matrices (seed 001), and for the whole spectrum of a deep network's Jacobian.",
+    r"\frac{\partial C}{\partial b_1}=\sigma'(z_1)\,w_2\,\sigma'(z_2)\cdots w_L\,\sigma'(z_L)"
+    r"\,\frac{\partial C}{\partial a_L},\qquad W^t = V\,\mathrm{diag}(\lambda)^t\,V^{-1}",
+)
+TABS = ("Neuron chain", "Linear chain", "Jacobian spectra")
+LAYERS = slider("Layers L", 2, ch.MAX_LENGTH, 4, key="length")
+ACTIVATION = selectbox("Activation f", ACTIVATION_NAMES, key="act")
+SOURCE = radio("Weights and biases", SOURCES, key="source")
+INIT = selectbox(
+    "Init of each w_j (random draw)",
+    INIT_NAMES,
+    index=INIT_NAMES.index("standard_normal"),
+    key="init",
+)
+SEED = number_input("Seed (random draw)", 0, 10_000, 0, key="seed")
+BIAS_STD = slider("Bias std σ_b (random draw)", 0.0, 5.0, 1.0, key="sigma_b")
+WEIGHT = number_input("Weight w (explosion: b_j = −w·a_(j−1))", -1e300, 1e300, 100.0, key="weight")
+INPUT = number_input("Input a_0 = x", -1e6, 1e6, 1.0, key="x")
+TARGET = number_input("Target y (C = ½(a_L − y)²)", -1e6, 1e6, 0.0, key="y")
+EDITS = text_input(
+    "Per-layer edits `layer:w;b` (the table writes here, so a link keeps them)",
+    key="edits",
+    placeholder="e.g. 2:0.5;-1, 3:4;0",
+)
+TABLE_CAPTION = "Edit w or b in the table; every other column is computed."
+KIND_BY_LABEL = {label: kind for kind, label in lc.KIND_LABELS.items()}
+MATRIX = selectbox("Matrix W", list(KIND_BY_LABEL), key="kind")
+SIZE = slider("Size n", 2, lc.MAX_SIZE, 8, key="n")
+RADIUS = slider("Spectral radius / scale ρ", 0.1, 3.0, 0.9, key="radius")
+SPREAD = slider(
+    "Spread: smallest |λ| = ρ·spread (chosen / Jordan-like)", 0.01, 1.0, 0.9, key="spread"
+)
+COUPLING = slider("Off-diagonal coupling (Jordan-like)", 0.0, 3.0, 1.0, key="coupling")
+POWERS = slider("Powers t up to", 1, lc.MAX_STEPS, 100, key="steps")
+MATRIX_SEED = number_input("Seed", 0, 10_000, 0, key="mseed")
+SPECTRA_ACTIVATION = selectbox("Activation", sp.ACTIVATIONS, key="jact")
+RATIO = slider("σ_w / critical σ_w", 0.5, 1.5, 1.0, 0.05, key="ratio")
+BIAS_VARIANCE = select_slider("Bias variance σ_b²", sp.SIGMA_B2_OPTIONS, 0.0, key="sigma_b2")
+DEPTH = slider("Depth L", 1, sp.MAX_DEPTH, 50, key="depth")
+WIDTH = select_slider("Width n", sp.WIDTHS, 128, key="width")
+SPECTRA_SEED = number_input("Seed", 0, 10_000, 0, key="jseed")
+SPECTRA_SPINNER = "Computing the Jacobian spectra…"
+
+
+def edits_rejected(error: str) -> str:
+    return f"Per-layer edits rejected: {error}. Kept the last valid chain."
+
+
+def table_edit_rejected(error: str) -> str:
+    return f"Table edit rejected: {error}. Kept the last valid chain."
+
+
 """Where the neuron chain's weights and biases come from."""
 
 
@@ -68,7 +140,7 @@ def chain_view(
             ("z_j in the forward pass", result.forward_breakdown),
             ("the float64 backward pass", result.direct_breakdown),
         ),
-        formula=ch.formula_latex(result),
+        formula=formula_latex(result),
         gradients=View(
             (
                 spec(charts.make_gradient_chart(ch.gradient_frame(result))),
@@ -444,3 +516,138 @@ def _spread_text(spectra: list[sp.Spectrum], spreads: dict[str, float], ratio: f
             f"10{consequence}."
         )
     return " ".join(parts)
+
+
+_ENTRY = re.compile(r"^(\d+)\s*:\s*([^;]*);(.*)$")
+
+
+def parse_overrides(text: str, length: int) -> tuple[dict[int, tuple[float, float]], str | None]:
+    """Parse per-layer edits ``"j:w;b"`` separated by commas or spaces (``"2:0.5;-1, 7:3;0"``).
+
+    Returns ``({j: (w_j, b_j)}, None)`` with 1-based ``j``, or ``({}, message)`` naming the first
+    entry that is empty, non-numeric, non-finite or outside layers 1..L.
+    """
+    edits: dict[int, tuple[float, float]] = {}
+    for entry in (e for e in re.split(r"[,\s]+", text.strip()) if e):
+        match = _ENTRY.match(entry)
+        if not match:
+            return {}, f"`{entry}` is not of the form `layer:w;b` (e.g. `3:0.5;-1`)"
+        layer = int(match.group(1))
+        if not 1 <= layer <= length:
+            return {}, f"`{entry}`: layer {layer} is not in 1..{length}"
+        values = []
+        for name, raw in (("w", match.group(2)), ("b", match.group(3))):
+            if not raw.strip():
+                return {}, f"`{entry}`: {name}_{layer} is empty"
+            try:
+                value = float(raw)
+            except ValueError:
+                return {}, f"`{entry}`: {name}_{layer} = `{raw}` is not a number"
+            if not math.isfinite(value):
+                return {}, f"`{entry}`: {name}_{layer} = `{raw}` is not finite"
+            values.append(value)
+        edits[layer] = (values[0], values[1])
+    return edits, None
+
+
+def format_overrides(edits: dict[int, tuple[float, float]]) -> str:
+    """Inverse of :func:`parse_overrides`: ``"2:0.5;-1, 7:3;0"`` (shortest exact float text)."""
+    return ", ".join(f"{j}:{w!r};{b!r}" for j, (w, b) in sorted(edits.items()))
+
+
+def cell_edits(
+    edited_rows: dict, w: np.ndarray, b: np.ndarray
+) -> tuple[dict[int, tuple[float, float]], str | None]:
+    """Turn a data editor's ``edited_rows`` (``{row: {"w": value, "b": value}}``, 0-based rows)
+    into layer edits ``{j: (w_j, b_j)}``, or ``({}, message)`` when a cell is empty or not a
+    finite number."""
+    edits: dict[int, tuple[float, float]] = {}
+    for row, cells in sorted(edited_rows.items(), key=lambda kv: int(kv[0])):
+        j = int(row) + 1
+        if not 1 <= j <= len(w):
+            return {}, f"row {j} is not a layer of this chain"
+        wj, bj = float(w[j - 1]), float(b[j - 1])
+        for column, raw in cells.items():
+            if column not in ("w", "b"):
+                continue
+            if raw is None or (isinstance(raw, str) and not raw.strip()):
+                return {}, f"layer {j}: the {column} cell is empty"
+            try:
+                value = float(raw)
+            except (TypeError, ValueError):
+                return {}, f"layer {j}: {column} = `{raw}` is not a number"
+            if not math.isfinite(value):
+                return {}, f"layer {j}: {column} = `{raw}` is not a finite number"
+            wj, bj = (value, bj) if column == "w" else (wj, value)
+        edits[j] = (wj, bj)
+    return edits, None
+
+
+def _tex_number(log10_abs: float, sign: float) -> str:
+    text = format_log10(log10_abs, sign)
+    if text.lstrip("-").startswith("10^("):  # a power of ten whose exponent is itself huge
+        power = _tex_number(math.log10(abs(log10_abs)), math.copysign(1.0, log10_abs))
+        return ("-" if text.startswith("-") else "") + rf"10^{{{power}}}"
+    if "e" in text:
+        mantissa, exponent = text.split("e")
+        return rf"{mantissa}\times10^{{{int(exponent)}}}"
+    return text
+
+
+def formula_latex(result: ChainResult, max_terms: int = 5) -> str:
+    r"""Seed 003's formula with the chain's numbers substituted.
+
+    For L <= ``max_terms`` every slope and weight is written out; for longer chains the product
+    is summarised as :math:`f'(z_L)\,\partial C/\partial a_L\cdot\prod_{j=1}^{L-1}
+    w_{j+1}f'(z_j)` with its value.
+    """
+    fp = r"\sigma'" if result.act == "sigmoid" else "f'"
+    length, lg, w = result.length, result.logs, result.cache.w
+    value = _tex_number(lg.log10_db[0], lg.sign_db[0])
+    dout = _tex_number(*(float(v) for v in (safe_log10(result.dout), np.sign(result.dout))))
+    last = rf"\frac{{\partial C}}{{\partial a_{{{length}}}}}"
+    if length <= max_terms:
+        symbols = [rf"{fp}(z_1)"]
+        numbers = [rf"({_tex_number(lg.log10_slope[0], lg.sign_slope[0])})"]
+        for j in range(2, length + 1):
+            symbols += [rf"w_{{{j}}}", rf"{fp}(z_{{{j}}})"]
+            numbers += [rf"({w[j - 1]:.4g})", rf"({_tex_number(lg.log10_slope[j - 1], 1.0)})"]
+        symbols.append(last)
+        numbers.append(rf"({dout})")
+        return (
+            r"\begin{aligned}\frac{\partial C}{\partial b_1} &= "
+            + r"\,".join(symbols)
+            + r"\\ &= "
+            + r"\,".join(numbers)
+            + rf" = {value}\end{{aligned}}"
+        )
+    product = _tex_number(float(np.sum(lg.log10_factor)), float(np.prod(lg.sign_factor)))
+    slope_last = _tex_number(lg.log10_slope[-1], lg.sign_slope[-1])
+    return (
+        r"\frac{\partial C}{\partial b_1} = "
+        + rf"{fp}(z_{{{length}}})\,{last}\prod_{{j=1}}^{{{length - 1}}} w_{{j+1}}{fp}(z_j)"
+        + rf" = ({slope_last})({dout})({product}) = {value}"
+    )
+
+
+SOURCES_MARKDOWN = r"""
+**Single-neuron chain.** z_j = w_j a_(j−1) + b_j, a_j = f(z_j), C = ½(a_L − y)². Backprop gives
+δ_j = ∂C/∂b_j = w_(j+1) f'(z_j) δ_(j+1), so each factor is the ratio of neighbouring bias
+gradients. The exact curve adds log10 of every factor (closed forms for log f'(z) that never
+underflow), so ∂C/∂b₁ is exact at L = 1000 even far below 1e-308; the float64 curve multiplies as a
+network would and stops where it underflows or overflows. The bound is
+(max|f'|)^(L−j+1)·Π|w_k|·|∂C/∂a_L|.
+
+**Linear chain.** W^t = V diag(λ)^t V⁻¹ when W is diagonalizable. For a normal W (orthogonal,
+symmetric) ‖W^t‖₂ = ρ^t; otherwise only ‖W^t‖₂ ≤ κ(V)·ρ^t, and a non-normal W (a Jordan-like
+block) can grow by orders of magnitude before its eigenvalues take over.
+
+**Jacobian spectra.** J = Π D_l W_lᵀ with D_l = diag(f'(z_l)) from one forward pass of the MLP.
+χ₁ = σ_w² E[f'(z)²] = 1 is the critical line (mean-field, Schoenholz et al. 2017).
+
+Sources: seed 003 (Nielsen's chain, via lovejing0306), seed 001 (shine-lee, W^t = V diag(λ)^t V⁻¹);
+M. Nielsen, *Neural Networks and Deep Learning*, ch. 5; Saxe, McClelland & Ganguli (2014), *Exact
+solutions to the nonlinear dynamics of learning in deep linear networks*; Pennington, Schoenholz &
+Ganguli (2017), *Resurrecting the sigmoid in deep learning through dynamical isometry*;
+Trefethen & Embree (2005), *Spectra and Pseudospectra* (transient growth).
+"""

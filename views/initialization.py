@@ -9,6 +9,7 @@ specs and write its "what you are seeing" text from the computed numbers (see
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from typing import NamedTuple
@@ -17,6 +18,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz import meanfield, probe
+from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
 from gradviz.budget import (
@@ -27,11 +29,24 @@ from gradviz.budget import (
     affordable_repeats,
     largest_fitting,
 )
+from gradviz.datasets import DATASETS
+from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import drawable_on_log, format_sci
+from gradviz.probe import (
+    ACT_STD,
+    GRAD_H_NORM,
+    ProbeResult,
+    UpdateOrder,
+    ZeroInitFacts,
+    hist_layers,
+)
 from gradviz.train import (
+    LOSS,
+    SPEED,
     TrainConfig,
+    TrainResult,
     decision_grid,
     decision_grid_cost,
     step_cost,
@@ -40,13 +55,18 @@ from gradviz.train import (
 )
 from views import (
     Breakdowns,
+    Control,
     Header,
     Metrics,
     View,
     cut_short,
     log_chart,
+    number_input,
     refused,
     refused_memory,
+    select_slider,
+    selectbox,
+    slider,
     spec,
 )
 from views.charts import initialization as charts
@@ -77,6 +97,9 @@ INIT_PARAM_KEYS = {"constant": "c", "orthogonal": "gain", "scaled": "sigma_w"}
 ZERO_STEPS = 10  # gradient steps that show which layers wake up
 TRAINING_POINTS = 201  # the Training tab's data set size
 DECISION_GRID = 40  # points per side of each decision-boundary chart
+TRAINING_PLAN = 0.8
+"""Training is planned to this share of its budget: the cost model is within about 25 % of the
+measured time (``python -m bench initialization``), and the cut must hold at its worst."""
 PAGE_SECONDS = 1.0
 """A tab's own cold work around its computation (running the page script, building and sending
 its charts), measured: a computation may take the rest of the tab's budget."""
@@ -89,6 +112,41 @@ HISTOGRAMS_INTRO = (
     "on one shared range per quantity (values beyond it sit in the end bins)."
 )
 GLOROT_BENGIO_TITLE = "Glorot & Bengio (2010): standard vs normalized init, tanh, 5 layers"
+
+# Select widgets write their option into the URL, so the options are the display labels.
+INIT_BY_LABEL = {INITS[n].label: n for n in INIT_NAMES}
+ACT_BY_LABEL = {act_label(n): n for n in ACT_NAMES}
+PRESET_DEFAULTS = {
+    "preset": "custom",
+    "init": INITS["xavier_normal"].label,
+    "act": act_label("tanh"),
+    "batch": 256,
+}
+"""Controls that callbacks set get their defaults through session state, not as widget
+arguments: Streamlit warns when a widget has both. A valid link value still wins."""
+TABS = ("Layers", "Histograms", "Phase diagram", "Training")
+PRESET = selectbox("Preset (seed 001's cases)", PRESETS, index=None, key="preset")
+INITIALIZER = selectbox("Initializer", INIT_BY_LABEL, index=None, key="init")
+ACTIVATION = Control("selectbox", "Activation", "act", (list(ACT_BY_LABEL), None))
+DEPTH = slider("Depth L", 1, 100, 10, key="depth")
+WIDTH = slider("Width n", 2, 512, 64, key="width")
+BATCH = slider("Batch N", 4, 1024, None, key="batch")
+BIAS_SCALE = slider("Bias scale σ_b", 0.0, 1.0, 0.0, 0.05, key="sigma_b")
+SEED = number_input("Seed", 0, 9999, 0, key="seed")
+INIT_PARAMETERS = "Initializer parameters"
+CONSTANT = slider("c (constant)", -2.0, 2.0, 0.5, 0.1, key="c")
+GAIN = slider("gain (orthogonal)", 0.0, 4.0, 1.0, 0.1, key="gain")
+FREE_SCALE = number_input("σ_w (free scale σ_w/√n)", 0.0, 10000.0, 1.0, key="sigma_w")
+COMPARE_WITH = selectbox("Compare with", INIT_BY_LABEL, index=7, key="init_b")
+DATA_SET = selectbox("Data set", DATASETS, index=1, key="data")
+STEPS = slider("Steps", 10, 1000, 100, 10, key="steps")
+LEARNING_RATE = select_slider("Learning rate", (0.01, 0.03, 0.1, 0.3, 1.0), 0.1, key="lr")
+PROBING, PHASES = "Probing the network…", "Computing the phase diagram…"
+glorot_bengio = probe.glorot_bengio
+
+
+def training_progress(steps: int) -> str:
+    return f"Training 2 networks for up to {steps} steps…"
 
 
 class Net(NamedTuple):
@@ -282,7 +340,7 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
             ("the gradient", result.backward_breakdown),
         ),
         curves=curves,
-        text="**What you are seeing.** " + probe.explain_layers(result),
+        text="**What you are seeing.** " + explain_layers(result),
         symmetry=View((spec(charts.make_distinct_units_chart(distinct)),)),
         zero_init=zero_init_view(result),
     )
@@ -311,8 +369,7 @@ def zero_init_view(result: probe.ProbeResult) -> View:
     facts = probe.zero_init_facts(cfg, result)
     order = probe.first_update_steps(cfg, steps=ZERO_STEPS)
     return View(
-        text="**Zero / constant initialization.** "
-        + probe.explain_zero_init(facts, order, cfg.network)
+        text="**Zero / constant initialization.** " + explain_zero_init(facts, order, cfg.network)
     )
 
 
@@ -346,7 +403,7 @@ def histograms_view(
         ),
         glorot_bengio=View(
             overlays,
-            "**What you are seeing.** " + probe.explain_glorot_bengio(summary, width),
+            "**What you are seeing.** " + explain_glorot_bengio(summary, width),
             caption=sample_note(result),
         ),
     )
@@ -420,9 +477,7 @@ def phase_view(net: Net, phase: PhaseDiagram) -> View:
         dropped_note="{dropped} point(s) exactly at χ₁ = 1 (ξ = ∞) are not drawn.",
     )
     phase_chart = spec(charts.make_phase_chart(phase.grid, phase.boundary, phase.points))
-    explained = probe.explain_phase(
-        scale, sigma_w2, act_label(net.activation), phase.boundary, net.depth
-    )
+    explained = explain_phase(scale, sigma_w2, act_label(net.activation), phase.boundary, net.depth)
     return View(
         (phase_chart, *depth_chart.charts),
         "**What you are seeing.** " + explained,
@@ -471,7 +526,7 @@ def training_steps(cfgs: Mapping[str, TrainConfig]) -> tuple[int, str]:
     when they are cut short; ``(0, "Not computed: ...")`` when even one step, or the memory
     of the networks, does not fit."""
     asked = next(iter(cfgs.values())).steps
-    seconds = TRAINING_SECONDS - PAGE_SECONDS
+    seconds = TRAINING_PLAN * TRAINING_SECONDS - PAGE_SECONDS
     net = next(iter(cfgs.values())).mlp
 
     def one_step(depth: int) -> Cost:
@@ -525,7 +580,7 @@ def training_view(
             if len(finite)
             else View(info=f"{name}: the network's output is NaN (not a number) everywhere.")
         )
-    frames = probe.training_frames(runs)
+    frames = training_frames(runs)
     loss = frames["loss"]
     speed = log_chart(
         frames["speed"], "value", make_speed_chart, dropped_note=LOG_AXIS_NOTE, facet="init"
@@ -537,3 +592,218 @@ def training_view(
         text="**What you are seeing.**\n\n" + frames["text"],
         notice=notice,
     )
+
+
+def explain_layers(result: ProbeResult) -> str:
+    """The "what you are seeing" paragraph of the per-layer curves, from the measured numbers."""
+    net = result.config.network
+    depth = net.depth
+    grad = result.measured(GRAD_H_NORM)
+    act_std = result.measured(ACT_STD)
+    parts = []
+    if depth > 1:
+        ratio = result.grad_ratio_first_to_last
+        if np.isfinite(ratio) and ratio > 0:
+            verdict = "vanished" if ratio < 1e-2 else "exploded" if ratio > 1e2 else "held"
+            parts.append(
+                f"The gradient at layer 1 is **{format_sci(ratio)}** of the gradient at layer "
+                f"{depth} (‖∂L/∂h₁‖ = {format_sci(grad[0])}, ‖∂L/∂h_{depth}‖ = "
+                f"{format_sci(grad[-1])}): it {verdict} on its way back through {depth - 1} "
+                "layers."
+            )
+        else:
+            parts.append(
+                f"‖∂L/∂h₁‖ = {format_sci(grad[0])} and ‖∂L/∂h_{depth}‖ = "
+                f"{format_sci(grad[-1])}, so their ratio is not a number."
+            )
+    for quantity, brk in (
+        ("the activations", result.forward_breakdown),
+        ("the gradient", result.backward_breakdown),
+    ):
+        if not brk.ok:
+            direction = "" if quantity == "the activations" else " (counting back from the output)"
+            parts.append(f"In float64, {brk.message(quantity, offset=1)}{direction}.")
+    parts.append(
+        f"The activation std goes from {format_sci(act_std[0])} at layer 1 to "
+        f"{format_sci(act_std[-1])} at layer {depth}."
+    )
+    scale = result.depth_scale
+    if scale is None:
+        parts.append(
+            "Mean-field theory assumes zero-mean random weights, so it has no prediction for a "
+            "constant initialization."
+        )
+    else:
+        per_layer = math.sqrt(scale.chi1) if scale.chi1 >= 0 else math.nan
+        parts.append(
+            f"Mean-field theory (dashed): σ_w² = {scale.sigma_w2:.4g}, σ_b² = "
+            f"{scale.sigma_b2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, so each layer multiplies "
+            f"the gradient norm by about √χ₁ = {format_sci(per_layer, 3)} ({scale.phase} phase)."
+        )
+    n_distinct = result.distinct
+    if n_distinct.size and np.all(n_distinct == 1) and net.width > 1:
+        parts.append(
+            f"Every layer has exactly **1 distinct unit** out of {net.width}: each layer acts "
+            "as a single neuron."
+        )
+    return " ".join(parts)
+
+
+def explain_zero_init(facts: ZeroInitFacts, order: UpdateOrder, net: MLPConfig) -> str:
+    """Seed 001's zero/constant-initialization claims next to what the network actually does."""
+    depth = net.depth
+    moved = [f"W{k + 1} at step {int(s)}" for k, s in enumerate(order.first_step) if s > 0]
+    from_start = [f"W{k + 1}" for k, s in enumerate(order.first_step) if s == 0]
+    still = [f"W{k + 1}" for k, s in enumerate(order.first_step) if not np.isfinite(s)]
+    text = [
+        "At initialization the non-zero gradients are: "
+        + (", ".join(facts.nonzero_grads) if facts.nonzero_grads else "**none**")
+        + f"; the weight gradients of {len(facts.zero_weight_grads)} of {depth + 1} layers are "
+        "exactly 0."
+    ]
+    if not facts.nonzero_grads:
+        text.append(
+            "Why none at all: with zero weights every sample reaches the output with the same "
+            "hidden vector, so the output layer's gradients are proportional to "
+            "Σₙ ∂L/∂sₙ = Σₙ (σ(0) − yₙ)/N, exactly 0 on a batch with as many 0s as 1s. "
+            "An odd batch size breaks the tie."
+        )
+    steps = len(order.loss) - 1
+    if from_start:
+        text.append(f"Non-zero from the start: {', '.join(from_start)}.")
+    if moved:
+        text.append(
+            f"In {steps} steps of gradient descent the weights first moved in this order: "
+            + ", ".join(sorted(moved, key=lambda m: int(m.rsplit(" ", 1)[1])))
+            + "."
+        )
+    if still:
+        text.append(f"Still exactly zero after {steps} steps: {', '.join(still)}.")
+    text.append(
+        "Distinct units per hidden layer after training: "
+        + ", ".join(str(d) for d in order.distinct[:12])
+        + (" …" if depth > 12 else "")
+        + "."
+    )
+    return " ".join(text)
+
+
+SOURCES = """
+- **Seed 001** (shine-lee, *网络权重初始化方法总结(上)*): too-small weights vanish, too-large
+  explode, constant init makes every layer one neuron, zero init with ReLU never moves, zero init
+  with sigmoid updates the last layer first. The probe and the zero-init facts above measure
+  each claim; one exact refinement: on a batch with as many 0s as 1s, zero init is a stationary
+  point even for sigmoid, because every sample produces the same hidden vector.
+- **Glorot & Bengio (2010)**, *Understanding the difficulty of training deep feedforward neural
+  networks*: standard init U[±1/√n] vs normalized init U[±√(6/(n_in+n_out))], per-layer
+  histograms of activations and back-propagated gradients (their Figs. 6–7).
+- **He et al. (2015)**: Var(W) = 2/n_in keeps ReLU activations at a constant scale (σ_w² = 2).
+- **Schoenholz et al. (2017)**, *Deep information propagation*: the variance map, χ₁, the
+  order/chaos boundary (tanh: σ_w² ≈ 1.76 at σ_b² = 0.05; ReLU: σ_w² = 2 at σ_b² = 0) and
+  trainable depth ≈ 6ξ. Here ξ = 1/|ln χ₁|: in the ordered phase this equals their correlation
+  depth ξ_c (c* = 1, χ_c = χ₁); in the chaotic phase it is the gradient depth scale ξ_∇.
+- Mean-field expectations use Gauss–Legendre quadrature on dyadic panels rather than plain
+  Gauss–Hermite, which fails once √q ≫ 1 (88% error for tanh at q = 100 with 100 nodes).
+- Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored
+  at the measured ‖∂L/∂h_L‖ of the last hidden layer. Zero and constant initializations break
+  the zero-mean assumption for the gradient (constant) or make every unit identical.
+- The probe batch is the "moons" toy set (noise 0.1, standardized), binary cross-entropy loss.
+"""
+
+
+def explain_glorot_bengio(summary: pd.DataFrame, width: int) -> str:
+    """Per initialization: how the gradient std and the activation std change across the
+    layers, from :func:`glorot_bengio`'s summary."""
+    lines = [f"Same data, same seed, width {width}:"]
+    for name, rows in summary.groupby("init", sort=False):
+        g, a = rows["grad_std"].to_numpy(), rows["act_std"].to_numpy()
+        with np.errstate(all="ignore"):
+            shrink = np.float64(g[0]) / np.float64(g[-1])
+        lines.append(
+            f"- **{name}**: std of ∂L/∂h from layer {len(g)} to layer 1: {format_sci(g[-1])} → "
+            f"{format_sci(g[0])} (×{format_sci(shrink)}); activation std from layer 1 to layer "
+            f"{len(a)}: {format_sci(a[0])} → {format_sci(a[-1])}."
+        )
+    return "\n".join(lines)
+
+
+def explain_phase(
+    scale: meanfield.DepthScale | None,
+    sigma_w2: float,
+    act_label: str,
+    boundary: pd.DataFrame,
+    depth: int,
+) -> str:
+    """Where the network (σ_w², its :class:`~gradviz.meanfield.DepthScale`, ``None`` for a
+    constant initialization) sits on the phase diagram, with the edge of chaos at σ_b² = 0."""
+    edge = boundary.loc[np.isclose(boundary["sigma_b2"], 0.0), "sigma_w2"]
+    text = f"The black line is the edge of chaos χ₁ = 1 for {act_label}" + (
+        f" (σ_w² = {edge.iloc[0]:.3g} at σ_b² = 0)." if len(edge) else "."
+    )
+    if scale is None:
+        return text + " A constant initialization is not zero-mean, so it has no place here."
+    if not math.isfinite(scale.xi):
+        return text + (
+            f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, exactly "
+            "at the edge of chaos, where the depth scale ξ = 1/|ln χ₁| is undefined (∞): the "
+            "gradient neither vanishes nor explodes exponentially, so mean-field theory sets no "
+            f"trainable-depth limit for your L = {depth}."
+        )
+    return text + (
+        f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, "
+        f"{scale.phase} phase, ξ = {format_sci(scale.xi)}, trainable depth ≈ 6ξ = "
+        f"{format_sci(scale.trainable_depth)} layers against your L = {depth}."
+    )
+
+
+def training_frames(
+    runs: dict[str, TrainResult], max_layers: int = 6, max_steps: int = 300
+) -> dict[str, pd.DataFrame | str]:
+    """Chart data and text for side-by-side training runs (same data, same seed).
+
+    runs : display name -> :class:`gradviz.train.TrainResult`.
+
+    Returns a dict with ``"loss"``: DataFrame[step, init, loss]; ``"speed"``: DataFrame[step,
+    layer, init, value] of Nielsen's speed of learning :math:`\\lVert\\partial C/\\partial
+    b_l\\rVert` for at most ``max_layers`` layers (always the first and the output layer) and
+    ``max_steps`` evenly spaced steps, so the chart stays under 5,000 rows; ``"text"``: what
+    the runs show, from their numbers.
+    """
+    loss_frames, speed_frames, lines = [], [], []
+    for name, res in runs.items():
+        loss = res.metric(LOSS)
+        steps = np.arange(loss.size)
+        loss_frames.append(pd.DataFrame({"step": steps, "init": name, "loss": loss}))
+        speed = res.layer_metric(SPEED)  # (steps, L+1)
+        keep_steps = np.unique(np.rint(np.linspace(0, speed.shape[0] - 1, max_steps)).astype(int))
+        layers = hist_layers(speed.shape[1], max_layers)
+        for layer in layers:
+            speed_frames.append(
+                pd.DataFrame(
+                    {
+                        "step": keep_steps,
+                        "layer": layer,
+                        "init": name,
+                        "value": speed[keep_steps, layer - 1],
+                    }
+                )
+            )
+        first, last = speed[0, 0], speed[0, -1]
+        with np.errstate(all="ignore"):
+            ratio = np.float64(first) / np.float64(last)
+        status = (
+            f"diverged (loss or weights not finite) at step {res.diverged_step}"
+            if res.diverged
+            else f"final loss {format_sci(res.final_loss, 3)}, accuracy "
+            f"{100 * res.final_accuracy:.0f}%"
+        )
+        lines.append(
+            f"- **{name}**: {status}. At step 0, layer 1 learns at "
+            f"{format_sci(ratio)} × the speed of the output layer "
+            f"(‖∂C/∂b₁‖ = {format_sci(first)}, ‖∂C/∂b_out‖ = {format_sci(last)})."
+        )
+    return {
+        "loss": pd.concat(loss_frames, ignore_index=True),
+        "speed": pd.concat(speed_frames, ignore_index=True),
+        "text": "\n".join(lines),
+    }

@@ -8,12 +8,31 @@ so a warm rerun only sends cached specs.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import pandas as pd
 
 from gradviz import remedies as rm
-from views import View, cut_short, log_chart, spec
+from gradviz import train as tr
+from gradviz.activations import label
+from gradviz.numerics import format_marked
+from gradviz.remedies import BASELINE, SYMPTOMS, Comparison, DyingReLU
+from views import (
+    Control,
+    Header,
+    View,
+    checkbox,
+    cut_short,
+    log_chart,
+    multiselect,
+    number_input,
+    radio,
+    select_slider,
+    selectbox,
+    slider,
+    spec,
+)
 from views.charts import make_speed_chart
 from views.charts import remedies as charts
 
@@ -27,6 +46,109 @@ DYING_INTRO = (
     "every input. Its slope is then 0 everywhere and it never learns again. "
     "Leaky ReLU and ELU keep a slope for negative inputs."
 )
+
+
+HEADER = Header(
+    "Remedies",
+    "A deep sigmoid network with too-large weights barely learns: its first layers get almost "
+    "no gradient. Switch remedies on and watch what each one changes, on the same data, seed "
+    "and number of steps.",
+    r"\frac{\partial C}{\partial b_1}=\sigma'(z_1)\,w_2\,\sigma'(z_2)\cdots w_L\,\sigma'(z_L)"
+    r"\,\frac{\partial C}{\partial a_L}",
+)
+TABS = ("Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells")
+LRS = (0.001, 0.003, 0.01, 0.03, 0.1, 0.3, 1.0, 3.0, 10.0)
+BASELINE_HEADING, REMEDIES_HEADING, REMEDY_SETTINGS = "The baseline", "Remedies", "Remedy settings"
+DEPTH = slider("Depth L", 2, 100, 20, key="depth")
+WIDTH = select_slider("Width", (8, 16, 32, 64), 64, key="width")
+ACTIVATION = selectbox("Activation", ("sigmoid", "tanh"), key="act")
+INIT = selectbox(
+    "Initialization",
+    ("scaled", "standard_normal", "standard_uniform"),
+    format_func=lambda n: {"scaled": "too large: N(0, σ_w²/n)"}.get(n, n),
+    key="init",
+)
+SIGMA_W = slider("σ_w (too-large init)", 0.5, 10.0, 4.0, 0.5, key="sigma_w")
+LEARNING_RATE = select_slider("Learning rate", LRS, 0.1, key="lr")
+STEPS = slider("Steps", 50, 500, 300, 50, key="steps")
+SEED = number_input("Seed", 0, 99, 0, key="seed")
+SWITCH_ON = multiselect(
+    "Switch on",
+    rm.REMEDIES,
+    default=list(rm.DEFAULT_REMEDIES),
+    key="remedies",
+    format_func=lambda k: k.replace("_", " "),
+)
+TOGETHER = checkbox("Also train all chosen remedies together", True, key="together")
+REMEDY_ACTIVATION = selectbox("Activation", rm.RELU_FAMILY, format_func=label, key="r_act")
+REMEDY_INIT = selectbox("Init", ("he_normal", "xavier_normal"), key="r_init")
+CLIP = radio("Clip by", ("norm", "value"), key="r_clip")
+CLIP_THRESHOLD = select_slider("Clip threshold", (0.01, 0.1, 1.0, 10.0), 1.0, key="r_thr")
+PENALTY = radio("Penalty", ("l2", "l1"), key="r_pen")
+PENALTY_STRENGTH = select_slider("λ", (1e-4, 1e-3, 1e-2, 1e-1), 1e-3, key="r_lam")
+FEWER_DEPTH = slider("Fewer layers: depth", 1, 10, 4, key="r_depth")
+LR_FACTOR = select_slider("Smaller lr: factor", (0.01, 0.1, 0.5), 0.1, key="r_lrf")
+DYING_LEARNING_RATE = select_slider("Learning rate", LRS, 0.1, key="dr_lr")
+DYING_OPTIMIZER = radio("Optimizer", ("adam", "sgd"), key="dr_opt")
+DYING_DEPTH = slider("Depth", 2, 30, 6, key="dr_depth")
+ADVICE_DEPTH = slider("Depth of every network", 2, 30, 10, key="adv_depth")
+GATED_LENGTH = slider("Sequence length T", 10, 200, 50, key="g_len")
+GATED_RADIUS = slider("Spectral radius of W_h", 0.5, 1.5, 1.0, 0.05, key="g_radius")
+FORGET_BIAS = slider("LSTM forget-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_fb")
+# The runs to choose from are known only once they are planned: the page passes options=.
+SPEED_RUN = Control("selectbox", "Speed of learning of", "speed_run")
+DIAGNOSE = Control("selectbox", "Diagnose", "sick")
+AGAINST = Control("selectbox", "Against", "cured")
+DYING_TRAINING = "Training ReLU, leaky ReLU and ELU…"
+ADVICE_TRAINING = "Training six activation/init pairs…"
+ADVICE_DYING = rm.ADVICE_DYING
+Plan = rm.Plan
+
+
+def training_runs(count: int) -> str:
+    return f"Training {count} run{'s' if count > 1 else ''}…"
+
+
+def planned_runs(
+    problem: tuple, seed: int, chosen: tuple[str, ...], options: tuple, together: bool
+) -> tuple[rm.Plan, str]:
+    """The runs of ``problem`` (depth, width, activation, init, σ_w, learning rate, steps of
+    :class:`gradviz.remedies.Problem`) and ``seed`` with the ``chosen`` remedies (``options``:
+    the fields of :class:`~gradviz.remedies.RemedyOptions`, in order), cut to the training
+    budget, and what the tab says when they were cut."""
+    problem = rm.Problem(*problem, seed=seed)
+    plans = rm.plan(problem, chosen, rm.RemedyOptions(*options), together)
+    fitted = rm.within_budget(plans)
+    return fitted.plans, steps_note(fitted.steps, fitted.asked, fitted.rest_seconds)
+
+
+def train_runs(cfgs: list[tr.TrainConfig], progress) -> list[rm.RunRecord]:
+    """:func:`gradviz.remedies.train_records`: the runs trained side by side on the cores."""
+    return rm.train_records(cfgs, progress)
+
+
+def compare(records: dict[str, rm.RunRecord]) -> rm.Comparison:
+    """:func:`gradviz.remedies.tabulate`: the runs' curves, summaries and symptoms."""
+    return rm.tabulate(records)
+
+
+def dying_relu(depth: int, lr: float, optimizer: str, steps: int, progress) -> rm.DyingReLU:
+    return rm.dying_relu(depth, lr=lr, optimizer=optimizer, steps=steps, progress=progress)
+
+
+def dying_steps(depth: int, lr: float, optimizer: str) -> tuple[int, float]:
+    return rm.dying_steps(depth, lr, optimizer)
+
+
+def shootout(depth: int, progress) -> tuple[pd.DataFrame, int, float]:
+    """The six activation/init pairs trained as many steps as fit, the steps and the rest's
+    estimated seconds."""
+    steps, rest = rm.advice_steps(depth)
+    return rm.activation_shootout(depth=depth, steps=steps, progress=progress), steps, rest
+
+
+def gated(length: int, radius: float, forget_bias: float) -> View:
+    return gated_view(rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias))
 
 
 @dataclass(frozen=True)
@@ -87,7 +209,7 @@ def comparison_view(comparison: rm.Comparison) -> ComparisonView:
             (spec(charts.make_ratio_chart(ratios)),),
             caption=f"Not drawn (ratio 0, inf or NaN): {', '.join(left_out)}." if left_out else "",
         ),
-        text=WHAT_YOU_SEE + rm.comparison_text(comparison),
+        text=WHAT_YOU_SEE + comparison_text(comparison),
         ablation=View((spec(charts.make_ablation_chart(rm.ablation_matrix(comparison))),)),
         symptoms=View((spec(charts.make_symptom_chart(comparison.symptoms)),)),
         runs=comparison.runs,
@@ -116,7 +238,7 @@ def dying_view(dying: rm.DyingReLU, rest_seconds: float = 0.0) -> View:
             spec(charts.make_dead_chart(dying.over_time)),
             spec(charts.make_bias_chart(dying.over_time)),
         ),
-        WHAT_YOU_SEE + rm.dying_text(dying),
+        WHAT_YOU_SEE + dying_text(dying),
         info=steps_note(dying.steps, rm.DYING_STEPS, rest_seconds),
     )
 
@@ -161,7 +283,7 @@ def gated_view(gated: pd.DataFrame) -> View:
         charts.make_gated_chart,
         dropped_note="{dropped} ratios were 0, inf or NaN and are not drawn (log axis).",
     )
-    return View(view.charts, WHAT_YOU_SEE + rm.gated_text(gated), view.caption)
+    return View(view.charts, WHAT_YOU_SEE + gated_text(gated), view.caption)
 
 
 SOURCES = (
@@ -176,3 +298,89 @@ SOURCES = (
     f"above 1 in at least {rm.ABOVE_ONE_FRACTION:.0%} of the steps."
 )
 """The page's "Details and sources"."""
+
+
+def comparison_text(comparison: Comparison) -> str:
+    """ "What you are seeing", with the numbers of these runs."""
+    base = comparison.row(BASELINE)
+    base_record = comparison.records[BASELINE]
+    lines = [
+        f"**Baseline** ({int(base['depth'])} layers): final accuracy {base['final_accuracy']:.0%}; "
+        f"at step 0 layer 1 learned {format_marked(base['grad_ratio'])} times as fast as "
+        f"layer {int(base['depth'])}"
+        + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
+    ]
+    for run in comparison.runs[1:]:
+        s = comparison.row(run)
+        result = comparison.records[run]
+        if result.diverged:
+            lines.append(
+                f"**{run}** diverged at step {result.diverged_step} (the loss or the "
+                "weights became inf/NaN); its curves stop there."
+            )
+        else:
+            lines.append(
+                f"**{run}**: final accuracy {s['final_accuracy']:.0%} "
+                f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
+                f"gradient ratio {format_marked(s['grad_ratio'])}."
+            )
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def symptom_text(comparison: Comparison, run: str, against: str) -> str:
+    """Each symptom of ``run`` with its evidence, and whether it went away in ``against``."""
+    table = comparison.symptoms
+    mine = table[table["run"] == run].set_index("symptom")
+    other = table[table["run"] == against].set_index("symptom")
+    lines = []
+    for symptom in SYMPTOMS:
+        present, evidence = bool(mine.loc[symptom, "present"]), mine.loc[symptom, "evidence"]
+        after = bool(other.loc[symptom, "present"])
+        if present and not after:
+            fate = f"gone with **{against}**"
+        elif present:
+            fate = f"still there with **{against}**"
+        elif after:
+            fate = f"but appears with **{against}**"
+        else:
+            fate = f"absent with **{against}** too"
+        mark = "🔴 present" if present else "🟢 absent"
+        lines.append(f"- {mark}: *{symptom}* — {evidence}; {fate}.")
+    return "\n".join(lines)
+
+
+def dying_text(dying: DyingReLU) -> str:
+    """ "What you are seeing" for :func:`dying_relu`, with the counts and biases."""
+    lines = []
+    for _, row in dying.final.iterrows():
+        name = row["activation"]
+        if not math.isnan(row["diverged_step"]):
+            lines.append(f"**{name}** diverged at step {int(row['diverged_step'])}.")
+            continue
+        text = (
+            f"**{name}**: {int(row['dead_units'])} of {int(row['units'])} hidden units dead after "
+            f"training ({int(row['dead_at_start'])} at the start), accuracy "
+            f"{row['final_accuracy']:.0%}"
+        )
+        if 0 < row["dead_units"] < row["units"]:
+            text += (
+                f"; mean bias of the dead units {format_marked(row['mean_bias_dead'])} against "
+                f"{format_marked(row['mean_bias_alive'])} for the living ones"
+            )
+        elif row["dead_units"] > 0:
+            text += f"; every unit died (mean bias {format_marked(row['mean_bias_dead'])})"
+        lines.append(text + ".")
+    return "\n".join(f"- {line}" for line in lines)
+
+
+def gated_text(gated: pd.DataFrame) -> str:
+    """How much gradient each cell keeps over the longest distance."""
+    far = int(gated["distance"].max())
+    rows = gated[gated["distance"] == far].set_index("cell")["ratio"]
+    parts = [f"**{cell}** keeps {format_marked(float(value))}" for cell, value in rows.items()]
+    return (
+        f"Of the gradient that reaches the last step, {far} steps back: " + "; ".join(parts) + ". "
+        "Backpropagation through time multiplies one factor per step, like a deep network; the "
+        "LSTM's cell path multiplies by the forget gate f_t instead, close to 1 with a positive "
+        "forget bias."
+    )
