@@ -24,6 +24,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz.mlp import MLPConfig
+from gradviz.symptoms import chance_loss
 from gradviz.train import TrainConfig, train
 
 COLUMNS = ("step", "name", "grad_norm", "param_norm", "update_norm", "loss")
@@ -117,6 +118,12 @@ def write_samples(directory: Path = SAMPLE_DIR) -> list[Path]:
         path.write_bytes(sample_csv(name).encode("utf-8"))
         paths.append(path)
     return paths
+
+
+def sample_chance_loss(name: str) -> float:
+    """The chance-level loss of sample ``name``'s training data (the log itself cannot say)."""
+    cfg = SAMPLES[name]
+    return chance_loss(cfg.loss, cfg.data()[1])
 
 
 def read_sample(name: str, directory: Path = SAMPLE_DIR) -> bytes:

@@ -42,6 +42,9 @@ else:
     with right:
         show(view.ratio)
     show(view.updates)
+    st.subheader(views.SYMPTOMS_TITLE)
+    st.markdown(views.SYMPTOMS_INTRO)
+    st.markdown(view.symptoms)
 
 with st.expander(views.SNIPPETS_TITLE):
     st.markdown(views.SNIPPETS_INTRO)

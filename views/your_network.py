@@ -14,8 +14,9 @@ import pandas as pd
 
 from gradviz import gradlog
 from gradviz import log_diagnosis as dx
+from gradviz import symptoms as sy
 from gradviz.numerics import drawable_on_log, format_sci
-from gradviz.sample_logs import SAMPLES, read_sample
+from gradviz.sample_logs import SAMPLES, read_sample, sample_chance_loss
 from views import Header, View, file_uploader, multiselect, selectbox, spec, text_area
 from views.charts import your_network as charts
 
@@ -207,6 +208,28 @@ class LogView:
     profile: View
     ratio: View
     updates: View
+    symptoms: str
+
+
+SYMPTOMS_TITLE = "Symptoms of exploding gradients (seed 003), evaluated on this log"
+SYMPTOMS_INTRO = (
+    "The same six checks, with the same thresholds, as on the Remedies page "
+    "(`gradviz.symptoms`). A check that needs something this log does not hold says so."
+)
+
+
+def symptoms_text(log: gradlog.GradientLog, chance: float | None) -> str:
+    """The six symptoms evaluated on ``log`` (``chance``: the chance-level loss if known), one
+    line each: present, absent, or not in this log and what it needs."""
+    table = sy.evaluate(sy.from_log(log, chance))
+    lines = []
+    for row in table.itertuples():
+        if not row.evaluated:
+            lines.append(f"- ➖ not in this log: *{row.symptom}* ({row.evidence}).")
+        else:
+            mark = "❌ present" if row.present else "✅ absent"
+            lines.append(f"- {mark}: *{row.symptom}* — {row.evidence}.")
+    return "\n".join(lines)
 
 
 REMEDIES_PAGE = "pages/5_Remedies.py"
@@ -323,9 +346,10 @@ def _log_view(frame: pd.DataFrame, column: str, build, *args, what: str = "value
     return View((spec(build(drawable, *args)),), caption=caption)
 
 
-def log_view(log: gradlog.GradientLog, at: tuple[str, ...]) -> LogView:
+def log_view(log: gradlog.GradientLog, at: tuple[str, ...], chance: float | None = None) -> LogView:
     """Everything the page shows of ``log``, with the depth profile at the fractions ``at``
-    (keys of :data:`FRACTIONS`) of the way through training."""
+    (keys of :data:`FRACTIONS`) of the way through training; ``chance``: the chance-level loss
+    of its training data, when known (the samples)."""
     d = dx.diagnose(log)
     fractions = tuple(FRACTIONS[a] for a in at) or (0.0,)
     profile = _log_view(
@@ -371,6 +395,7 @@ def log_view(log: gradlog.GradientLog, at: tuple[str, ...]) -> LogView:
         profile=profile,
         ratio=ratio,
         updates=updates,
+        symptoms=symptoms_text(log, chance),
     )
 
 
@@ -381,7 +406,8 @@ def read_and_view(data: str | bytes, kind: str, at: tuple[str, ...]) -> tuple[st
     log = gradlog.read_log(data)
     if isinstance(log, gradlog.LogError):
         return error_text(log)
-    return source_caption(kind, log), log_view(log, at)
+    chance = sample_chance_loss(SAMPLE_LABELS[kind]) if kind in SAMPLE_LABELS else None
+    return source_caption(kind, log), log_view(log, at, chance)
 
 
 SOURCES = (
