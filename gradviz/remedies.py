@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from gradviz import activations, cells, parallel
+from gradviz import symptoms as sy
 from gradviz import train as tr
 from gradviz.budget import (
     CALL_SECONDS,
@@ -38,6 +39,21 @@ from gradviz.budget import (
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward
 from gradviz.numerics import drawable_on_log, format_marked, format_sci, norm
+from gradviz.symptoms import (  # noqa: F401 (the Remedies view quotes the thresholds from here)
+    ABOVE_ONE_FRACTION,
+    CONVERGED_FRACTION,
+    GRADS_ABOVE_ONE,
+    JUMP,
+    LOSS_NAN,
+    NOT_CONVERGING,
+    SYMPTOMS,
+    UNSTABLE,
+    UNSTABLE_FRACTION,
+    WEIGHTS_NAN,
+    WEIGHTS_WILD,
+    WILD_UPDATE_RATIO,
+    chance_loss,
+)
 
 # ----------------------------------------------------------------------------- the problem
 
@@ -195,113 +211,27 @@ def run_label(keys: tuple[str, ...], options: RemedyOptions) -> str:
 
 # ----------------------------------------------------------------------------- symptoms
 
-NOT_CONVERGING = "the loss does not converge"
-UNSTABLE = "the loss jumps around between updates"
-LOSS_NAN = "the loss becomes NaN (not a number)"
-WEIGHTS_WILD = "the weights change wildly"
-WEIGHTS_NAN = "the weights become NaN (not a number)"
-GRADS_ABOVE_ONE = "the error gradients stay above 1.0"
-SYMPTOMS = (NOT_CONVERGING, UNSTABLE, LOSS_NAN, WEIGHTS_WILD, WEIGHTS_NAN, GRADS_ABOVE_ONE)
-
-CONVERGED_FRACTION = 0.5  # final loss must fall below half the chance-level loss
-JUMP = 0.10  # a loss rise of more than 10 % in one update is a jump
-UNSTABLE_FRACTION = 0.05  # ... and more than 5 % of updates jumping is unstable
-WILD_UPDATE_RATIO = 0.5  # one update moving the weights by half their norm (guide: 1e-3)
-ABOVE_ONE_FRACTION = 0.9  # every node's |∂C/∂b| > 1 in at least 90 % of the steps
-
-
-def chance_loss(kind: str, y: np.ndarray) -> float:
-    """Loss of the best constant prediction (the class frequencies): the "learned nothing"
-    level. BCE/softmax: the entropy :math:`-\\sum_k p_k\\ln p_k`; MSE: :math:`p(1-p)`."""
-    p = float(np.mean(np.asarray(y) == 1))
-    if kind == "mse":
-        return p * (1 - p)
-    return -sum(q * math.log(q) for q in (p, 1 - p) if q > 0)
+# The six symptoms live in gradviz.symptoms, which the Your network page evaluates on a log too.
 
 
 def symptoms(result: tr.TrainResult) -> pd.DataFrame:
     """Seed 003's six symptoms of exploding gradients, evaluated on ``result``'s history.
 
-    Returns DataFrame[symptom, present, value, evidence] in :data:`SYMPTOMS` order; ``value`` is
-    the number that decided it and ``evidence`` says it in words.
+    Returns DataFrame[symptom, present, value, evidence, evaluated] in :data:`SYMPTOMS` order
+    (:func:`gradviz.symptoms.evaluate`); ``value`` is the number that decided it and
+    ``evidence`` says it in words.
     """
-    loss = result.metric(tr.LOSS)
-    finite = loss[np.isfinite(loss)]
     y = result.data["label"].to_numpy()
-    chance = chance_loss(result.config.loss, y)
-    tail = finite[-max(1, len(finite) // 10) :] if finite.size else np.array([np.nan])
-    final = float(np.mean(tail))
-    events = dict(zip(result.events["quantity"], result.events["step"], strict=True))
-    rows = []
-
-    if result.diverged:
-        rows.append(
-            (NOT_CONVERGING, True, math.nan, f"the run diverged at step {result.diverged_step}")
-        )
-    else:
-        share = final / chance
-        rows.append(
-            (
-                NOT_CONVERGING,
-                bool(share > CONVERGED_FRACTION),
-                share,
-                f"final loss {format_sci(final)} is {share:.0%} of the chance level "
-                f"{chance:.3f} (converged means below {CONVERGED_FRACTION:.0%})",
-            )
-        )
-
-    with np.errstate(all="ignore"):
-        before, after = loss[:-1], loss[1:]
-        jumps = ~np.isfinite(after) | (after > (1 + JUMP) * before)
-    jump_share = float(np.mean(jumps)) if jumps.size else 0.0
-    rows.append(
-        (
-            UNSTABLE,
-            bool(jump_share > UNSTABLE_FRACTION),
-            jump_share,
-            f"{int(jumps.sum())} of {jumps.size} updates raised the loss by more than "
-            f"{JUMP:.0%} ({jump_share:.0%}; unstable above {UNSTABLE_FRACTION:.0%})",
-        )
+    signals = sy.RunSignals(
+        loss=result.metric(tr.LOSS),
+        update_ratio=result.metric(tr.UPDATE_RATIO),
+        smallest_grad=result.metric(tr.MIN_NODE_GRAD),
+        non_finite=dict(zip(result.events["quantity"], result.events["step"], strict=True)),
+        diverged_step=result.diverged_step,
+        steps_run=result.steps_run,
+        chance=chance_loss(result.config.loss, y),
     )
-
-    for symptom, quantity in ((LOSS_NAN, "loss"), (WEIGHTS_NAN, "weights")):
-        step = events.get(quantity)
-        text = (
-            f"the {quantity} left float64 range (inf or NaN) at step {step}"
-            if step is not None
-            else f"the {quantity} stayed finite for all {result.steps_run} steps"
-        )
-        rows.append((symptom, step is not None, math.nan if step is None else float(step), text))
-
-    updates = result.metric(tr.UPDATE_RATIO)
-    with np.errstate(all="ignore"):
-        biggest = (
-            float(np.nanmax(np.where(np.isnan(updates), -np.inf, updates))) if updates.size else 0.0
-        )
-    rows.insert(
-        3,
-        (
-            WEIGHTS_WILD,
-            bool(biggest > WILD_UPDATE_RATIO),
-            biggest,
-            f"the largest update moved the weights by {format_marked(biggest)} of their norm "
-            f"(wild above {WILD_UPDATE_RATIO:g}; a healthy update is about 1e-3)",
-        ),
-    )
-
-    node = result.metric(tr.MIN_NODE_GRAD)
-    above = float(np.mean(node > 1.0)) if node.size else 0.0
-    rows.append(
-        (
-            GRADS_ABOVE_ONE,
-            bool(above >= ABOVE_ONE_FRACTION),
-            above,
-            f"every node's |∂C/∂b| was above 1 in {above:.0%} of the steps "
-            f"(symptom from {ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last step "
-            f"{format_marked(float(node[-1]) if node.size else math.nan)}",
-        )
-    )
-    return pd.DataFrame(rows, columns=["symptom", "present", "value", "evidence"])
+    return sy.evaluate(signals)
 
 
 # ----------------------------------------------------------------------------- comparison

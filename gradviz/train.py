@@ -79,6 +79,11 @@ LAYER_METRICS = (SPEED, UPDATE_DATA, WEIGHT_NORM, BIAS_MEAN, DEAD_FRACTION)
 
 MAX_STEPS = 100_000
 
+Observer = Callable[[int, tuple[str, ...], float, np.ndarray, np.ndarray, np.ndarray], None]
+"""``observe(step, keys, loss, grad_norms, param_norms, update_norms)``: per parameter (``keys``
+such as ``"W1"``, ``"b1"``), ‖∂C/∂θ‖ before clipping, ‖θ‖ before the update and ‖Δθ‖ of the
+update, with the step's loss (penalties included)."""
+
 
 @dataclass(frozen=True)
 class TrainConfig:
@@ -284,10 +289,17 @@ def _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers) ->
         dh = dh_prev
 
 
-def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> TrainResult:
+def train(
+    cfg: TrainConfig,
+    progress: Callable[[float], None] | None = None,
+    observe: Observer | None = None,
+) -> TrainResult:
     """Train ``cfg.network`` on ``cfg``'s data set and record every step (see module doc).
 
     progress : optional ``callable(fraction)`` called about 50 times with a value in [0, 1].
+    observe : optional :data:`Observer`, called after each applied update with the step's
+        per-parameter norms (what a practitioner's gradient log holds, see
+        :mod:`gradviz.sample_logs`).
 
     Every parameter lives in one flat array (:class:`_FlatParams`), so the norms, penalties,
     clipping and updates of a step are a few numpy calls; the matrix products use one BLAS
@@ -384,6 +396,8 @@ def train(cfg: TrainConfig, progress: Callable[[float], None] | None = None) -> 
             # numpy division: 0/0 = NaN and x/0 = inf as data (all-zero init), not an exception
             u_total = math.sqrt(float(np.dot(u_norms, u_norms)))
             scalars[UPDATE_RATIO][t] = np.float64(u_total) / np.float64(param_norm)
+            if observe is not None:
+                observe(t, tuple(flat.keys), float(loss), g_norms, p_norms, u_norms)
         steps_run = t + 1
 
         if diverged_step is None:

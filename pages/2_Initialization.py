@@ -105,6 +105,8 @@ def network(init):
 
 
 net = network(views.INIT_BY_LABEL[init_lbl])
+with st.expander(views.PYTORCH_TITLE):
+    st.code(views.pytorch_snippet(net))
 
 tabs = st.tabs(views.TABS, key="tab", bind="query-params")
 with tabs[0]:

@@ -115,6 +115,8 @@ with tabs[0]:
             )
         problem = (depth, width, act, init, sigma_w, lr, steps)
         plans, note = planned_runs(problem, int(seed), tuple(chosen), options, together)
+        with st.expander(views.PYTORCH_TITLE):
+            st.code(views.pytorch_snippet(problem, int(seed), tuple(chosen), options))
         if note:
             st.info(note, icon="⏱️")
         view = comparison_view(plans)

@@ -26,6 +26,7 @@ WIDGET_KINDS = (
     "toggle",
     "number_input",
     "text_input",
+    "text_area",
 )
 
 
@@ -120,7 +121,7 @@ def candidate_values(widget) -> list:
         return [[], options, options[:1]]
     if kind in ("Checkbox", "Toggle"):
         return [not value]
-    if kind == "TextInput":
+    if kind in ("TextInput", "TextArea"):
         return ["", "not a number"]
     return []
 

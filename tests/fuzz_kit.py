@@ -167,7 +167,7 @@ def value_strategy(widget, text_values: st.SearchStrategy | None = None) -> st.S
         )
     if kind in ("Checkbox", "Toggle"):
         return st.booleans()
-    if kind == "TextInput":
+    if kind in ("TextInput", "TextArea"):
         return text_values if text_values is not None else st.sampled_from(["", "not a number"])
     raise TypeError(f"no value strategy for a {kind}")
 

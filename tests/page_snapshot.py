@@ -45,6 +45,10 @@ LINKS: tuple[tuple[str, dict], ...] = (
         ("pages/5_Remedies.py", {"tab": tab})
         for tab in ("Remedies & symptoms", "Dying ReLU", "Choosing an activation", "Gated cells")
     ),
+    ("pages/6_Your_network.py", {}),
+    ("pages/6_Your_network.py", {"sample": "healthy: 10-layer ReLU + He init", "at": ["start"]}),
+    ("pages/6_Your_network.py", {"paste": "step,name,grad_norm\n0,a.weight,1\n0,b.weight,inf\n"}),
+    ("pages/6_Your_network.py", {"paste": "step,name,grad_norm\n0,a,abc\n"}),
 )
 
 

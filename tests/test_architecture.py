@@ -19,6 +19,7 @@ PAGE_VIEWS = {
     "pages/3_Deep_chain.py": "deep_chain",
     "pages/4_RNN_LSTM.py": "recurrent",
     "pages/5_Remedies.py": "remedies",
+    "pages/6_Your_network.py": "your_network",
 }
 
 

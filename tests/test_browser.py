@@ -126,3 +126,19 @@ def test_malformed_link_shows_the_notice(browser_page, server):
     values = slider_values(page)
     assert values[1] == "10"
     assert_no_exception(page, "landing with ?depth=abc")
+
+
+def test_your_network_shows_a_sample_and_names_a_malformed_paste(browser_page, server):
+    from urllib.parse import urlencode
+
+    page = browser_page
+    page.goto(f"{server}/Your_network?" + urlencode({"sample": "healthy: 10-layer ReLU + He init"}))
+    wait_until_rendered(page)
+    assert_no_exception(page, "Your network, healthy sample")
+    assert visible_chart_count(page) >= 3
+    assert page.get_by_text("Neither vanishing nor exploding").count() == 1
+    page.goto(f"{server}/Your_network?" + urlencode({"paste": "step,name,grad_norm\n0,a,abc\n"}))
+    wait_until_rendered(page, require_chart=False)
+    assert_no_exception(page, "Your network, malformed paste")
+    assert page.get_by_text("Row 2, column", exact=False).count() == 1
+    assert visible_chart_count(page) == 0

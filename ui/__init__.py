@@ -23,7 +23,7 @@ import streamlit as st
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
 from ui import heap
-from views import PAGES, Control, Header, Metrics, PageInfo, View
+from views import PAGES, UNBOUND_KINDS, Control, Header, Metrics, PageInfo, View
 
 __all__ = [
     "PAGES",
@@ -219,11 +219,11 @@ def page_header(header: Header) -> LinkState:
 def control(spec: Control, parent=st, **overrides):
     """Draw the widget ``spec`` in ``parent`` (``st``, ``st.sidebar``, a column), bound to the
     URL under its key, and return its value. ``overrides`` replace arguments the page only
-    knows at run time (e.g. ``disabled=...``)."""
+    knows at run time (e.g. ``disabled=...``). A file uploader cannot be bound (a file cannot
+    travel in a link; :data:`views.UNBOUND_KINDS`): it gets its key only."""
     widget = getattr(parent, spec.kind)
-    return widget(
-        spec.label, *spec.args, key=spec.key, bind="query-params", **spec.kwargs | overrides
-    )
+    bind = {} if spec.kind in UNBOUND_KINDS else {"bind": "query-params"}
+    return widget(spec.label, *spec.args, key=spec.key, **bind, **spec.kwargs | overrides)
 
 
 def show_chart(chart: alt.TopLevelMixin | dict, *, key: str | None = None) -> None:

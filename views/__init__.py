@@ -162,6 +162,13 @@ PAGES: tuple[PageInfo, ...] = (
         "A deep sigmoid network that barely learns, and what each remedy changes: ReLU, init, "
         "batch norm, residuals, clipping, L1/L2; dying ReLU; gated cells.",
     ),
+    PageInfo(
+        "pages/6_Your_network.py",
+        "Your network",
+        "🩺",
+        "Bring a per-layer gradient log from your own PyTorch or Keras training and get a "
+        "diagnosis: vanishing, exploding or healthy, with the numbers that decided it.",
+    ),
 )
 
 
@@ -233,3 +240,19 @@ def text_input(label: str, *, key: str, **options) -> Control:
 def checkbox(label: str, value: bool = False, *, key: str, **options) -> Control:
     """``st.checkbox(label, value)``."""
     return _control("checkbox", label, (value,), key, options)
+
+
+def text_area(label: str, value: str = "", *, key: str, **options) -> Control:
+    """``st.text_area(label, value)``."""
+    return _control("text_area", label, (value,), key, options)
+
+
+def file_uploader(label: str, *, key: str, **options) -> Control:
+    """``st.file_uploader(label)``: the one widget a link cannot reproduce (see
+    :data:`UNBOUND_KINDS`)."""
+    return _control("file_uploader", label, (), key, options)
+
+
+UNBOUND_KINDS = frozenset({"file_uploader"})
+"""Widgets Streamlit cannot bind to the URL: a file's bytes cannot travel in a link, so
+``st.file_uploader`` takes no ``bind=``; :func:`ui.control` draws these with their key only."""

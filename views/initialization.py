@@ -71,6 +71,7 @@ from views import (
 )
 from views.charts import initialization as charts
 from views.charts import make_speed_chart
+from views.pytorch import model_code
 
 HEADER = Header(
     "Initialization",
@@ -807,3 +808,22 @@ def training_frames(
         "speed": pd.concat(speed_frames, ignore_index=True),
         "text": "\n".join(lines),
     }
+
+
+PYTORCH_TITLE = "Reproduce in PyTorch"
+PYTORCH_PROBE = """
+# The Layers tab at step 0: each weight's gradient norm, input to output, on one batch.
+x = torch.randn(256, in_dim)
+y = (torch.rand(256, out_dim) > 0.5).float()
+nn.BCEWithLogitsLoss()(model(x), y).backward()
+for name, p in model.named_parameters():
+    if name.endswith("weight"):
+        print(name, p.grad.norm().item())
+"""
+
+
+def pytorch_snippet(net: Net) -> str:
+    """A runnable PyTorch snippet of the page's network (:func:`views.pytorch.model_code`:
+    the same depth, width, activation, initializer and bias scale) and its per-layer
+    gradient norms at initialization."""
+    return model_code(net.mlp) + PYTORCH_PROBE

@@ -35,6 +35,7 @@ from views import (
 )
 from views.charts import make_speed_chart
 from views.charts import remedies as charts
+from views.pytorch import training_code
 
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
 ACCURACY_TITLE = "**Final accuracy**"
@@ -384,3 +385,15 @@ def gated_text(gated: pd.DataFrame) -> str:
         "LSTM's cell path multiplies by the forget gate f_t instead, close to 1 with a positive "
         "forget bias."
     )
+
+
+PYTORCH_TITLE = "Reproduce in PyTorch"
+
+
+def pytorch_snippet(problem: tuple, seed: int, chosen: tuple[str, ...], options: tuple) -> str:
+    """A runnable PyTorch snippet of the baseline with every ``chosen`` remedy switched on
+    (arguments as in :func:`planned_runs`): the network, initializer, batch norm and residual
+    connections, and the training with its clipping, penalty and learning rate
+    (:func:`views.pytorch.training_code`)."""
+    base = rm.Problem(*problem, seed=seed).config()
+    return training_code(rm.remedy_config(base, chosen, rm.RemedyOptions(*options)))
