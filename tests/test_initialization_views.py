@@ -176,6 +176,13 @@ def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
     assert views.training_steps(cfgs) == (done, notice)
     fits = views.training_steps({k: replace(c, steps=done) for k, c in cfgs.items()})
     assert fits == (done, "")
+    # planned to a share of the budget, with a margin for the model's error
+    plan = views.TRAINING_PLAN_SHARE * (1.4 - views.PAGE_SECONDS)
+
+    def runs(steps):
+        return views._runs_cost({k: replace(c, steps=steps) for k, c in cfgs.items()}).seconds
+
+    assert runs(done) <= plan < runs(done + 1)
     view = views.training_view(a, b, "moons", 1000, 0.1)
     assert view.notice == notice
     loss = next(c for c in view.curves.charts if "loss" in spec_fields(c))
