@@ -56,6 +56,7 @@ from gradviz.mlp import (
     make_activation,
     predict_scores,
     product_cost,
+    tanh_into,
 )
 from gradviz.numerics import norm
 from gradviz.optim import CLIPPING, OPTIMIZERS, Optimizer
@@ -235,27 +236,11 @@ def _layer(key: str) -> int:
     return int(key.lstrip("Wbgamet"))
 
 
-def _tanh_into(z: Array, h: Array, slope: Array) -> None:
-    r"""``h = tanh(z)`` and ``slope = tanh'(z)`` written into preallocated arrays.
-
-    The slope is :math:`\mathrm{sech}^2 z = (1/\cosh z)^2` in three in-place passes: exact to
-    a few ulp at every z (no cancellation, unlike :math:`1 - \tanh^2`, which is exactly 0
-    beyond |z| ~ 19), and the reciprocal is taken before squaring, so the result underflows
-    gracefully instead of overflowing (cosh itself is inf only beyond |z| ~ 710, where the
-    slope is 0 in float64 anyway). The registry's form (:func:`gradviz.activations._sech2`)
-    takes seven passes and allocates each: measured about a fifth of a default training run.
-    """
-    np.tanh(z, out=h)
-    np.cosh(z, out=slope)
-    np.reciprocal(slope, out=slope)
-    np.multiply(slope, slope, out=slope)
-
-
 def _forward(params, X, net, act, buffers, tanh_buffers=None) -> tuple[Array, list, list, list]:
     """Training-mode :func:`gradviz.mlp.forward` into preallocated pre-activations: the same
-    operations, so the same numbers (tanh's slope to a few ulp, :func:`_tanh_into`, into the
-    ``(h, slope)`` blocks ``tanh_buffers`` when given). Returns ``(scores, h, slopes,
-    bn_caches)``."""
+    operations, so the same numbers (tanh's slope to a few ulp, :func:`gradviz.mlp.tanh_into`,
+    into the ``(h, slope)`` blocks ``tanh_buffers`` when given). Returns ``(scores, h,
+    slopes, bn_caches)``."""
     h = X
     hs, slopes, bn_caches = [X], [], []
     for layer in range(1, net.depth + 1):
@@ -266,7 +251,7 @@ def _forward(params, X, net, act, buffers, tanh_buffers=None) -> tuple[Array, li
             bn_caches.append(bn)
         if tanh_buffers is not None:
             value, slope = tanh_buffers[0][layer - 1], tanh_buffers[1][layer - 1]
-            _tanh_into(z, value, slope)
+            tanh_into(z, value, slope)
         else:
             value, (_, slope) = activation_forward(z, act)
         if net.is_residual(layer):
