@@ -303,6 +303,30 @@ def predict_scores(params: Params, X: Array, cfg: MLPConfig, X_stats: Array | No
         return np.add(np.matmul(h, params[f"W{last}"]), params[f"b{last}"])
 
 
+def sigmoid_into(act, z: Array, h: Array, slope: Array, spare: Array) -> tuple[Array, Array]:
+    r"""``h = σ(z)`` (``act.fn``, the registry's sigmoid) and ``slope = σ'(z)`` written into
+    preallocated arrays of ``z``'s shape (``spare``: one more, overwritten); returns
+    ``(h, slope)``.
+
+    :math:`\sigma'(z) = e^{-|z|}/(1 + e^{-|z|})^2`, as the registry computes it (no
+    cancellation for large z, unlike :math:`\sigma(1 - \sigma)`), here in six in-place passes
+    and two divisions by :math:`1 + e^{-|z|}` (a few ulp from the registry's numbers). Call
+    inside ``np.errstate(all="ignore")``, as for :func:`tanh_into`.
+    """
+    act.fn(z, out=h)
+    np.abs(z, out=slope)
+    np.negative(slope, out=slope)
+    np.exp(slope, out=slope)
+    np.add(slope, 1.0, out=spare)
+    np.divide(slope, spare, out=slope)
+    np.divide(slope, spare, out=slope)
+    return h, slope
+
+
+def _tanh_into(act, z: Array, h: Array, slope: Array, spare: Array) -> tuple[Array, Array]:
+    return tanh_into(z, h, slope)
+
+
 def tanh_into(z: Array, h: Array, slope: Array) -> tuple[Array, Array]:
     r"""``h = tanh(z)`` and ``slope = tanh'(z)`` written into preallocated arrays of ``z``'s
     shape; returns ``(h, slope)``.
@@ -312,13 +336,19 @@ def tanh_into(z: Array, h: Array, slope: Array) -> tuple[Array, Array]:
     is exactly 0 beyond |z| ~ 19); the reciprocal comes before the square, so it underflows
     gracefully where the square of cosh would overflow, and it is 0 from |z| ~ 373 on, as the
     registry's :math:`4e^{-2|z|}/(1 + e^{-2|z|})^2` is. That form takes seven passes, each into a
-    fresh array: at 1024 x 512 about eight times as long as ``tanh`` itself (measured).
+    fresh array: at 1024 x 512 about eight times as long as ``tanh`` itself (measured). Call
+    inside ``np.errstate(all="ignore")``: cosh overflows to inf for |z| > 710 (slope 0).
     """
     np.tanh(z, out=h)
     np.cosh(z, out=slope)
     np.reciprocal(slope, out=slope)
     np.multiply(slope, slope, out=slope)
     return h, slope
+
+
+IN_PLACE = {"tanh": _tanh_into, "sigmoid": sigmoid_into}
+"""Activations whose value (``act.fn(z, out=...)``) and slope :func:`streamed_pass` computes
+into reused buffers: ``name -> fn(act, z, h, slope, spare) -> (h, slope)``."""
 
 
 class LayerDraws:
@@ -521,20 +551,22 @@ def streamed_pass(
     scratch, dz = np.empty(shape), np.empty(shape)
     dh_bufs = [np.empty(shape), np.empty(shape)]
     dw_hidden = np.empty((cfg.width, cfg.width))
-    # tanh (the page's default) writes its values and slopes into reused buffers
-    # (:func:`tanh_into`): a fresh multi-MB array per call costs a page fault per 4 kB page,
-    # and the registry's slope allocates seven of them.
-    h_bufs = [np.empty(shape), np.empty(shape)] if act.name == "tanh" else None
-    slope_bufs = [np.empty(shape), np.empty(shape)] if act.name == "tanh" else None
+    # tanh and sigmoid (the page's default and its zero-init preset) write their values and
+    # slopes into reused buffers (:data:`IN_PLACE`): a fresh multi-MB array costs a page fault
+    # per 4 kB page, and the registry's forms allocate up to eight of them per call.
+    in_place = act.name in IN_PLACE
+    h_bufs = [np.empty(shape), np.empty(shape)] if in_place else None
+    slope_bufs = [np.empty(shape), np.empty(shape)] if in_place else None
 
     def activate(z: Array, buffer: int) -> Array:
-        return act.fn(z) if h_bufs is None else np.tanh(z, out=h_bufs[buffer])
+        return act.fn(z) if h_bufs is None else act.fn(z, out=h_bufs[buffer])
 
     def activate_with_slope(z: Array, buffer: int) -> tuple[Array, Array]:
         if h_bufs is None:
             value, (_, slope) = activation_forward(z, act)
             return value, slope
-        return tanh_into(z, h_bufs[buffer], slope_bufs[buffer])
+        # scratch holds non-kept pre-activations in the forward sweep only: free from here on
+        return IN_PLACE[act.name](act, z, h_bufs[buffer], slope_bufs[buffer], scratch)
 
     def weight(layer: int) -> Array:
         return weights[layer] if layer in weights else draws.draw(layer)[0]
