@@ -71,6 +71,13 @@ DECISION_GRID = 40  # points per side of each decision-boundary chart
 PAGE_SECONDS = 1.0
 """A tab's own cold work around its computation (running the page script, building and sending
 its charts), measured: a computation may take the rest of the tab's budget."""
+MAX_BATCH = 512
+"""The Batch slider's maximum. At 1024 the probe of the page's largest network (100 layers of
+512 units, tanh) took about 4.2 s and the cost model 4.2 s: with the page's own second it did
+not fit the 5 s tab budget, and the Layers tab refused at its own maximum. Its weights alone
+(210 MB) exceed the memory budget, so every weight is drawn again going back whatever the
+batch, and a faster probe could not close the gap; at 512 the probe is half the work (model:
+2.2 s), and 512 x 512 values per layer are plenty for the statistics."""
 TRAINING_PLAN_SHARE = 0.8
 """The share of the Training tab's budget (after :data:`PAGE_SECONDS`) that the cut-short
 decision plans to fill: the cost model is a model (its rows in ``python -m bench`` may lie

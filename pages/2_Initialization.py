@@ -122,7 +122,7 @@ depth = cols[2].slider("Depth L", 1, 100, 10, key="depth", bind="query-params")
 width = cols[3].slider("Width n", 2, 512, 64, key="width", bind="query-params")
 cols = st.columns(4)
 batch = cols[0].slider(
-    "Batch N", 4, 1024, None, key="batch", on_change=to_custom, bind="query-params"
+    "Batch N", 4, views.MAX_BATCH, None, key="batch", on_change=to_custom, bind="query-params"
 )
 sigma_b = cols[1].slider("Bias scale σ_b", 0.0, 1.0, 0.0, 0.05, key="sigma_b", bind="query-params")
 seed = int(cols[2].number_input("Seed", 0, 9999, 0, key="seed", bind="query-params"))
