@@ -68,9 +68,11 @@ INIT_PARAM_KEYS = {"constant": "c", "orthogonal": "gain", "scaled": "sigma_w"}
 ZERO_STEPS = 10  # gradient steps that show which layers wake up
 TRAINING_POINTS = 201  # the Training tab's data set size
 DECISION_GRID = 40  # points per side of each decision-boundary chart
-PAGE_SECONDS = 1.0
-"""A tab's own cold work around its computation (running the page script, building and sending
-its charts), measured: a computation may take the rest of the tab's budget."""
+PAGE_SECONDS = 1.5
+"""A tab's own cold work around its computation (the page's imports and script, building and
+sending its charts): a cold run of each tab at the defaults in a fresh process took 1.3-1.6 s
+(``bench.cold_run_in_fresh_process``, quiet machine); a computation may take the rest of the
+tab's budget."""
 MAX_BATCH = 512
 """The Batch slider's maximum. At 1024 the probe of the page's largest network (100 layers of
 512 units, tanh) took about 4.2 s and the cost model 4.2 s: with the page's own second it did

@@ -185,8 +185,8 @@ def test_a_tab_over_its_budget_refuses_with_the_time_and_the_largest_depth():
 
 
 def test_training_that_does_not_fit_is_cut_short_and_says_so(monkeypatch):
-    # A 1.6 s budget (0.6 s after the page's own work) cuts the default networks short.
-    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.6)
+    # A 2.1 s budget (0.6 s after the page's own work) cuts the default networks short.
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 2.1)
     at = open_page(PAGE, {"tab": "Training", "steps": "1000", "lr": "0.03"})
     net_a = views.network("xavier_normal", "tanh", 10, 64, 0.0, 0, INIT_VALUES)
     cfgs = views.training_configs(net_a, net_a._replace(init="he_normal"), "moons", 1000, 0.03)
