@@ -20,13 +20,23 @@ from views import initialization as views
 PAGE = "pages/2_Initialization.py"
 SIZES = {
     "depth 50, width 256, batch 256": (ProbeConfig(mlp=MLPConfig(50, 256), batch=256), 2.0),
-    "page maximum (depth 100, width 512, batch 1024)": (
+    "page maximum (depth 100, width 512, batch 512)": (
+        ProbeConfig(mlp=MLPConfig(100, 512), batch=views.MAX_BATCH),
+        1.5,
+    ),
+    "former page maximum (depth 100, width 512, batch 1024)": (
         ProbeConfig(mlp=MLPConfig(100, 512), batch=1024),
         1.5,
     ),
 }
 DEFAULT_TRAINING = TrainConfig(mlp=MLPConfig(depth=10, width=64), n=201, steps=300)
-MAX = {"depth": "100", "width": "512", "batch": "1024", "sigma_b": "1.0", "seed": "9999"}
+MAX = {
+    "depth": "100",
+    "width": "512",
+    "batch": str(views.MAX_BATCH),
+    "sigma_b": "1.0",
+    "seed": "9999",
+}
 
 
 def gemm_floor(cfg: ProbeConfig):
@@ -66,7 +76,7 @@ def probe_rows(report: Report) -> None:
     probe.probe(ProbeConfig(mlp=MLPConfig(4, 8), batch=16))  # imports, quadrature nodes
     for name, (cfg, target) in SIZES.items():
         floor = gemm_floor(cfg)
-        rounds = 7 if cfg.batch < 1024 else 3
+        rounds = 7 if cfg.batch < 512 else 3
         best = fastest_alternating(
             {
                 "floor": floor,
@@ -108,8 +118,8 @@ def model_rows(report: Report) -> None:
         ("small 5 x 16 x 64", ProbeConfig(mlp=MLPConfig(5, 16), batch=64)),
         ("default 10 x 64 x 256", ProbeConfig(mlp=MLPConfig(10, 64), batch=256)),
         ("ReLU 50 x 256 x 256", ProbeConfig(MLPConfig(50, 256, activation="relu"), 256)),
-        ("max 100 x 512 x 1024", SIZES["page maximum (depth 100, width 512, batch 1024)"][0]),
-        ("sigmoid max", ProbeConfig(mlp=MLPConfig(100, 512, activation="sigmoid"), batch=1024)),
+        ("max 100 x 512 x 512", SIZES["page maximum (depth 100, width 512, batch 512)"][0]),
+        ("sigmoid max", ProbeConfig(MLPConfig(100, 512, activation="sigmoid"), views.MAX_BATCH)),
     ):
         report.model(f"probe, {label}", probe.probe_cost(cfg), lambda cfg=cfg: probe.probe(cfg))
     for label, cfg in (
@@ -128,7 +138,7 @@ def model_rows(report: Report) -> None:
         probe.first_update_cost(zero, views.ZERO_STEPS),
         lambda: probe.first_update_steps(zero, views.ZERO_STEPS),
     )
-    for width, batch in ((64, 256), (512, 1024)):
+    for width, batch in ((64, 256), (512, views.MAX_BATCH)):
         report.model(
             f"Glorot & Bengio, width {width}, batch {batch}",
             probe.glorot_bengio_cost(width, batch),

@@ -497,24 +497,30 @@ PHASE_WORK: dict[str, tuple[float, float, float]] = {
 quadratures, and one-variance quadratures. The fixed-point iterations stop when they converge,
 so these were counted (at σ_b² = 0, width 64; other σ_b² change them by a few per cent)."""
 
+PHASE_GRID_CELLS = 48 * 21
+"""Cells of :func:`phase_grid`'s default grid: its χ₁ is one array quadrature over them all."""
+PHASE_PANELS: dict[str, int] = {"sigmoid": 15, "tanh": 16, "softsign": 16, "hardtanh": 16}
+"""Dyadic panels (12 nodes each) of the grid's quadrature, the largest array of a phase diagram:
+16 for a bounded activation, whose variance stays below σ_w²·sup f² + σ_b² ≈ 10³; 31 for the
+others, whose variance may grow to :data:`Q_MAX` in the chaotic corner (counted)."""
+PHASE_ARRAYS = 9
+"""Arrays of the largest quadrature's size alive at once in :func:`_positive_expectation`: the
+nodes, weights and density, g(x) and g(-x) and the activation's temporaries (measured with
+tracemalloc: 7-10, GELU 14)."""
+
 
 def phase_diagram_cost(act: Activation) -> Cost:
     """What one phase diagram of ``act`` costs: per quadrature node the Gaussian density (an
     exp and a few passes), the integrand at ±x, and the weighted sum; per quadrature its calls
-    (:data:`PHASE_WORK`). Peak: the grid's quadrature arrays (about 16 MB) plus about 0.28 MB,
-    one array of nodes, per element pass of the activation (GELU's 90 make 41 MB); fitted to
-    the traced peaks of tanh, sigmoid, ReLU, linear, SiLU and GELU at width 64, within 2x."""
+    (:data:`PHASE_WORK`); its peak is the grid's quadrature (:data:`PHASE_PANELS`)."""
     from gradviz.mlp import ACTIVATION_PASSES
 
     nodes, array_calls, scalar_calls = PHASE_WORK[act.name]
     fn_passes, grad_passes = ACTIVATION_PASSES[act.name]
     per_node = 12 + fn_passes + grad_passes
+    largest = PHASE_GRID_CELLS * 12 * PHASE_PANELS.get(act.name, 31)
     return Cost(
         elementwise=nodes * per_node,
         calls=25 * array_calls + 20 * scalar_calls,
-        peak_bytes=PHASE_GRID_BYTES + PHASE_PASS_BYTES * fn_passes,
+        peak_bytes=PHASE_ARRAYS * largest * 8.0,
     )
-
-
-PHASE_GRID_BYTES = 16e6
-PHASE_PASS_BYTES = 0.28e6

@@ -303,6 +303,54 @@ def predict_scores(params: Params, X: Array, cfg: MLPConfig, X_stats: Array | No
         return np.add(np.matmul(h, params[f"W{last}"]), params[f"b{last}"])
 
 
+def sigmoid_into(act, z: Array, h: Array, slope: Array, spare: Array) -> tuple[Array, Array]:
+    r"""``h = σ(z)`` (``act.fn``, the registry's sigmoid) and ``slope = σ'(z)`` written into
+    preallocated arrays of ``z``'s shape (``spare``: one more, overwritten); returns
+    ``(h, slope)``.
+
+    :math:`\sigma'(z) = e^{-|z|}/(1 + e^{-|z|})^2`, as the registry computes it (no
+    cancellation for large z, unlike :math:`\sigma(1 - \sigma)`), here in six in-place passes
+    and two divisions by :math:`1 + e^{-|z|}` (a few ulp from the registry's numbers). Call
+    inside ``np.errstate(all="ignore")``, as for :func:`tanh_into`.
+    """
+    act.fn(z, out=h)
+    np.abs(z, out=slope)
+    np.negative(slope, out=slope)
+    np.exp(slope, out=slope)
+    np.add(slope, 1.0, out=spare)
+    np.divide(slope, spare, out=slope)
+    np.divide(slope, spare, out=slope)
+    return h, slope
+
+
+def _tanh_into(act, z: Array, h: Array, slope: Array, spare: Array) -> tuple[Array, Array]:
+    return tanh_into(z, h, slope)
+
+
+def tanh_into(z: Array, h: Array, slope: Array) -> tuple[Array, Array]:
+    r"""``h = tanh(z)`` and ``slope = tanh'(z)`` written into preallocated arrays of ``z``'s
+    shape; returns ``(h, slope)``.
+
+    The slope is :math:`\mathrm{sech}^2 z = (1/\cosh z)^2`, in three in-place passes: a few
+    ulp from the exact value at every z (no cancellation, unlike :math:`1 - \tanh^2 z`, which
+    is exactly 0 beyond |z| ~ 19); the reciprocal comes before the square, so it underflows
+    gracefully where the square of cosh would overflow, and it is 0 from |z| ~ 373 on, as the
+    registry's :math:`4e^{-2|z|}/(1 + e^{-2|z|})^2` is. That form takes seven passes, each into a
+    fresh array: at 1024 x 512 about eight times as long as ``tanh`` itself (measured). Call
+    inside ``np.errstate(all="ignore")``: cosh overflows to inf for |z| > 710 (slope 0).
+    """
+    np.tanh(z, out=h)
+    np.cosh(z, out=slope)
+    np.reciprocal(slope, out=slope)
+    np.multiply(slope, slope, out=slope)
+    return h, slope
+
+
+IN_PLACE = {"tanh": _tanh_into, "sigmoid": sigmoid_into}
+"""Activations whose value (``act.fn(z, out=...)``) and slope :func:`streamed_pass` computes
+into reused buffers: ``name -> fn(act, z, h, slope, spare) -> (h, slope)``."""
+
+
 class LayerDraws:
     """The parameters of :func:`init_params`, drawn one layer at a time, and again on demand.
 
@@ -503,6 +551,22 @@ def streamed_pass(
     scratch, dz = np.empty(shape), np.empty(shape)
     dh_bufs = [np.empty(shape), np.empty(shape)]
     dw_hidden = np.empty((cfg.width, cfg.width))
+    # tanh and sigmoid (the page's default and its zero-init preset) write their values and
+    # slopes into reused buffers (:data:`IN_PLACE`): a fresh multi-MB array costs a page fault
+    # per 4 kB page, and the registry's forms allocate up to eight of them per call.
+    in_place = act.name in IN_PLACE
+    h_bufs = [np.empty(shape), np.empty(shape)] if in_place else None
+    slope_bufs = [np.empty(shape), np.empty(shape)] if in_place else None
+
+    def activate(z: Array, buffer: int) -> Array:
+        return act.fn(z) if h_bufs is None else act.fn(z, out=h_bufs[buffer])
+
+    def activate_with_slope(z: Array, buffer: int) -> tuple[Array, Array]:
+        if h_bufs is None:
+            value, (_, slope) = activation_forward(z, act)
+            return value, slope
+        # scratch holds non-kept pre-activations in the forward sweep only: free from here on
+        return IN_PLACE[act.name](act, z, h_bufs[buffer], slope_bufs[buffer], scratch)
 
     def weight(layer: int) -> Array:
         return weights[layer] if layer in weights else draws.draw(layer)[0]
@@ -541,7 +605,7 @@ def streamed_pass(
                 break
             z = layer_forward(h, layer, w, layer in keep)
             draws.prefetch(layer + 1)  # drawn while this layer's activation and statistics run
-            h = act.fn(z)
+            h = activate(z, layer % 2)  # the next product reads h and writes elsewhere
             observer.forward(layer, z, h)
             del z, w
         scores = np.matmul(h, weights[depth + 1]) + biases[depth + 1]
@@ -550,19 +614,21 @@ def streamed_pass(
         observer.backward(depth + 1, None, None, dw_out, dscores.sum(axis=0))
         dh = np.matmul(dscores, weights[depth + 1].T, out=dh_bufs[0])
         del h, dw_out
-        _, (_, slope) = activation_forward(kept[depth], act)
+        side = depth % 2  # slope_bufs[side] holds f'(z_l); layer l - 1 uses the other one
+        _, slope = activate_with_slope(kept[depth], side)
         for layer in range(depth, 0, -1):
             if layer > 1 and layer - 1 not in kept:
                 base = max((k for k in kept if k < layer - 1), default=0)
-                h_re = X if base == 0 else act.fn(kept[base])
+                h_re = X if base == 0 else activate(kept[base], 1 - side)
                 for again in range(base + 1, layer):
                     z = layer_forward(h_re, again, weight(again), True)
                     if not plan.keep_weights:
                         draws.prefetch(again + 1 if again + 1 < layer else layer)
-                    h_re = act.fn(z)
+                    h_re = activate(z, 1 - side)  # z is a slot: h_re may be overwritten
                 del h_re
             if layer > 1:
-                h_prev, (_, slope_prev) = activation_forward(kept[layer - 1], act)
+                side = 1 - side
+                h_prev, slope_prev = activate_with_slope(kept[layer - 1], side)
             else:
                 h_prev, slope_prev = X, None
             np.multiply(dh, slope, out=dz)

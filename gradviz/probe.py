@@ -19,9 +19,9 @@ claims as measured facts, the latter with a few steps of full-batch gradient des
 Memory. The pass is :func:`gradviz.mlp.streamed_pass`: every statistic is taken while its layer
 exists (:class:`_LayerRecorder`), and only as many layers and weights are kept as fit in
 :data:`gradviz.budget.COMPUTE_BYTES` (:func:`probe_plan`); the rest are recomputed or redrawn.
-At the page's largest network (100 layers of 512 units, 1024 samples) one layer's array is
-4.2 MB and one weight matrix 2.1 MB, so keeping them all would take 630 MB. The histograms bin
-every k-th sample beyond :data:`HIST_VALUES` values per layer; every other number uses the whole
+At the page's largest network (100 layers of 512 units, 512 samples) one layer's array and one
+weight matrix are 2.1 MB each, so keeping them all would take 420 MB. The histograms bin every
+k-th sample beyond :data:`HIST_VALUES` values per layer; every other number uses the whole
 batch. :func:`probe_cost` says what a probe costs before it runs.
 """
 

@@ -56,6 +56,7 @@ from gradviz.mlp import (
     make_activation,
     predict_scores,
     product_cost,
+    tanh_into,
 )
 from gradviz.numerics import norm
 from gradviz.optim import CLIPPING, OPTIMIZERS, Optimizer
@@ -240,9 +241,11 @@ def _layer(key: str) -> int:
     return int(key.lstrip("Wbgamet"))
 
 
-def _forward(params, X, net, act, buffers) -> tuple[Array, list, list, list]:
+def _forward(params, X, net, act, buffers, tanh_buffers=None) -> tuple[Array, list, list, list]:
     """Training-mode :func:`gradviz.mlp.forward` into preallocated pre-activations: the same
-    operations, so the same numbers. Returns ``(scores, h, slopes, bn_caches)``."""
+    operations, so the same numbers (tanh's slope to a few ulp, :func:`gradviz.mlp.tanh_into`,
+    into the ``(h, slope)`` blocks ``tanh_buffers`` when given). Returns ``(scores, h,
+    slopes, bn_caches)``."""
     h = X
     hs, slopes, bn_caches = [X], [], []
     for layer in range(1, net.depth + 1):
@@ -251,7 +254,11 @@ def _forward(params, X, net, act, buffers) -> tuple[Array, list, list, list]:
         if net.batchnorm:
             z, bn = batchnorm_forward(z, params[f"gamma{layer}"], params[f"beta{layer}"], BN_EPS)
             bn_caches.append(bn)
-        value, (_, slope) = activation_forward(z, act)
+        if tanh_buffers is not None:
+            value, slope = tanh_buffers[0][layer - 1], tanh_buffers[1][layer - 1]
+            tanh_into(z, value, slope)
+        else:
+            value, (_, slope) = activation_forward(z, act)
         if net.is_residual(layer):
             value = np.add(h, value, out=value)
         hs.append(value)
@@ -268,7 +275,7 @@ def _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers) ->
     depth = net.depth
     last = depth + 1
     np.matmul(hs[depth].T, dscores, out=grads[f"W{last}"])
-    np.sum(dscores, axis=0, out=grads[f"b{last}"])
+    np.add.reduce(dscores, axis=0, out=grads[f"b{last}"])
     dh = np.matmul(dscores, params[f"W{last}"].T, out=dh_buffers[0])
     for layer in range(depth, 0, -1):
         dz = np.multiply(dh, slopes[layer - 1], out=dh_buffers[2])
@@ -279,7 +286,7 @@ def _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers) ->
         else:
             da = dz
         np.matmul(hs[layer - 1].T, da, out=grads[f"W{layer}"])
-        np.sum(da, axis=0, out=grads[f"b{layer}"])
+        np.add.reduce(da, axis=0, out=grads[f"b{layer}"])
         if layer == 1:  # ∂L/∂X is never needed
             break
         spare = dh_buffers[1] if dh is dh_buffers[0] else dh_buffers[0]
@@ -323,6 +330,11 @@ def train(
     node_start = int(flat.offsets[bias_index[0]])
     node_end = node_start + depth * net.width
     z_buffers = np.empty((depth, rows, net.width))
+    # tanh (the page's default) writes its values and slopes into two blocks; with the slopes
+    # side by side, one reduction per step shows that no unit is dead
+    tanh_buffers = None
+    if net.activation == "tanh":
+        tanh_buffers = (np.empty_like(z_buffers), np.empty_like(z_buffers))
     dh_buffers = [np.empty((rows, net.width)) for _ in range(3)]
     scratch = np.empty_like(flat.flat)
     # Plain SGD applies -η g: its update norms are η times the gradient norms.
@@ -342,7 +354,7 @@ def train(
             else:
                 idx = batch_rng.choice(cfg.n, size=cfg.batch_size, replace=False)
                 Xb, yb = X[idx], y[idx]
-            scores, hs, slopes, bn_caches = _forward(params, Xb, net, act, z_buffers)
+            scores, hs, slopes, bn_caches = _forward(params, Xb, net, act, z_buffers, tanh_buffers)
             loss, dscores = losses.loss_forward(cfg.loss, scores, yb)
             _backward(dscores, params, net, hs, slopes, bn_caches, grads, dh_buffers)
             weights = flat.flat[: flat.weights_end]
@@ -367,7 +379,10 @@ def train(
             sums = np.add.reduceat(flat.flat, flat.offsets)
             per_layer[BIAS_MEAN][t] = sums[bias_index] / flat.sizes[bias_index]
             # a positive minimum slope means no dead unit, 4x cheaper to check than a count
-            per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in slopes]
+            if tanh_buffers is not None and tanh_buffers[1].min() > 0:
+                per_layer[DEAD_FRACTION][t, :depth] = 0.0
+            else:
+                per_layer[DEAD_FRACTION][t, :depth] = [dead_fraction(s) for s in slopes]
 
             for quantity, ok in (
                 ("loss", math.isfinite(loss)),

@@ -167,7 +167,7 @@ def test_training_view_says_when_a_network_s_output_is_nan_everywhere():
 
 
 def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
-    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.4)
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.9)
     a, b = net(depth=6, width=32), net("he_normal", depth=6, width=32)
     cfgs = views.training_configs(a, b, "moons", 1000, 0.1)
     done, notice = views.training_steps(cfgs)
@@ -176,6 +176,13 @@ def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
     assert views.training_steps(cfgs) == (done, notice)
     fits = views.training_steps({k: replace(c, steps=done) for k, c in cfgs.items()})
     assert fits == (done, "")
+    # planned to a share of the budget, with a margin for the model's error
+    plan = views.TRAINING_PLAN_SHARE * (1.9 - views.PAGE_SECONDS)
+
+    def runs(steps):
+        return views._runs_cost({k: replace(c, steps=steps) for k, c in cfgs.items()}).seconds
+
+    assert runs(done) <= plan < runs(done + 1)
     view = views.training_view(a, b, "moons", 1000, 0.1)
     assert view.notice == notice
     loss = next(c for c in view.curves.charts if "loss" in spec_fields(c))

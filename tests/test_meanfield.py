@@ -224,3 +224,22 @@ def test_panels_start_on_a_power_of_two_and_reach_twelve_sigma():
         assert 12 * sqrt_q <= reach * (1 + 1e-12) and reach < 24 * sqrt_q + 2 * first
         doublings = math.log2(reach / first)  # panels [0, a], [a, 2a], [2a, 4a], ...
         assert doublings == pytest.approx(round(doublings), abs=1e-9)
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "gelu"])
+def test_phase_diagram_peak_is_its_largest_quadrature(name, monkeypatch):
+    """The cost model's peak counts the grid's quadrature: its panel table matches the nodes
+    the phase diagram actually evaluates at once."""
+    act = get_activation(name)
+    sizes = []
+    panel_nodes = mf._panel_nodes
+
+    def spy(sqrt_q):
+        x, w = panel_nodes(sqrt_q)
+        sizes.append(x.size)
+        return x, w
+
+    monkeypatch.setattr(mf, "_panel_nodes", spy)
+    mf.phase_grid(act)
+    assert max(sizes) == mf.PHASE_GRID_CELLS * 12 * mf.PHASE_PANELS.get(name, 31)
+    assert mf.phase_diagram_cost(act).peak_bytes == mf.PHASE_ARRAYS * max(sizes) * 8.0

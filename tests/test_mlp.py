@@ -13,6 +13,7 @@ from gradviz.gradcheck import numerical_gradient, rel_error
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.losses import loss_forward
 from gradviz.mlp import (
+    IN_PLACE,
     LayerDraws,
     MLPConfig,
     PassPlan,
@@ -20,6 +21,7 @@ from gradviz.mlp import (
     checkpoints,
     forward,
     init_params,
+    make_activation,
     min_slots,
     param_grads,
     pass_cost,
@@ -390,3 +392,26 @@ def test_predict_scores_is_the_forward_pass_without_its_caches(options):
         stats = list(zip(cache.bn_mean, cache.bn_var, strict=True))
     expected, _ = forward(params, grid, cfg, bn_stats=stats)
     assert np.allclose(predict_scores(params, grid, cfg, X_stats=X), expected, rtol=1e-12)
+
+
+@pytest.mark.parametrize("name", sorted(IN_PLACE))
+def test_in_place_activations_give_the_registrys_numbers(name):
+    """Values and slopes written into buffers equal the registry's to a few ulp everywhere,
+    and are exactly 0 (a dead unit) exactly where the registry's are: through overflow,
+    underflow, infinities and NaN."""
+    act = make_activation(name)
+    z = np.concatenate(
+        [
+            np.linspace(-40, 40, 801),
+            [0.0, -0.0, 1e-300, -1e-300, 1e-8, 300.0, 354.0, 360.0, 371.0, 380.0, 720.0, 1e300],
+            [-360.0, -380.0, -1e300, np.inf, -np.inf, np.nan],
+        ]
+    ).reshape(3, -1)
+    h, slope, spare = (np.full_like(z, 7.0) for _ in range(3))
+    with np.errstate(all="ignore"):  # as streamed_pass and train call it
+        got_h, got_slope = IN_PLACE[name](act, z, h, slope, spare)
+    assert got_h is h and got_slope is slope
+    want_h, want_slope = act.fn(z), act.grad(z)
+    assert np.allclose(h, want_h, rtol=1e-14, atol=0, equal_nan=True)
+    assert np.allclose(slope, want_slope, rtol=1e-14, atol=1e-320, equal_nan=True)
+    assert np.array_equal(slope == 0, want_slope == 0)

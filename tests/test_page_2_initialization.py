@@ -174,19 +174,19 @@ def test_zero_init_steps_that_do_not_fit_say_why_and_what_fits():
 
 
 def test_a_tab_over_its_budget_refuses_with_the_time_and_the_largest_depth():
-    query = {"tab": "Layers", "act": "GELU", "depth": "100", "width": "512", "batch": "1024"}
+    query = {"tab": "Layers", "act": "GELU", "depth": "100", "width": "512", "batch": "512"}
     at = open_page(PAGE, query)
     net = views.network("xavier_normal", "gelu", 100, 512, 0.0, 0, INIT_VALUES)
-    refusal = views.layers_refusal(views.probe_config(net, 1024))
-    assert refusal.startswith("Not computed: probing depth 100 at width 512, batch 1024, GELU")
+    refusal = views.layers_refusal(views.probe_config(net, 512))
+    assert refusal.startswith("Not computed: probing depth 100 at width 512, batch 512, GELU")
     assert "(the budget is 5 s). The largest that fits: depth " in refusal
     assert [i.value for i in at.info] == [refusal]
     assert not chart_specs(at)
 
 
 def test_training_that_does_not_fit_is_cut_short_and_says_so(monkeypatch):
-    # A 1.6 s budget (0.6 s after the page's own work) cuts the default networks short.
-    monkeypatch.setattr(views, "TRAINING_SECONDS", 1.6)
+    # A 2.1 s budget (0.6 s after the page's own work) cuts the default networks short.
+    monkeypatch.setattr(views, "TRAINING_SECONDS", 2.1)
     at = open_page(PAGE, {"tab": "Training", "steps": "1000", "lr": "0.03"})
     net_a = views.network("xavier_normal", "tanh", 10, 64, 0.0, 0, INIT_VALUES)
     cfgs = views.training_configs(net_a, net_a._replace(init="he_normal"), "moons", 1000, 0.03)
@@ -244,13 +244,24 @@ def test_every_control_at_its_ends_together():
 
 
 def test_histograms_of_a_large_batch_say_which_samples_they_bin():
-    at = open_page(PAGE, {"tab": "Histograms", "batch": "1024", "width": "128", "depth": "4"})
-    stride = probe.hist_stride(1024, 128)
+    at = open_page(PAGE, {"tab": "Histograms", "batch": "512", "width": "256", "depth": "4"})
+    stride = probe.hist_stride(512, 256)
     assert stride == 8
     note = (
         "To stay fast, the histograms bin every 8th sample of the batch "
-        f"({len(range(0, 1024, stride)):,} of 1,024); every other number on this page uses all "
+        f"({len(range(0, 512, stride)):,} of 512); every other number on this page uses all "
         "of them."
     )
     assert [c.value for c in at.caption].count(note) == 2  # under both sets of histograms
     assert not any("every" in c.value for c in open_page(PAGE, {"tab": "Histograms"}).caption)
+
+
+def test_the_layers_tab_runs_at_every_slider_maximum_together():
+    """The page's largest tanh network fits the Layers tab's budget: it is probed, not refused
+    (at a batch of 1024 it was refused, see views.MAX_BATCH)."""
+    maxima = {"depth": 100, "width": 512, "batch": views.MAX_BATCH}
+    net = views.network("xavier_normal", "tanh", 100, 512, 1.0, 0, INIT_VALUES)
+    assert views.layers_refusal(views.probe_config(net, views.MAX_BATCH)) == ""
+    at = open_page(PAGE, {"tab": "Phase diagram"} | {k: str(v) for k, v in maxima.items()})
+    assert {k: at.slider(key=k).max for k in maxima} == maxima
+    assert {k: at.slider(key=k).value for k in maxima} == maxima

@@ -98,12 +98,23 @@ INIT_PARAM_KEYS = {"constant": "c", "orthogonal": "gain", "scaled": "sigma_w"}
 ZERO_STEPS = 10  # gradient steps that show which layers wake up
 TRAINING_POINTS = 201  # the Training tab's data set size
 DECISION_GRID = 40  # points per side of each decision-boundary chart
-TRAINING_PLAN = 0.8
-"""Training is planned to this share of its budget: the cost model is within about 25 % of the
-measured time (``python -m bench initialization``), and the cut must hold at its worst."""
-PAGE_SECONDS = 1.0
-"""A tab's own cold work around its computation (running the page script, building and sending
-its charts), measured: a computation may take the rest of the tab's budget."""
+PAGE_SECONDS = 1.5
+"""A tab's own cold work around its computation (the page's imports and script, building and
+sending its charts): a cold run of each tab at the defaults in a fresh process took 1.3-1.6 s
+(``bench.cold_run_in_fresh_process``, quiet machine); a computation may take the rest of the
+tab's budget."""
+MAX_BATCH = 512
+"""The Batch slider's maximum. At 1024 the probe of the page's largest network (100 layers of
+512 units, tanh) took about 4.2 s and the cost model 4.2 s: with the page's own second it did
+not fit the 5 s tab budget, and the Layers tab refused at its own maximum. Its weights alone
+(210 MB) exceed the memory budget, so every weight is drawn again going back whatever the
+batch, and a faster probe could not close the gap; at 512 the probe is half the work (model:
+2.2 s), and 512 x 512 values per layer are plenty for the statistics."""
+TRAINING_PLAN_SHARE = 0.8
+"""The share of the Training tab's budget (after :data:`PAGE_SECONDS`) that the cut-short
+decision plans to fill: the cost model is a model (its rows in ``python -m bench`` may lie
+anywhere within 0.5x-2x of measured), and the tab's worst case measured 11.1 s against 10 s
+when planned to the full budget."""
 LOG_AXIS_NOTE = "{dropped} value(s) that are 0, inf or NaN are not drawn on the log axis."
 SYMMETRY_TITLE = (
     "**Symmetry: distinct units per layer** (units computing different functions of the batch)"
@@ -131,7 +142,7 @@ INITIALIZER = selectbox("Initializer", INIT_BY_LABEL, index=None, key="init")
 ACTIVATION = Control("selectbox", "Activation", "act", (list(ACT_BY_LABEL), None))
 DEPTH = slider("Depth L", 1, 100, 10, key="depth")
 WIDTH = slider("Width n", 2, 512, 64, key="width")
-BATCH = slider("Batch N", 4, 1024, None, key="batch")
+BATCH = slider("Batch N", 4, MAX_BATCH, None, key="batch")
 BIAS_SCALE = slider("Bias scale σ_b", 0.0, 1.0, 0.0, 0.05, key="sigma_b")
 SEED = number_input("Seed", 0, 9999, 0, key="seed")
 INIT_PARAMETERS = "Initializer parameters"
@@ -521,13 +532,14 @@ def _runs_cost(cfgs: Mapping[str, TrainConfig]) -> Cost:
 
 
 def training_steps(cfgs: Mapping[str, TrainConfig]) -> tuple[int, str]:
-    """How many of the asked steps both runs train within :data:`TRAINING_SECONDS`
-    (deterministically, from :func:`gradviz.train.train_cost`), and the notice that says so:
+    """How many of the asked steps both runs train within :data:`TRAINING_PLAN_SHARE` of
+    :data:`TRAINING_SECONDS` (deterministically, from :func:`gradviz.train.train_cost`), and the
+    notice that says so:
     ``(steps, "")`` when all fit; ``(steps, "Trained 24 of the 1,000 steps asked for: ...")``
     when they are cut short; ``(0, "Not computed: ...")`` when even one step, or the memory
     of the networks, does not fit."""
     asked = next(iter(cfgs.values())).steps
-    seconds = TRAINING_PLAN * TRAINING_SECONDS - PAGE_SECONDS
+    seconds = TRAINING_PLAN_SHARE * (TRAINING_SECONDS - PAGE_SECONDS)
     net = next(iter(cfgs.values())).mlp
 
     def one_step(depth: int) -> Cost:
