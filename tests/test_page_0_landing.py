@@ -80,7 +80,14 @@ def test_links_to_every_page_that_exists():
     links = at.main.get("page_link")
     assert len(links) == len(files) >= 1
     labels = {link.proto.label for link in links}
-    assert {"Activations", "Initialization", "Deep chain", "RNN & LSTM", "Remedies"} == labels
+    assert {
+        "Activations",
+        "Initialization",
+        "Deep chain",
+        "RNN & LSTM",
+        "Remedies",
+        "Your network",
+    } == labels
     captions = " ".join(c.value for c in at.caption)
     assert "saturate" in captions  # the Activations page's "what you will see"
 
