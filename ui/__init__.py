@@ -1,8 +1,9 @@
-"""Streamlit glue shared by every page: link state, notices, and chart display.
+"""Streamlit glue shared by every page: widgets, link state, notices, caching and drawing.
 
-``gradviz`` never imports streamlit; this package is the only place outside ``pages/`` that
-does. Pages stay thin: widgets (each with ``key=`` and ``bind="query-params"``), then one cached
-call into ``gradviz``, then chart builders from ``views.charts``.
+Neither ``gradviz`` nor ``views`` imports streamlit; this package is the only place outside the
+pages that does. Pages stay thin: the widgets their view module describes (:func:`control`
+binds each to the URL), one cached call per tab into that module, then :func:`show` and its
+kin draw the returned :class:`views.View`.
 """
 
 from __future__ import annotations
