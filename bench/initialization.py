@@ -9,7 +9,7 @@ from itertools import pairwise
 import numpy as np
 
 from bench import Report, peak_bytes, timed
-from gradviz import meanfield, probe
+from gradviz import glorot_bengio, meanfield, probe, zero_init
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, PROCESS_BYTES, TAB_SECONDS, TRAINING_SECONDS
 from gradviz.mlp import MLPConfig
@@ -135,14 +135,14 @@ def model_rows(report: Report) -> None:
     zero = ProbeConfig(mlp=MLPConfig(10, 64, init="zeros", activation="sigmoid"), batch=255)
     report.model(
         "zero-init steps, default",
-        probe.first_update_cost(zero, views.ZERO_STEPS),
-        lambda: probe.first_update_steps(zero, views.ZERO_STEPS),
+        zero_init.first_update_cost(zero, views.ZERO_STEPS),
+        lambda: zero_init.first_update_steps(zero, views.ZERO_STEPS),
     )
     for width, batch in ((64, 256), (512, views.MAX_BATCH)):
         report.model(
             f"Glorot & Bengio, width {width}, batch {batch}",
-            probe.glorot_bengio_cost(width, batch),
-            lambda width=width, batch=batch: probe.glorot_bengio(width, batch, 0),
+            glorot_bengio.glorot_bengio_cost(width, batch),
+            lambda width=width, batch=batch: glorot_bengio.glorot_bengio(width, batch, 0),
         )
     for name in ("tanh", "relu", "gelu"):
         act = get_activation(name)

@@ -13,8 +13,8 @@ binary cross-entropy loss, summarised layer by layer for the Initialization page
 * where the forward or backward signal first left float64 range (:class:`~gradviz.numerics.
   Breakdown`).
 
-:func:`zero_init_facts` and :func:`first_update_steps` state seed 001's zero-initialization
-claims as measured facts, the latter with a few steps of full-batch gradient descent.
+Seed 001's zero-initialization claims are in :mod:`gradviz.zero_init`, Glorot & Bengio's two
+initializations side by side in :mod:`gradviz.glorot_bengio`; both run this probe.
 
 Memory. The pass is :func:`gradviz.mlp.streamed_pass`: every statistic is taken while its layer
 exists (:class:`_LayerRecorder`), and only as many layers and weights are kept as fit in
@@ -63,7 +63,6 @@ from gradviz.mlp import (
     streamed_pass,
 )
 from gradviz.numerics import Breakdown, find_breakdown, norm
-from gradviz.train import LOSS, WEIGHT_NORM, TrainConfig, train, train_cost
 
 Array = np.ndarray
 
@@ -300,21 +299,9 @@ def one_pass(cfg: ProbeConfig) -> tuple[dict, object, dict, Array, float]:
     return params, cache, grads, X, float(loss)
 
 
-def scaled_norm(x: Array) -> float:
-    r"""Frobenius norm computed as :math:`m\,\lVert x/m\rVert` with :math:`m = \max|x|`, so it is
-    inf only when the norm itself exceeds float64 (a plain sum of squares overflows once entries
-    pass ~1e154). NaN if any entry is NaN, inf if any is infinite."""
-    with np.errstate(all="ignore"):
-        m = float(np.max(np.abs(x))) if np.size(x) else 0.0
-        if m == 0 or not np.isfinite(m):
-            return m
-        y = np.ravel(x) / m
-        return float(m * np.sqrt(np.dot(y, y)))
-
-
 def scaled_std(x: Array) -> float:
     r"""Standard deviation of all entries, as :math:`m\,\mathrm{std}(x/m)` (see
-    :func:`scaled_norm`)."""
+    :func:`gradviz.numerics.norm`)."""
     with np.errstate(all="ignore"):
         m = float(np.max(np.abs(x))) if np.size(x) else 0.0
         if m == 0 or not np.isfinite(m):
@@ -393,11 +380,9 @@ class _LayerRecorder:
         saturated, dead = diagnostics.saturated_and_dead(slope)
         self.hidden[SATURATED][k] = saturated
         self.hidden[DEAD][k] = dead
-        grad_norm = norm(dh)
+        grad_norm = norm(dh)  # exact: scaled, so inf only if the norm itself is
         if not (math.isfinite(grad_norm) and grad_norm > 0):
             self.grad_summary[k] = _layer_summary([dh])[0]
-        if math.isinf(grad_norm):
-            grad_norm = scaled_norm(dh)
         self.hidden[GRAD_H_NORM][k] = grad_norm
         if self.grad_std is not None:
             self.grad_std[k] = self._mean_and_std(dh)[1]
@@ -462,7 +447,7 @@ def probe(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUTE_BYT
         return _probe(cfg, histograms, budget)
 
 
-def _record(
+def record(
     cfg: ProbeConfig, details: bool, budget: float, grad_std: bool = False
 ) -> tuple[_LayerRecorder, float]:
     """One pass of ``cfg``'s network on its batch, seen by a :class:`_LayerRecorder`; and the
@@ -482,7 +467,7 @@ def _record(
 def _probe(cfg: ProbeConfig, histograms: bool, budget: float) -> ProbeResult:
     net = cfg.network
     X, _ = probe_batch(cfg)
-    recorder, loss = _record(cfg, histograms, budget)
+    recorder, loss = record(cfg, histograms, budget)
     stats = recorder.stats_frame()
     act_std, grad_norm = recorder.hidden[ACT_STD], recorder.hidden[GRAD_H_NORM]
     forward_breakdown = find_breakdown(recorder.act_summary)
@@ -539,174 +524,6 @@ def _probe(cfg: ProbeConfig, histograms: bool, budget: float) -> ProbeResult:
 
 def _curve(layers: Array, metric: str, source: str, values: Array) -> pd.DataFrame:
     return pd.DataFrame({"layer": layers, "metric": metric, "source": source, "value": values})
-
-
-@dataclass(frozen=True)
-class ZeroInitFacts:
-    """Which gradients of one backward pass are exactly zero.
-
-    zero_weight_grads : names of weight matrices whose gradient is exactly 0 everywhere.
-    nonzero_grads : names of parameters (weights and biases) with a non-zero gradient.
-    distinct : distinct units per hidden layer.
-    """
-
-    zero_weight_grads: tuple[str, ...]
-    nonzero_grads: tuple[str, ...]
-    distinct: tuple[int, ...]
-
-
-def zero_init_facts(cfg: ProbeConfig, result: ProbeResult | None = None) -> ZeroInitFacts:
-    """Which gradients of one pass of ``cfg`` are exactly zero (seed 001's claims), read off the
-    probe's statistics: a gradient is exactly 0 everywhere iff its norm is 0 (the norm is exact,
-    :func:`gradviz.numerics.norm`; NaN counts as non-zero). ``result``: the probe of ``cfg``,
-    if already computed.
-
-    Zero weights with ReLU: every hidden :math:`h_l = \\mathrm{ReLU}(0) = 0`, so every weight
-    gradient :math:`h_{l-1}^\\top\\,\\partial L/\\partial z_l` is 0 and only the output bias moves.
-    Zero weights with sigmoid: :math:`h_L = 1/2 \\ne 0`, so only the last layer's weights get a
-    gradient at the first step.
-    """
-    result = probe(cfg) if result is None else result
-    net = cfg.network
-    stats = result.stats
-    norms = {
-        metric: stats[stats.metric == metric].sort_values("layer")["value"].to_numpy()
-        for metric in (WEIGHT_GRAD_NORM, BIAS_GRAD_NORM)
-    }
-    zero_weights, nonzero = [], []
-    for layer in range(1, net.depth + 2):
-        for name, value in (
-            (f"W{layer}", norms[WEIGHT_GRAD_NORM][layer - 1]),
-            (diagnostics.bias_key(net, layer), norms[BIAS_GRAD_NORM][layer - 1]),
-        ):
-            if value == 0:
-                if name.startswith("W"):
-                    zero_weights.append(name)
-            else:
-                nonzero.append(name)
-    return ZeroInitFacts(
-        zero_weight_grads=tuple(zero_weights),
-        nonzero_grads=tuple(nonzero),
-        distinct=tuple(int(d) for d in result.distinct),
-    )
-
-
-@dataclass(frozen=True)
-class UpdateOrder:
-    r"""When each layer's weights first moved during training, and whether units stayed tied.
-
-    first_step : (L+1,) float, the first step ``t`` after which :math:`W_l \ne 0` (t updates
-        applied), NaN if it never moved within the run; index l-1 is layer l.
-    distinct : (L,) distinct units per hidden layer after training: distinct columns of
-        :math:`W_l` (fan_in, n), i.e. distinct incoming weight vectors.
-    loss : (steps + 1,) the loss before each update and after the last one.
-    """
-
-    first_step: Array
-    distinct: tuple[int, ...]
-    loss: Array = field(repr=False)
-
-
-def first_update_config(cfg: ProbeConfig, steps: int = 10, lr: float = 0.5) -> TrainConfig:
-    """The training run of :func:`first_update_steps`: full-batch SGD on the probing batch."""
-    if not isinstance(steps, (int, np.integer)) or not 1 <= steps <= 10_000:
-        raise ValueError(f"steps must be an integer from 1 to 10000, got {steps!r}")
-    return TrainConfig(
-        mlp=cfg.network,
-        dataset=cfg.dataset,
-        n=cfg.batch,
-        noise=0.1,
-        data_seed=cfg.data_seed,
-        steps=int(steps),
-        lr=lr,
-    )
-
-
-def first_update_steps(
-    cfg: ProbeConfig, steps: int = 10, lr: float = 0.5, progress=None
-) -> UpdateOrder:
-    r"""Full-batch gradient descent on the probing batch for ``steps`` updates; when did each
-    layer's weights first become non-zero, and how many distinct units does each layer keep?
-
-    Meant for the zero initialization with :math:`\phi(0) \ne 0` (seed 001): the output layer
-    moves at step 1, and each further step wakes one more layer towards the input, while the
-    units of a layer stay identical. A run of :func:`gradviz.train.train`
-    (:func:`first_update_config`): :math:`W_l` is non-zero at step t iff its norm
-    :math:`\lVert W_l\rVert` recorded at step t is (the norm is exact). ``progress`` as in
-    ``train``.
-    """
-    run = train(first_update_config(cfg, steps, lr), progress)
-    norms = run.layer_metric(WEIGHT_NORM)  # (steps run, L + 1), before each step's update
-    moved = ~(norms == 0)  # NaN weights have moved too
-    first = np.where(moved.any(axis=0), np.argmax(moved, axis=0), np.nan).astype(float)
-    depth = cfg.network.depth
-    distinct = tuple(distinct_units(run.final_params[f"W{k}"]) for k in range(1, depth + 1))
-    return UpdateOrder(first_step=first, distinct=distinct, loss=run.metric(LOSS))
-
-
-GB_INITS = ("standard_uniform", "xavier_uniform")
-
-
-def glorot_bengio_configs(width: int, batch: int, seed: int, depth: int = 5):
-    """The two probes of :func:`glorot_bengio`: ``{initializer: ProbeConfig}``."""
-    return {
-        name: ProbeConfig(
-            mlp=MLPConfig(depth=depth, width=width, activation="tanh", init=name, seed=seed),
-            batch=batch,
-            data_seed=seed,
-        )
-        for name in GB_INITS
-    }
-
-
-def glorot_bengio(
-    width: int, batch: int, seed: int, depth: int = 5, bins: int = 30
-) -> tuple[pd.DataFrame, pd.DataFrame]:
-    r"""Glorot & Bengio (2010), Figs. 6-7: a tanh network of ``depth`` hidden layers at the
-    standard init :math:`U[\pm 1/\sqrt{n}]` and at the normalized init
-    :math:`U[\pm\sqrt{6/(n_{in}+n_{out})}]`, same data and seed.
-
-    Returns
-    -------
-    hist : DataFrame[init, layer, quantity, bin_start, bin_end, fraction], one shared range per
-        quantity across both initializations; beyond :data:`HIST_VALUES` values per layer the
-        histograms bin every k-th sample (:func:`hist_stride`).
-    summary : DataFrame[init, layer, act_std, grad_std]: std of :math:`h_l` and of
-        :math:`\partial L/\partial h_l` per layer, over the whole batch.
-    """
-    passes = {}
-    for name, cfg in glorot_bengio_configs(width, batch, seed, depth).items():
-        with blas_threads_for(batch * width * width):
-            recorder, _ = _record(cfg, True, COMPUTE_BYTES, grad_std=True)
-        passes[name] = recorder
-    frames, rows = [], []
-    for quantity, samples_of in (
-        (HIST_ACT, lambda r: r.act_samples),
-        (HIST_GRAD, lambda r: r.grad_samples),
-    ):
-        top = histogram_range([a for r in passes.values() for a in samples_of(r).values()])
-        for name, recorder in passes.items():
-            by_layer = dict(sorted(samples_of(recorder).items()))
-            frames.append(
-                shared_histograms(by_layer, quantity, bins, top=top).assign(init=label(name))
-            )
-    for name, recorder in passes.items():
-        for layer in range(1, depth + 1):
-            rows.append(
-                (
-                    label(name),
-                    layer,
-                    float(recorder.hidden[ACT_STD][layer - 1]),
-                    float(recorder.grad_std[layer - 1]),
-                )
-            )
-    summary = pd.DataFrame(rows, columns=["init", "layer", "act_std", "grad_std"])
-    return pd.concat(frames, ignore_index=True), summary
-
-
-def label(init_name: str) -> str:
-    """Display label of a registry initializer."""
-    return get_initializer(init_name).label
 
 
 def multiply_adds(cfg: ProbeConfig, passes: int = 1) -> int:
@@ -787,16 +604,3 @@ def probe_cost(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUT
     if histograms:
         work = work + histogram_cost(cfg) + Cost(peak_bytes=work.peak_bytes + _sample_bytes(cfg))
     return work + Cost(calls=MEANFIELD_CALLS_PER_LAYER * net.depth + SUMMARY_CALLS)
-
-
-def glorot_bengio_cost(width: int, batch: int, depth: int = 5) -> Cost:
-    """:func:`glorot_bengio`: two probes of a tanh network (with the std of ∂L/∂h, 4 more
-    passes per layer) and their histograms."""
-    configs = glorot_bengio_configs(width, batch, 0, depth).values()
-    one = [probe_cost(c) + Cost(elementwise=4.0 * batch * width * depth) for c in configs]
-    return one[0] + one[1]
-
-
-def first_update_cost(cfg: ProbeConfig, steps: int = 10) -> Cost:
-    """:func:`first_update_steps`: a training run (:func:`gradviz.train.train_cost`)."""
-    return train_cost(first_update_config(cfg, steps))

@@ -4,7 +4,7 @@ from dataclasses import replace
 
 import pytest
 
-from gradviz import meanfield, probe
+from gradviz import glorot_bengio, meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.mlp import MLPConfig
@@ -104,7 +104,7 @@ def test_zero_init_view_tests_seed_001_or_says_why_not():
 
 def test_histograms_view_quotes_glorot_and_bengio():
     result = views.probe_network(net(width=128), 128)
-    gb = probe.glorot_bengio(128, 128, 0)
+    gb = glorot_bengio.glorot_bengio(128, 128, 0)
     view = views.histograms_view(result, gb)
     (grid,) = view.layers.charts
     assert {"layer", "quantity", "bin_start", "bin_end", "fraction"} <= spec_fields(grid)

@@ -4,7 +4,7 @@ import logging
 
 import pytest
 
-from gradviz import meanfield, probe
+from gradviz import glorot_bengio, meanfield, probe
 from gradviz.activations import get_activation
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
@@ -59,7 +59,7 @@ def test_layers_tab_fields_and_the_quoted_gradient_ratio():
 def test_histogram_tab_reproduces_glorot_bengio_with_computed_numbers():
     at = open_page(PAGE, {"tab": "Histograms", "width": "128", "batch": "128"})
     assert {"bin_start", "bin_end", "fraction", "bin_mid", "init"} <= all_chart_fields(at)
-    _, summary = probe.glorot_bengio(128, 128, 0)
+    _, summary = glorot_bengio.glorot_bengio(128, 128, 0)
     g = summary[summary.init == "standard U[±1/√n]"]["grad_std"].to_numpy()
     assert f"{format_sci(g[-1])} → {format_sci(g[0])}" in texts(at)
 

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from gradviz import meanfield, probe
+from gradviz import meanfield, probe, zero_init
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
@@ -30,6 +30,7 @@ from gradviz.budget import (
     largest_fitting,
 )
 from gradviz.datasets import DATASETS
+from gradviz.glorot_bengio import glorot_bengio, glorot_bengio_cost  # noqa: F401 (the page caches it)
 from gradviz.initializers import NAMES as INIT_NAMES
 from gradviz.initializers import REGISTRY as INITS
 from gradviz.mlp import MLPConfig
@@ -38,8 +39,6 @@ from gradviz.probe import (
     ACT_STD,
     GRAD_H_NORM,
     ProbeResult,
-    UpdateOrder,
-    ZeroInitFacts,
     hist_layers,
 )
 from gradviz.train import (
@@ -53,6 +52,7 @@ from gradviz.train import (
     train,
     train_cost,
 )
+from gradviz.zero_init import UpdateOrder, ZeroInitFacts
 from views import (
     Breakdowns,
     Control,
@@ -154,7 +154,6 @@ DATA_SET = selectbox("Data set", DATASETS, index=1, key="data")
 STEPS = slider("Steps", 10, 1000, 100, 10, key="steps")
 LEARNING_RATE = select_slider("Learning rate", (0.01, 0.03, 0.1, 0.3, 1.0), 0.1, key="lr")
 PROBING, PHASES = "Probing the network…", "Computing the phase diagram…"
-glorot_bengio = probe.glorot_bengio
 
 
 def training_progress(steps: int) -> str:
@@ -232,7 +231,7 @@ def layers_refusal(cfg: probe.ProbeConfig) -> str:
 def histograms_cost(cfg: probe.ProbeConfig) -> Cost:
     """The Histograms tab: the probe and Glorot & Bengio's two networks at its width and
     batch."""
-    return probe.probe_cost(cfg) + probe.glorot_bengio_cost(cfg.network.width, cfg.batch)
+    return probe.probe_cost(cfg) + glorot_bengio_cost(cfg.network.width, cfg.batch)
 
 
 def histograms_refusal(cfg: probe.ProbeConfig) -> str:
@@ -360,8 +359,8 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
 
 def zero_init_cost(cfg: probe.ProbeConfig) -> Cost:
     """The Layers tab with a zero or constant initialization: the probe, then
-    :data:`ZERO_STEPS` training steps (:func:`gradviz.probe.first_update_steps`)."""
-    return probe.probe_cost(cfg) + probe.first_update_cost(cfg, ZERO_STEPS)
+    :data:`ZERO_STEPS` training steps (:func:`gradviz.zero_init.first_update_steps`)."""
+    return probe.probe_cost(cfg) + zero_init.first_update_cost(cfg, ZERO_STEPS)
 
 
 def zero_init_view(result: probe.ProbeResult) -> View:
@@ -378,8 +377,8 @@ def zero_init_view(result: probe.ProbeResult) -> View:
     )
     if refusal:
         return View(info=refusal)
-    facts = probe.zero_init_facts(cfg, result)
-    order = probe.first_update_steps(cfg, steps=ZERO_STEPS)
+    facts = zero_init.zero_init_facts(cfg, result)
+    order = zero_init.first_update_steps(cfg, steps=ZERO_STEPS)
     return View(
         text="**Zero / constant initialization.** " + explain_zero_init(facts, order, cfg.network)
     )
@@ -398,11 +397,11 @@ class HistogramsView:
 
 
 def histograms_view(
-    result: probe.ProbeResult, glorot_bengio: tuple[pd.DataFrame, pd.DataFrame]
+    result: probe.ProbeResult, side_by_side: tuple[pd.DataFrame, pd.DataFrame]
 ) -> HistogramsView:
-    """Histograms of the probed network, and ``glorot_bengio`` =
-    :func:`gradviz.probe.glorot_bengio` at the network's width, batch and seed."""
-    hist, summary = glorot_bengio
+    """Histograms of the probed network, and ``side_by_side`` =
+    :func:`gradviz.glorot_bengio.glorot_bengio` at the network's width, batch and seed."""
+    hist, summary = side_by_side
     overlays = tuple(
         spec(charts.make_histogram_overlay_chart(hist[hist.quantity == quantity], quantity))
         for quantity in (probe.HIST_ACT, probe.HIST_GRAD)
