@@ -27,8 +27,8 @@ from gradviz.curves import (
     saturation_zones_cost,
 )
 from gradviz.products import (
-    chain_product,
-    chain_product_cost,
+    factor_power,
+    factor_power_cost,
     peak_slope_products,
     peak_slope_products_cost,
     uniform_products,
@@ -78,9 +78,9 @@ def models(report: Report) -> None:
     """Every engine computation of both pages: cost model against measurement."""
     for depth in (1, 10, 1000):
         report.model(
-            f"landing: chain_product, L = {depth}",
-            chain_product_cost(depth),
-            lambda d=depth: chain_product(0.25, d),
+            f"landing: factor_power, L = {depth}",
+            factor_power_cost(depth),
+            lambda d=depth: factor_power(0.25, d),
         )
     peaks = {name: 0.5 for name in NAMES}
     for series, depth in ((0, 1), (3, 50), (14, 500)):

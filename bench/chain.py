@@ -10,8 +10,8 @@ from __future__ import annotations
 
 from bench import Report
 from gradviz import budget
-from gradviz import chain as ch
 from gradviz import linear_chain as lc
+from gradviz import neuron_chain as ch
 from gradviz import spectra as sp
 from views import deep_chain as views
 

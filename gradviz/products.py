@@ -2,7 +2,7 @@ r"""Products of many factors: why depth makes vanishing and exploding exponentia
 
 Two computations behind the landing page and the Activations page:
 
-* :func:`chain_product` — one per-layer factor ``a`` repeated over ``L`` layers,
+* :func:`factor_power` — one per-layer factor ``a`` repeated over ``L`` layers,
   :math:`a^l` for :math:`l = 0..L` (seed 001: :math:`0.25^{10} = 9.5367431640625\times10^{-7}`,
   :math:`2^{10} = 1024`), and :func:`peak_slope_products` — the best case
   :math:`\max|f'|^l` of each activation next to a free factor.
@@ -38,7 +38,7 @@ LN10 = math.log(10.0)
 
 
 @dataclass(frozen=True)
-class ChainProduct:
+class FactorPower:
     """:math:`a^l` for one per-layer factor ``a`` over layers ``l = 0..L``.
 
     ``frame`` has one row per layer: ``layer`` (int, 0..L) and ``product`` (float, ``a**layer``;
@@ -72,8 +72,8 @@ def layer_powers(factor: float, depth: int) -> Array:
         return np.cumprod(np.concatenate([[1.0], np.full(depth, float(factor))]))
 
 
-def chain_product_cost(depth: int) -> Cost:
-    """What :func:`chain_product` costs for ``depth`` layers: about 12 passes over the L + 1
+def factor_power_cost(depth: int) -> Cost:
+    """What :func:`factor_power` costs for ``depth`` layers: about 12 passes over the L + 1
     powers (the chain, the frame's columns, :func:`~gradviz.numerics.find_breakdown`'s masks),
     some 50 numpy calls (with two errstates) and one DataFrame; five arrays of L + 1 numbers
     alive at once."""
@@ -85,7 +85,7 @@ def chain_product_cost(depth: int) -> Cost:
     )
 
 
-def chain_product(factor: float, depth: int) -> ChainProduct:
+def factor_power(factor: float, depth: int) -> FactorPower:
     """The product of ``depth`` equal per-layer factors, with every partial product.
 
     Parameters
@@ -95,7 +95,7 @@ def chain_product(factor: float, depth: int) -> ChainProduct:
     """
     powers = layer_powers(factor, depth)
     frame = pd.DataFrame({"layer": np.arange(depth + 1), "product": powers})
-    return ChainProduct(
+    return FactorPower(
         float(factor), int(depth), frame, float(powers[-1]), find_breakdown(powers[1:])
     )
 
@@ -119,7 +119,7 @@ def peak_slope_products(
     Returns
     -------
     Long-form frame with columns ``series`` (label), ``depth`` (int), ``peak`` (the factor) and
-    ``product`` (``peak**depth`` by repeated multiplication, as :func:`chain_product` and
+    ``product`` (``peak**depth`` by repeated multiplication, as :func:`factor_power` and
     :func:`depth_to_reach` form it; 0 / inf once out of float64 range), ``len(peaks) + 1``
     series.
     """
@@ -160,7 +160,7 @@ def depth_to_reach(factor: float, level: float) -> int | None:
     (``level < 1``) or strictly above it (``level > 1``); ``None`` when it never gets there
     (|a| on the wrong side of 1, or exactly 1).
 
-    The powers are formed by repeated multiplication, as :func:`chain_product` forms the
+    The powers are formed by repeated multiplication, as :func:`factor_power` forms the
     numbers the landing page draws, so the depth quoted is the one where the chart crosses
     ``level`` (``0.1**6`` is 1.0000000000000004e-06 in float64: not below one millionth; the
     chain drops below it at depth 7). Crossings deeper than :data:`DIRECT_CROSSING_DEPTH` (a

@@ -11,7 +11,7 @@ from gradviz.activations import EVAL_COSTS, NAMES, REGISTRY
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.curves import best_case_slopes
 from gradviz.numerics import drawable_on_log
-from gradviz.products import chain_product
+from gradviz.products import factor_power
 from gradviz.saturation import node_count, normal_nodes
 from tests.fuzz_kit import unmarked_non_finite
 from views import activations as views
@@ -86,7 +86,7 @@ def test_empty_selection_still_draws_the_free_factor():
 
 
 def test_landing_chart_conventions_and_zones():
-    chain = chain_product(0.05, 1000)
+    chain = factor_power(0.05, 1000)
     drawable, dropped = drawable_on_log(chain.frame, "product")
     assert dropped == int((chain.frame["product"] == 0).sum()) > 0
     assert_chart_conventions(make_chain_chart(drawable, 0.05).to_dict())

@@ -6,8 +6,8 @@ import numpy as np
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from gradviz import chain as ch
 from gradviz import linear_chain as lc
+from gradviz import neuron_chain as ch
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.numerics import format_sci

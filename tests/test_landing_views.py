@@ -6,7 +6,7 @@ import re
 from hypothesis import given
 from hypothesis import strategies as st
 
-from gradviz.products import chain_product, depth_to_reach
+from gradviz.products import depth_to_reach, factor_power
 from tests.fuzz_kit import unmarked_non_finite
 from views.landing import chain_view, metric_value, seed_numbers_text
 
@@ -35,7 +35,7 @@ LEVELS = {
 @given(FACTORS, DEPTHS)
 def test_every_sentence_holds_at_every_allowed_setting(factor, depth):
     view = chain_view(factor, depth)
-    chain = chain_product(factor, depth)
+    chain = factor_power(factor, depth)
     assert not unmarked_non_finite(view.text)
     if factor == 1.0:
         assert "passes the signal unchanged" in view.text
@@ -47,7 +47,7 @@ def test_every_sentence_holds_at_every_allowed_setting(factor, depth):
         assert reached == depth_to_reach(factor, level)
         assert deeper == (reached > depth)
         # The crossing is where the float64 chain itself crosses, strictly.
-        powers = chain_product(factor, reached).frame["product"].to_numpy()
+        powers = factor_power(factor, reached).frame["product"].to_numpy()
         after, before = powers[-1], powers[-2]
         assert (after < level <= before) if level < 1 else (before <= level < after)
     broke = chain.breakdown.kind
@@ -59,21 +59,21 @@ def test_every_sentence_holds_at_every_allowed_setting(factor, depth):
 
 
 def test_metric_names_the_overflow_and_underflow():
-    assert metric_value(chain_product(0.25, 10)) == "9.537e-07"
-    assert metric_value(chain_product(3.0, 1000)) == "inf (overflow)"
-    assert metric_value(chain_product(0.05, 1000)) == "0 (underflow)"
+    assert metric_value(factor_power(0.25, 10)) == "9.537e-07"
+    assert metric_value(factor_power(3.0, 1000)) == "inf (overflow)"
+    assert metric_value(factor_power(0.05, 1000)) == "0 (underflow)"
     assert chain_view(0.25, 10).metric == ("a^L = 0.25^10", "9.537e-07")
 
 
 def test_log10_magnitude_is_the_exact_size():
-    assert chain_product(3.0, 1000).log10_magnitude == 1000 * math.log10(3.0)
-    assert chain_product(0.25, 10).log10_magnitude == math.log10(0.25**10)
-    assert chain_product(0.0, 5).log10_magnitude == -math.inf
+    assert factor_power(3.0, 1000).log10_magnitude == 1000 * math.log10(3.0)
+    assert factor_power(0.25, 10).log10_magnitude == math.log10(0.25**10)
+    assert factor_power(0.0, 5).log10_magnitude == -math.inf
 
 
 def test_caption_counts_the_layers_the_log_axis_drops():
     view = chain_view(3.0, 1000)
-    dropped = int((~chain_product(3.0, 1000).frame["product"].map(math.isfinite)).sum())
+    dropped = int((~factor_power(3.0, 1000).frame["product"].map(math.isfinite)).sum())
     assert view.chart.caption.startswith(f"{dropped} of 1001 layers are not drawn")
     assert chain_view(0.25, 10).chart.caption == ""
 

@@ -24,7 +24,7 @@ import pytest
 
 from gradviz.budget import LINKS_PROCESS_BYTES, VISITORS_PROCESS_BYTES
 from gradviz.numerics import format_sci
-from gradviz.products import chain_product
+from gradviz.products import factor_power
 from tests.browser_kit import (
     MB,
     PAGE_TABS,
@@ -54,13 +54,13 @@ def eight_links() -> list[Visit]:
             "app.py",
             (("factor", "2"), ("depth", "10")),
             sliders=((FACTOR, "2.00"), ("Depth L (layers)", "10")),
-            texts=("a^L = 2^10", format_sci(chain_product(2.0, 10).final, 4)),
+            texts=("a^L = 2^10", format_sci(factor_power(2.0, 10).final, 4)),
         ),
         Visit(
             "app.py",
             (("factor", "0.5"), ("depth", "20")),
             sliders=((FACTOR, "0.50"), ("Depth L (layers)", "20")),
-            texts=("a^L = 0.5^20", format_sci(chain_product(0.5, 20).final, 4)),
+            texts=("a^L = 0.5^20", format_sci(factor_power(0.5, 20).final, 4)),
         ),
         Visit(
             "pages/1_Activations.py",

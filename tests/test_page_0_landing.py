@@ -6,7 +6,7 @@ import math
 import pytest
 
 from gradviz.numerics import format_sci
-from gradviz.products import chain_product, depth_to_reach
+from gradviz.products import depth_to_reach, factor_power
 from tests.apptest_kit import (
     ROOT,
     all_chart_fields,
@@ -36,7 +36,7 @@ def test_chart_carries_product_and_zones():
 def test_seed_numbers_are_computed_and_shown():
     at = open_page(PAGE)
     text = texts(at)
-    small, large = chain_product(0.25, 10).final, chain_product(2.0, 10).final
+    small, large = factor_power(0.25, 10).final, factor_power(2.0, 10).final
     assert small == 9.5367431640625e-07 and large == 1024
     assert "0.25^10 = 9.5367431640625e-07" in text and "2^10 = 1024" in text
     assert at.metric[0].value == format_sci(small, 4)
@@ -54,7 +54,7 @@ def test_calculator_follows_the_controls():
 
 def test_underflow_is_reported_and_dropped_from_the_log_chart():
     at = open_page(PAGE, {"factor": "0.05", "depth": "1000"})
-    chain = chain_product(0.05, 1000)
+    chain = factor_power(0.05, 1000)
     zeros = int((chain.frame["product"] == 0).sum())
     assert zeros > 0
     assert any(f"{zeros} of 1001 layers are not drawn" in c.value for c in at.caption)
@@ -121,7 +121,7 @@ def test_large_products_draw_and_say_where_they_left_float64(factor, depth, over
     # Regression: the chart's zone frame got the axis top as a Python int (10**42, 10**309),
     # which Arrow could not convert ("PyLong is too large to fit int64").
     at = open_page(PAGE, {"factor": factor, "depth": depth})
-    chain = chain_product(float(factor), int(depth))
+    chain = factor_power(float(factor), int(depth))
     (spec,) = chart_specs(at)
     for layer in spec["layer"]:
         low, high = layer["encoding"]["y"]["scale"]["domain"]
@@ -141,7 +141,7 @@ def test_large_products_draw_and_say_where_they_left_float64(factor, depth, over
 
 def test_underflow_gives_the_exact_size_in_words():
     at = open_page(PAGE, {"factor": "0.05", "depth": "1000"})
-    chain = chain_product(0.05, 1000)
+    chain = factor_power(0.05, 1000)
     assert round(chain.log10_magnitude, 1) == -1301.0
     body = texts(at)
     assert "after 1000 layers 10^-1301.0 of it would be left" in body
@@ -153,7 +153,7 @@ def test_crossings_are_strict_and_match_the_drawn_products():
     # Regression: 0.1**6 is 1.0000000000000004e-06 in float64, not below one millionth, and
     # 0.1**1 is not below 0.1; the page used to say "at depth 6" and "at depth 1".
     at = open_page(PAGE, {"factor": "0.1", "depth": "10"})
-    products = chain_product(0.1, 10).frame["product"]
+    products = factor_power(0.1, 10).frame["product"]
     assert products[6] > 1e-6 > products[7] and products[1] == 0.1 > products[2]
     body = texts(at)
     assert "drops below one millionth at depth 7," in body

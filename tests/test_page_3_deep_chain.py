@@ -5,8 +5,8 @@ import math
 import pytest
 from hypothesis import strategies as st
 
-from gradviz import chain as ch
 from gradviz import linear_chain as lc
+from gradviz import neuron_chain as ch
 from gradviz import spectra as sp
 from gradviz.numerics import format_sci
 from tests.apptest_kit import (

@@ -8,9 +8,9 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradviz.products import (
-    chain_product,
     depth_to_reach,
     exact_fraction_above,
+    factor_power,
     gamma_p,
     gamma_p_integer,
     layer_powers,
@@ -22,25 +22,25 @@ from gradviz.products import (
 
 
 def test_seed_001_numbers_are_exact():
-    assert chain_product(0.25, 10).final == 9.5367431640625e-07
-    assert repr(chain_product(0.25, 10).final) == "9.5367431640625e-07"
-    assert chain_product(2.0, 10).final == 1024.0
+    assert factor_power(0.25, 10).final == 9.5367431640625e-07
+    assert repr(factor_power(0.25, 10).final) == "9.5367431640625e-07"
+    assert factor_power(2.0, 10).final == 1024.0
 
 
 def test_chain_product_frame_has_every_layer():
-    chain = chain_product(0.5, 6)
+    chain = factor_power(0.5, 6)
     assert list(chain.frame["layer"]) == list(range(7))
     assert np.array_equal(chain.frame["product"], 0.5 ** np.arange(7))
     assert chain.breakdown.ok
 
 
 def test_chain_product_reports_underflow_and_overflow_layer():
-    small = chain_product(0.05, 1000)
+    small = factor_power(0.05, 1000)
     assert small.breakdown.kind == "underflow"
     # 0.05^l stays a (subnormal) non-zero float while l * log10(0.05) > -324
     first_zero = int(np.flatnonzero(small.frame["product"].to_numpy() == 0)[0])
     assert small.breakdown.index + 1 == first_zero
-    big = chain_product(3.0, 1000)
+    big = factor_power(3.0, 1000)
     assert big.breakdown.kind == "inf"
     assert big.breakdown.index + 1 == math.floor(math.log(np.finfo(float).max) / math.log(3)) + 1
 

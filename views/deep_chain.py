@@ -14,12 +14,12 @@ from dataclasses import dataclass, field
 import numpy as np
 import pandas as pd
 
-from gradviz import chain as ch
 from gradviz import linear_chain as lc
+from gradviz import neuron_chain as ch
 from gradviz import spectra as sp
 from gradviz.activations import NAMES as ACTIVATION_NAMES
-from gradviz.chain import ChainResult, format_log10
 from gradviz.initializers import NAMES as INIT_NAMES
+from gradviz.neuron_chain import ChainResult, format_log10
 from gradviz.numerics import format_sci, safe_log10
 from views import (
     Breakdowns,

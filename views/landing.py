@@ -1,6 +1,6 @@
 """Everything the landing page's calculator shows, computed in one call.
 
-:func:`chain_view` runs :func:`gradviz.products.chain_product`, builds the chart as a Vega-Lite
+:func:`chain_view` runs :func:`gradviz.products.factor_power`, builds the chart as a Vega-Lite
 spec and writes the "what you are seeing" text from the computed numbers (see
 :mod:`views`); the page caches the call and only draws it. Every sentence stays true at
 every allowed setting: a crossing deeper than the chosen depth says so, and a product that left
@@ -15,7 +15,7 @@ from functools import cache
 import numpy as np
 
 from gradviz.numerics import drawable_on_log, format_sci, regime
-from gradviz.products import ChainProduct, chain_product, depth_to_reach
+from gradviz.products import FactorPower, depth_to_reach, factor_power
 from views import PAGES, Breakdowns, Header, View, slider, spec
 from views.charts.landing import STABLE_BAND, make_chain_chart
 
@@ -77,7 +77,7 @@ class ChainView:
 
 def chain_view(factor: float, depth: int) -> ChainView:
     """The landing calculator for per-layer ``factor`` a over ``depth`` layers L."""
-    chain = chain_product(factor, depth)
+    chain = factor_power(factor, depth)
     drawable, dropped = drawable_on_log(chain.frame, "product")
     caption = (
         f"{dropped} of {len(chain.frame)} layers are not drawn: the product left float64 range "
@@ -93,7 +93,7 @@ def chain_view(factor: float, depth: int) -> ChainView:
     )
 
 
-def metric_value(chain: ChainProduct) -> str:
+def metric_value(chain: FactorPower) -> str:
     """a^L as the metric shows it: ``"9.537e-07"``, or ``"inf (overflow)"`` / ``"0
     (underflow)"`` once it left float64 range."""
     value = format_sci(chain.final, 4)
@@ -110,7 +110,7 @@ def _at(reached: int, depth: int) -> str:
     return where if reached <= depth else f"{where} (deeper than the {depth} layers shown)"
 
 
-def chain_story(chain: ChainProduct) -> str:
+def chain_story(chain: FactorPower) -> str:
     """What the product of ``chain.depth`` equal factors did, in words: how much signal is left
     (or how much larger it is), where it crosses one millionth / a million and the edge of the
     stable zone, and where it left float64 range if it did."""
@@ -152,5 +152,5 @@ def chain_story(chain: ChainProduct) -> str:
 @cache
 def seed_numbers_text() -> str:
     """Seed 001's two numbers, computed by the same chain: 0.25^10 and 2^10."""
-    small, large = chain_product(0.25, 10).final, chain_product(2.0, 10).final
+    small, large = factor_power(0.25, 10).final, factor_power(2.0, 10).final
     return f"Seed numbers, computed: **0.25^10 = {small!r}** and **2^10 = {large:g}**."

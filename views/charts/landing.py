@@ -55,7 +55,7 @@ def zone_frame(low: float, high: float) -> pd.DataFrame:
 def make_chain_chart(frame: pd.DataFrame, factor: float) -> alt.LayerChart:
     """The product ``factor**layer`` over layers on a log axis, on shaded zones.
 
-    ``frame``: ``ChainProduct.frame`` from :func:`gradviz.products.chain_product`, already
+    ``frame``: ``FactorPower.frame`` from :func:`gradviz.products.factor_power`, already
     filtered by :func:`gradviz.numerics.drawable_on_log` (columns ``layer``, ``product``).
     """
     data = frame.assign(regime=regime(np.full(len(frame), factor)))

@@ -8,7 +8,8 @@ from hypothesis import given
 from hypothesis import strategies as st
 
 from gradviz.activations import NAMES, get_activation
-from gradviz.chain import (
+from gradviz.gradcheck import numerical_gradient, rel_error
+from gradviz.neuron_chain import (
     analyze_chain,
     apply_overrides,
     chain_backward,
@@ -22,7 +23,6 @@ from gradviz.chain import (
     quadratic_cost,
     waterfall_frame,
 )
-from gradviz.gradcheck import numerical_gradient, rel_error
 from views.deep_chain import cell_edits, format_overrides, formula_latex, parse_overrides
 
 SMOOTH = ["sigmoid", "tanh", "softsign", "softplus", "elu", "selu", "gelu", "silu", "linear"]
@@ -271,7 +271,7 @@ def test_true_zeros_are_not_reported_as_underflow():
 
 
 def test_normal_probabilities_quoted_on_the_page():
-    from gradviz.chain import normal_prob_abs_below
+    from gradviz.neuron_chain import normal_prob_abs_below
 
     assert normal_prob_abs_below(0.25) == pytest.approx(0.1974126513, abs=1e-9)
     assert normal_prob_abs_below(1.0) == pytest.approx(0.6826894921, abs=1e-9)
@@ -281,7 +281,7 @@ def test_normal_probabilities_quoted_on_the_page():
 
 def test_cost_grows_with_length_and_the_longest_chain_fits_the_tab_budget():
     from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
-    from gradviz.chain import MAX_LENGTH, chain_cost
+    from gradviz.neuron_chain import MAX_LENGTH, chain_cost
 
     assert chain_cost(1000).seconds > 5 * chain_cost(4).seconds
     assert chain_cost(100, explosion=True).seconds > chain_cost(100).seconds
