@@ -252,26 +252,26 @@ def shared_histograms(
     if top is None:
         top = histogram_range(list(finite.values()), quantile)
     edges = np.linspace(-top, top, bins + 1)
-    frames = []
+    layers, fractions = [], []
     for layer, values in finite.items():
         if values.size == 0:
             continue
         # equal bins given as a count and a range take numpy's linear-time path (bins given as
         # edges are found by sorting), with the same edges and counts
         counts, _ = np.histogram(np.clip(values, -top, top), bins=bins, range=(-top, top))
-        frames.append(
-            pd.DataFrame(
-                {
-                    "layer": layer,
-                    "quantity": quantity,
-                    "bin_start": edges[:-1],
-                    "bin_end": edges[1:],
-                    "fraction": counts / arrays[layer].size,
-                }
-            )
-        )
-    columns = ["layer", "quantity", "bin_start", "bin_end", "fraction"]
-    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=columns)
+        layers.append(layer)
+        fractions.append(counts / arrays[layer].size)
+    # one frame for all layers: a DataFrame per layer costs more than its histogram
+    return pd.DataFrame(
+        {
+            "layer": np.repeat(np.array(layers, dtype=int), bins),
+            "quantity": quantity,
+            "bin_start": np.tile(edges[:-1], len(layers)),
+            "bin_end": np.tile(edges[1:], len(layers)),
+            "fraction": np.concatenate(fractions) if fractions else np.empty(0),
+        },
+        columns=["layer", "quantity", "bin_start", "bin_end", "fraction"],
+    )
 
 
 def probe_batch(cfg: ProbeConfig) -> tuple[Array, Array]:
