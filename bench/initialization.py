@@ -103,13 +103,47 @@ def probe_rows(report: Report) -> None:
         )
 
 
+def training_floor(cfg: TrainConfig):
+    """A loop of what ``cfg``'s training cannot do without, on preallocated arrays: per step the
+    forward, ∂L/∂W and ∂L/∂h products of every layer (as :func:`gemm_floor`), and with
+    ``activation`` tanh's value and its exact slope sech² = (1/cosh z)² (as
+    :func:`gradviz.mlp.tanh_into`). Returns ``{name: loop}`` for the products alone and with
+    the activation."""
+    net = cfg.network
+    rng = np.random.default_rng(0)
+    dims = [net.in_dim] + [net.width] * net.depth + [net.out_dim]
+    weights = [rng.normal(size=shape) / math.sqrt(shape[0]) for shape in pairwise(dims)]
+    acts = [rng.normal(size=(cfg.n, d)) for d in dims]
+    slopes = [np.empty((cfg.n, net.width)) for _ in range(net.depth)]
+    grads = [np.empty_like(w) for w in weights]
+    dz = [rng.normal(size=(cfg.n, d)) for d in dims[1:]]
+
+    def loop(activation: bool) -> None:
+        for _ in range(cfg.steps):
+            for k, w in enumerate(weights):
+                np.matmul(acts[k], w, out=acts[k + 1])
+                if activation and k < net.depth:
+                    np.cosh(acts[k + 1], out=slopes[k])
+                    np.tanh(acts[k + 1], out=acts[k + 1])
+                    np.reciprocal(slopes[k], out=slopes[k])
+                    np.multiply(slopes[k], slopes[k], out=slopes[k])
+            for k in range(len(weights) - 1, -1, -1):
+                np.matmul(acts[k].T, dz[k], out=grads[k])
+                if k > 0:
+                    np.matmul(dz[k], weights[k].T, out=dz[k - 1])
+
+    return {"products": lambda: loop(False), "products + tanh": lambda: loop(True)}
+
+
 def training_rows(report: Report) -> None:
     train(TrainConfig(mlp=MLPConfig(2, 4), steps=2))
-    report.time(
-        "300 training steps, default network (10 x 64, 201 points)",
-        min(timed(lambda: train(DEFAULT_TRAINING), repeat=1, warmup=0) for _ in range(5)),
-        0.4,
-    )
+    floors = training_floor(DEFAULT_TRAINING)
+    best = fastest_alternating({**floors, "train": lambda: train(DEFAULT_TRAINING)}, 5)
+    name = "300 training steps, default network (10 x 64, 201 points)"
+    report.time(name, best["train"], 0.4)
+    for floor in floors:
+        report.time(f"  floor: {floor} alone, same shapes and steps", best[floor])
+        report.ratio(f"  training / floor of {floor}", best["train"] / best[floor])
 
 
 def model_rows(report: Report) -> None:
