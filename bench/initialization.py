@@ -12,7 +12,7 @@ from bench import Report, peak_bytes, timed
 from gradviz import glorot_bengio, meanfield, probe, zero_init
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, PROCESS_BYTES, TAB_SECONDS, TRAINING_SECONDS
-from gradviz.mlp import MLPConfig
+from gradviz.mlp import LayerDraws, MLPConfig
 from gradviz.probe import ProbeConfig
 from gradviz.train import TrainConfig, train, train_cost
 from views import initialization as views
@@ -62,6 +62,14 @@ def gemm_floor(cfg: ProbeConfig):
     return loop
 
 
+def weight_draws(cfg: ProbeConfig) -> None:
+    """Draw every weight matrix of ``cfg``'s network once, in order, as the probe's pass does
+    (:class:`gradviz.mlp.LayerDraws`): work the probe cannot skip and the GEMM floor leaves out."""
+    with LayerDraws(cfg.network) as draws:
+        for layer in range(1, cfg.network.depth + 2):
+            draws.draw(layer)
+
+
 def fastest_alternating(fns: dict, rounds: int) -> dict[str, float]:
     """Each function's fastest of ``rounds`` runs, taking turns: on a shared machine the load
     comes and goes, and the minimum is the run it disturbed least."""
@@ -82,6 +90,7 @@ def probe_rows(report: Report) -> None:
                 "floor": floor,
                 "probe": lambda cfg=cfg: probe.probe(cfg),
                 "core": lambda cfg=cfg: probe.probe(cfg, histograms=False),
+                "draws": lambda cfg=cfg: weight_draws(cfg),
             },
             rounds,
         )
@@ -89,6 +98,7 @@ def probe_rows(report: Report) -> None:
         report.time(f"probe, {name}", best["probe"])
         report.ratio(f"probe / floor, {name}", best["probe"] / best["floor"], target)
         report.ratio(f"  probe without histograms / floor, {name}", best["core"] / best["floor"])
+        report.ratio(f"  its weight draws alone / floor, {name}", best["draws"] / best["floor"])
         report.bytes(
             f"probe peak memory, {name}",
             peak_bytes(lambda cfg=cfg: probe.probe(cfg)),
