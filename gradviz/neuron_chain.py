@@ -41,6 +41,8 @@ Array = np.ndarray
 LN10 = math.log(10.0)
 QUARTER = 0.25
 MAX_LENGTH = 1000
+EXPLOSION_WEIGHT = 100.0
+"""Seed 003's explosion example: w_j = 100 and b_j = -100·a_{j-1}, so z_j = 0."""
 CHART_LAYERS = 500
 """Layers per series on the gradient chart (four series stay under 5,000 rows)."""
 

@@ -184,3 +184,18 @@ def test_softplus_best_case_is_its_limit_slope_one():
     curves = views.curves_view((("softplus", ()),), 6.0, 0.05).text
     assert "reached at no finite x: approached as x grows without bound" in curves
     assert not unmarked_non_finite(curves)
+
+
+def test_sigmoid_claim_says_the_weights_decide_with_the_explosion_presets_factor():
+    from gradviz import neuron_chain as ch
+    from gradviz.activations import get_activation
+    from views.activations import explosion_factor, seed_claims_note
+
+    w, b = ch.exploding_chain(6, ch.EXPLOSION_WEIGHT, 0.7, "sigmoid")
+    _, cache = ch.chain_forward(w, b, 0.7, "sigmoid")
+    factors = cache.w * get_activation("sigmoid").grad(cache.z)
+    factor = explosion_factor(0.25)
+    assert np.allclose(factors, factor) and factor == 25.0
+    note = seed_claims_note()
+    assert f"**{factor:g}**" in note and "the weights decide" in note
+    assert "every layer shrinks" not in note and "stay stable" not in note

@@ -29,6 +29,7 @@ from gradviz.curves import (
     saturation_zones,
     saturation_zones_cost,
 )
+from gradviz.neuron_chain import EXPLOSION_WEIGHT
 from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.products import (
     UniformProducts,
@@ -302,6 +303,11 @@ def _sides(saturation: str) -> str:
     )
 
 
+def explosion_factor(peak_slope: float, weight: float = EXPLOSION_WEIGHT) -> float:
+    """A sigmoid layer's factor w·σ′(z) at z = 0, where σ′ peaks (seed 003's explosion)."""
+    return weight * peak_slope
+
+
 def seed_claims_note() -> str:
     """The seeds' claims about activation slopes, checked against measured properties."""
     sig, tanh, soft, relu, lin = (
@@ -311,16 +317,21 @@ def seed_claims_note() -> str:
     return (
         "**The seeds' claims, measured from the functions.**\n"
         f"- sigmoid: f′ peaks at **{sig.max_slope:g}** at {sig.peak_where}; outputs lie in "
-        f"**{sig.output_range}**, so f′ = f(1 − f) lies in (0, {sig.max_slope:g}] and every "
-        f"layer shrinks the signal at least {1 / sig.max_slope:g}×.\n"
+        f"**{sig.output_range}**, so f′ = f(1 − f) lies in (0, {sig.max_slope:g}]. The slope "
+        f"alone shrinks a gradient at least {1 / sig.max_slope:g}× per layer, but a layer "
+        "multiplies it by w·σ′(z), so the weights decide: with w = "
+        f"{EXPLOSION_WEIGHT:g} at z = 0 every layer multiplies it by "
+        f"**{explosion_factor(sig.max_slope):g}** (Deep chain › the explosion preset).\n"
         f"- tanh: f′ peaks at **{tanh.max_slope:g}** at {tanh.peak_where} and saturates "
         f"{_sides(tanh.saturation)}.\n"
         f"- softsign: f′ peaks at **{soft.max_slope:g}** at {soft.peak_where} and saturates "
         f"{_sides(soft.saturation)}, but slowly (1/(1+|x|)² instead of e^−|x|).\n"
         f"- ReLU: f′ is **{relu_values}**: an active unit passes the gradient unchanged, a dead "
         "one passes nothing.\n"
-        f"- linear: f′ = {lin.max_slope:g} at {lin.peak_where}, so gradients stay stable, but a "
-        "stack of linear layers is one linear map and cannot draw a non-linear class boundary.\n\n"
+        f"- linear: f′ = {lin.max_slope:g} at {lin.peak_where}: the activation neither shrinks "
+        "nor grows the gradient, so the weights alone decide whether it vanishes or explodes (a "
+        "product of weight matrices: Deep chain › Linear chain). A stack of linear layers is one "
+        "linear map and cannot draw a non-linear class boundary.\n\n"
         "Bounded outputs (sigmoid, tanh, softsign) keep activations tame; unbounded ones (the ReLU "
         "family) train faster but need a smaller learning rate (seed 002)."
     )

@@ -57,7 +57,9 @@ INIT = selectbox(
 )
 SEED = number_input("Seed (random draw)", 0, 10_000, 0, key="seed")
 BIAS_STD = slider("Bias std σ_b (random draw)", 0.0, 5.0, 1.0, key="sigma_b")
-WEIGHT = number_input("Weight w (explosion: b_j = −w·a_(j−1))", -1e300, 1e300, 100.0, key="weight")
+WEIGHT = number_input(
+    "Weight w (explosion: b_j = −w·a_(j−1))", -1e300, 1e300, ch.EXPLOSION_WEIGHT, key="weight"
+)
 INPUT = number_input("Input a_0 = x", -1e6, 1e6, 1.0, key="x")
 TARGET = number_input("Target y (C = ½(a_L − y)²)", -1e6, 1e6, 0.0, key="y")
 EDITS = text_input(
