@@ -121,3 +121,32 @@ def test_every_slider_setting_fits_the_budgets(at):
     trained = long_range_cost(training, iters=affordable_iters(training))
     assert trained.fits(budget.TRAINING_SECONDS, budget.COMPUTE_BYTES)
     assert cliff_cost(CliffConfig(), steps=60).fits(budget.TAB_SECONDS, budget.COMPUTE_BYTES)
+
+
+@pytest.mark.parametrize(
+    ("init", "hidden"), [("orthogonal", 32), ("gaussian", 32), ("gaussian", 8)]
+)
+def test_sigma_max_over_rho_is_computed_from_the_matrix_drawn(init, hidden):
+    from views.recurrent import sigma_over_radius, sources_text, through_time_text
+
+    result = gradient_through_time(
+        ThroughTimeConfig(length=10, hidden=hidden, recurrent_init=init, radius=0.9)
+    )
+    ratio = result.sigma_max / result.radius_measured
+    assert f"{ratio:.3g}·ρ" == sigma_over_radius(result)
+    assert sigma_over_radius(result) in through_time_text(result)
+    if init == "orthogonal":
+        assert ratio == pytest.approx(1.0)
+    else:  # a Gaussian W_hh rescaled to ρ: σ_max/ρ is well above 1 and not the quoted 2
+        assert 1.2 < ratio < 2.0 and ratio != pytest.approx(2.0, abs=0.05)
+    assert "≈ 2ρ" not in sources_text()
+
+
+def test_adding_accuracy_uses_hochreiter_and_schmidhubers_criterion_on_the_raw_sum():
+    from gradviz.adding import ADDING_TOLERANCE, HS_TARGET_DIVISOR, HS_TOLERANCE
+
+    # their target 0.5 + s/4 is off by e/4 when the sum s is off by e
+    assert ADDING_TOLERANCE == pytest.approx(0.16)
+    assert abs((0.5 + (1.0 + ADDING_TOLERANCE) / HS_TARGET_DIVISOR) - (0.5 + 1.0 / 4)) == (
+        pytest.approx(HS_TOLERANCE)
+    )

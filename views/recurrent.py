@@ -16,6 +16,8 @@ import pandas as pd
 from gradviz.adding import (
     ADDING_BASELINE_MSE,
     ADDING_TOLERANCE,
+    HS_TARGET_DIVISOR,
+    HS_TOLERANCE,
     METRICS,
     SOLVED_FRACTION,
     LongRange,
@@ -263,6 +265,14 @@ def _ratio(result: ThroughTime, series: str, distance: int) -> str:
     return format_sci(result.ratio_at(series, distance))
 
 
+def sigma_over_radius(result: ThroughTime) -> str:
+    """σ_max as a multiple of the measured spectral radius ρ (equal for an orthogonal W_hh,
+    larger for a Gaussian one: computed from the matrix drawn, never quoted)."""
+    if not (result.radius_measured > 0 and math.isfinite(result.radius_measured)):
+        return "ρ is 0 or not finite"
+    return f"{result.sigma_max / result.radius_measured:.3g}·ρ"
+
+
 def through_time_text(result: ThroughTime) -> str:
     """Markdown: Pascanu's condition, the measured ratios at T − t = T, and the cell path."""
     cfg = result.config
@@ -272,7 +282,8 @@ def through_time_text(result: ThroughTime) -> str:
     lines = [
         f"- **Pascanu's condition.** W_hh of the {rnn} has spectral radius "
         f"{format_sci(result.radius_measured)} and largest singular value "
-        f"σ_max = {format_sci(result.sigma_max)}; its activation's largest slope is "
+        f"σ_max = {format_sci(result.sigma_max)} ({sigma_over_radius(result)}); its "
+        "activation's largest slope is "
         f"γ = {format_sci(result.gamma)}, so 1/γ = {format_sci(result.inverse_gamma)}."
     ]
     if result.vanishing_guaranteed:
@@ -372,8 +383,10 @@ def long_range_text(result: LongRange) -> str:
         f"Adding problem with T = {cfg.length}: predicting the mean for every sequence scores "
         f"MSE {format_sci(ADDING_BASELINE_MSE)}; a cell counts as *solving* it below "
         f"{format_sci(SOLVED_FRACTION * ADDING_BASELINE_MSE)}. Accuracy is the share of "
-        f"{cfg.test_size} test sequences answered within ±{ADDING_TOLERANCE:g} "
-        "(Hochreiter & Schmidhuber 1997)."
+        f"{cfg.test_size} test sequences answered within ±{ADDING_TOLERANCE:g} of the sum: "
+        f"Hochreiter & Schmidhuber's (1997) criterion, an absolute error below "
+        f"{HS_TOLERANCE:g} on their target 0.5 + (X₁ + X₂)/{HS_TARGET_DIVISOR:g}, on the raw "
+        "sum this page predicts."
     ]
     for row in result.results.itertuples():
         verdict = "solved" if row.solved else "not solved"
@@ -405,7 +418,8 @@ def sources_text() -> str:
   *On the difficulty of training recurrent neural networks*, §3.1). The plotted loss is
   L = Σ_n v_n·h_T with fixed random unit vectors v_n over N = {GRAD.batch} sequences; the
   same inputs feed all three cells. W_hh is rescaled to the chosen spectral radius ρ: an orthogonal
-  matrix then has σ_max = ρ, a Gaussian one σ_max ≈ 2ρ.
+  matrix then has σ_max = ρ; a Gaussian one has σ_max above ρ, by a factor that depends on H
+  and the draw (the tab computes it from the matrix drawn).
 - **LSTM.** c_t = f⊙c_{{t−1}} + i⊙g, h_t = o⊙tanh(c_t) (Hochreiter & Schmidhuber 1997, with the
   forget gate of Gers et al. 2000). The cell path alone gives ∂c_T/∂c_t = ∏ diag(f_k).
   GRU: h_t = z⊙h_{{t−1}} + (1−z)⊙tanh(x W + (r⊙h_{{t−1}}) U) (Cho et al. 2014).
