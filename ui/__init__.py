@@ -141,6 +141,7 @@ def setup_page(file: str) -> PageInfo:
         layout="wide",
         initial_sidebar_state="collapsed" if present else "auto",
     )
+    st.session_state[_DRAWN_KEY] = []
     with st.sidebar:
         for other in PAGES:
             st.page_link(other.path, label=other.label, icon=other.icon)
@@ -195,11 +196,25 @@ def presenting() -> bool:
 
 
 def current_link() -> str:
-    """The link to the current view: this page's address and every bound setting."""
+    """The link to the current view: this page's address and the value of every bound widget
+    drawn in this run (:func:`control` records them), its tab, presenter mode and scenario."""
     base = (st.context.url or "").split("?")[0]
-    pairs = [(key, value) for key in st.query_params for value in st.query_params.get_all(key)]
+    pairs: list[tuple[str, str]] = []
+    for key in dict.fromkeys(("tab", *st.session_state.get(_DRAWN_KEY, ()))):
+        if key not in st.session_state or st.session_state[key] is None:
+            continue
+        value = st.session_state[key]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        pairs += [(key, str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
+    if presenting():
+        pairs.append((scenarios.PRESENT_KEY, "1"))
+    if scenarios.SCENARIO_KEY in st.query_params:
+        pairs.append((scenarios.SCENARIO_KEY, st.query_params[scenarios.SCENARIO_KEY]))
     query = urlencode(pairs)
     return f"{base}?{query}" if query else base
+
+
+_DRAWN_KEY = "_ui_bound_controls"
 
 
 class LinkState:
@@ -315,6 +330,8 @@ def control(spec: Control, parent=st, **overrides):
     travel in a link; :data:`views.UNBOUND_KINDS`): it gets its key only."""
     widget = getattr(parent, spec.kind)
     bind = {} if spec.kind in UNBOUND_KINDS else {"bind": "query-params"}
+    if bind:
+        st.session_state.setdefault(_DRAWN_KEY, []).append(spec.key)
     return widget(spec.label, *spec.args, key=spec.key, **bind, **spec.kwargs | overrides)
 
 
