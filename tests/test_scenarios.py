@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import math
 import re
-from urllib.parse import parse_qsl
 from pathlib import Path
+from urllib.parse import parse_qsl
 
 import pytest
 from hypothesis import given

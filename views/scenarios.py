@@ -455,6 +455,7 @@ CHAIN = "pages/3_Deep_chain.py"
 RNN = "pages/4_RNN_LSTM.py"
 REMEDIES = "pages/5_Remedies.py"
 HOME = "app.py"
+EIGEN_KIND = "diagonalizable, chosen eigenvalues"
 DECADES = (1.0, 1e-3, 1e-6, 1e-9, 1e-12)
 
 
@@ -496,10 +497,10 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("two-pow-10", "2^10 = 1024", "001", HOME, {"factor": 2.0, "depth": 10},
        "Look at the product after 10 layers.", "2^10", two_pow_10),
     _s("eigen-vanish", "Eigenvalues below 1 vanish", "001", CHAIN,
-       {"tab": "Linear chain", "kind": "diagonalizable, chosen eigenvalues", "radius": 0.9, "steps": 100},
+       {"tab": "Linear chain", "kind": EIGEN_KIND, "radius": 0.9, "steps": 100},
        "Look at ‖W^t x‖ against t with every |λ| ≤ 0.9.", "‖W^100 x‖ / ‖x‖", eigen_vanish),
     _s("eigen-explode", "Eigenvalues above 1 explode", "001", CHAIN,
-       {"tab": "Linear chain", "kind": "diagonalizable, chosen eigenvalues", "radius": 1.1, "steps": 100},
+       {"tab": "Linear chain", "kind": EIGEN_KIND, "radius": 1.1, "steps": 100},
        "Look at ‖W^t x‖ against t with the largest |λ| = 1.1.", "‖W^100 x‖ / ‖x‖",
        eigen_explode),
     _s("init-too-small", "Too-small weights vanish", "001", INIT,
