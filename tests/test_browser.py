@@ -21,9 +21,9 @@ import pytest
 from tests.browser_kit import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    LINK_NOTICE,
     ROOT,
     TIMEOUT_MS,
-    LINK_NOTICE,
     assert_no_exception,
     page_paths,
     require_browser,
