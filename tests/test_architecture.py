@@ -20,6 +20,7 @@ PAGE_VIEWS = {
     "pages/4_RNN_LSTM.py": "recurrent",
     "pages/5_Remedies.py": "remedies",
     "pages/6_Your_network.py": "your_network",
+    "pages/7_Tour.py": "tour",
 }
 
 

@@ -21,6 +21,7 @@ import pytest
 from tests.browser_kit import (
     CHROMIUM,
     CHROMIUM_ARGS,
+    LINK_NOTICE,
     ROOT,
     TIMEOUT_MS,
     assert_no_exception,
@@ -33,6 +34,7 @@ from tests.browser_kit import (
 )
 
 ARTIFACTS = ROOT / "tests" / "artifacts"
+PAGES_WITHOUT_CHARTS = {"7_Tour"}  # the tour shows numbers; each step links to its charts
 
 pytestmark = pytest.mark.browser
 
@@ -83,9 +85,10 @@ def test_every_page_and_tab_renders_its_charts(browser_page, server, name, path)
     page = browser_page
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
     page.goto(f"{server}/{path}")
-    wait_until_rendered(page)
+    wait_until_rendered(page, require_chart=name not in PAGES_WITHOUT_CHARTS)
     assert_no_exception(page, name)
-    assert visible_chart_count(page) > 0, f"{name}: no chart rendered"
+    if name not in PAGES_WITHOUT_CHARTS:
+        assert visible_chart_count(page) > 0, f"{name}: no chart rendered"
     page.screenshot(path=str(ARTIFACTS / f"{name}.png"), full_page=True)
     if name == "landing" and os.environ.get("UPDATE_SCREENSHOT") == "1":
         # The app scrolls inside its own container, so a taller window shows the whole page.
@@ -142,3 +145,73 @@ def test_your_network_shows_a_sample_and_names_a_malformed_paste(browser_page, s
     assert_no_exception(page, "Your network, malformed paste")
     assert page.get_by_text("Row 2, column", exact=False).count() == 1
     assert visible_chart_count(page) == 0
+
+
+STEP_SHOWN_JS = """(title) => {
+    const app = document.querySelector('[data-testid="stApp"]');
+    if (!app || app.getAttribute('data-test-script-state') !== 'notRunning') return false;
+    return [...document.querySelectorAll('h3')].some((h) => h.innerText.trim() === title);
+}"""
+
+
+def wait_for_step(page, step: int) -> None:
+    """Until the tour shows step ``step`` and its run has finished."""
+    from views.tour import step_title
+
+    page.wait_for_function(STEP_SHOWN_JS, arg=step_title(step), timeout=TIMEOUT_MS)
+
+
+def walk_the_tour(page, server, query: str, predict_once: bool) -> int:
+    """Open the tour with ``query``, click Next through every step, each time checking the
+    revealed number; with ``predict_once``, commit one prediction (the first step that asks)
+    and check its number appears only after it. Returns how many steps were seen."""
+    from views.scenarios import TOUR
+
+    page.goto(f"{server}/Tour?{query}")
+    wait_until_rendered(page, require_chart=False)
+    predicted = False
+    for step, scenario in enumerate(TOUR, start=1):
+        wait_for_step(page, step)
+        assert_no_exception(page, f"tour step {step}")
+        metric = page.locator('[data-testid="stMetricValue"]')
+        if scenario.question and "predict=false" not in query:
+            assert metric.count() == 0, f"step {step}: the number waits for a prediction"
+            if predict_once and not predicted:
+                page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.click()
+                page.wait_for_function(
+                    "() => document.querySelector('[data-testid=\"stMetricValue\"]')"
+                )
+                assert page.get_by_text("Your guess", exact=False).count() == 1
+                predicted = True
+        if metric.count():
+            assert metric.first.inner_text().strip() == scenario.check().shown
+        if step < len(TOUR):
+            page.get_by_role("button", name="Next").click()
+    return len(TOUR)
+
+
+def test_the_tour_walks_every_step_with_one_prediction(browser_page, server):
+    from views.scenarios import TOUR
+
+    assert walk_the_tour(browser_page, server, "step=1", predict_once=True) == len(TOUR)
+    page = browser_page
+    # The last step's link opens its page with the scenario's caption and number.
+    page.get_by_text("with these settings").click()
+    wait_until_rendered(page, require_chart=False)
+    assert page.get_by_text(f"Scenario: {TOUR[-1].title}", exact=False).count() == 1
+    assert page.get_by_text(LINK_NOTICE, exact=False).count() == 0
+
+
+def test_the_tour_in_presenter_mode(browser_page, server):
+    from views.scenarios import TOUR
+
+    page = browser_page
+    assert walk_the_tour(page, server, "present=1&predict=false", predict_once=False) == len(
+        TOUR
+    )
+    size = page.evaluate(
+        "() => parseFloat(getComputedStyle(document.querySelector('.stMarkdown p')).fontSize)"
+    )
+    assert size >= 20, "presenter mode enlarges the type"
+    box = page.locator('[data-testid="stSidebar"]').bounding_box()
+    assert box is None or box["x"] + box["width"] <= 1, "the sidebar starts collapsed"

@@ -87,6 +87,7 @@ def test_links_to_every_page_that_exists():
         "RNN & LSTM",
         "Remedies",
         "Your network",
+        "Tour",
     } == labels
     captions = " ".join(c.value for c in at.caption)
     assert "saturate" in captions  # the Activations page's "what you will see"

@@ -17,6 +17,7 @@ from collections import OrderedDict
 from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
+from urllib.parse import urlencode
 
 import altair as alt
 import streamlit as st
@@ -24,7 +25,7 @@ import streamlit as st
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
 from ui import heap
-from views import PAGES, UNBOUND_KINDS, Control, Header, Metrics, PageInfo, View
+from views import PAGES, UNBOUND_KINDS, Control, Header, Metrics, PageInfo, View, scenarios
 
 __all__ = [
     "PAGES",
@@ -32,7 +33,9 @@ __all__ = [
     "PageInfo",
     "cached",
     "control",
+    "current_link",
     "page_header",
+    "presenting",
     "progress_bar",
     "setup_page",
     "show",
@@ -131,12 +134,87 @@ def setup_page(file: str) -> PageInfo:
     path = Path(file).resolve().relative_to(ROOT).as_posix()
     page = next(p for p in PAGES if p.path == path)
     title = "gradviz" if page.path == "app.py" else f"{page.label} · gradviz"
-    st.set_page_config(page_title=title, page_icon=page.icon, layout="wide")
+    present = _presenting_from_link()
+    st.set_page_config(
+        page_title=title,
+        page_icon=page.icon,
+        layout="wide",
+        initial_sidebar_state="collapsed" if present else "auto",
+    )
+    st.session_state[_DRAWN_KEY] = []
     with st.sidebar:
         for other in PAGES:
             st.page_link(other.path, label=other.label, icon=other.icon)
         st.divider()
+        present = st.toggle(
+            scenarios.PRESENT_LABEL,
+            key=scenarios.PRESENT_KEY,
+            help=scenarios.PRESENT_HELP,
+            bind="query-params",
+        )
+        _SHARE_SLOT["slot"] = st.empty()
+    if present:
+        st.html(PRESENT_CSS)
     return page
+
+
+PRESENT_CSS = """<style>
+html, body, .stApp, .stMarkdown p, .stMarkdown li { font-size: 1.3rem !important; }
+.stApp h1 { font-size: 3rem !important; }
+[data-testid="stMetricValue"] { font-size: 3rem !important; }
+.stAlert p { font-size: 1.5rem !important; }
+</style>"""
+"""Presenter mode's larger type: body, headings, metrics and notices (the tour caption)."""
+
+PRESENT_CHART_CONFIG = {
+    "axis": {"labelFontSize": 18, "titleFontSize": 20},
+    "legend": {"labelFontSize": 18, "titleFontSize": 20},
+    "header": {"labelFontSize": 18, "titleFontSize": 20},
+    "title": {"fontSize": 22},
+    "text": {"fontSize": 18},
+}
+"""Presenter mode's chart fonts, merged into every chart's Vega-Lite config."""
+
+_SHARE_SLOT: dict[str, object] = {}
+
+
+def _presenting_from_link() -> bool:
+    """Whether presenter mode is on, before its toggle is drawn (the page config comes first).
+    ``?present=1`` (or ``true``) in a link turns it on; the toggle writes ``true``/``false``."""
+    raw = st.query_params.get(scenarios.PRESENT_KEY)
+    if raw is not None and raw.strip().lower() in ("1", "on", "yes"):
+        st.query_params[scenarios.PRESENT_KEY] = "true"
+        st.session_state[scenarios.PRESENT_KEY] = True
+    if scenarios.PRESENT_KEY in st.session_state:
+        return bool(st.session_state[scenarios.PRESENT_KEY])
+    return str(st.query_params.get(scenarios.PRESENT_KEY, "")).lower() == "true"
+
+
+def presenting() -> bool:
+    """Whether presenter mode is on (its toggle, bound to ``?present=``)."""
+    return bool(st.session_state.get(scenarios.PRESENT_KEY, False))
+
+
+def current_link() -> str:
+    """The link to the current view: this page's address and the value of every bound widget
+    drawn in this run (:func:`control` records them), its tab, presenter mode and scenario."""
+    base = (st.context.url or "").split("?")[0]
+    pairs: list[tuple[str, str]] = []
+    for key in dict.fromkeys(("tab", *st.session_state.get(_DRAWN_KEY, ()))):
+        if key not in st.session_state or st.session_state[key] is None:
+            continue
+        value = st.session_state[key]
+        values = value if isinstance(value, (list, tuple)) else [value]
+        pairs += [(key, str(v).lower() if isinstance(v, bool) else str(v)) for v in values]
+    if presenting():
+        pairs.append((scenarios.PRESENT_KEY, "1"))
+    if scenarios.SCENARIO_KEY in st.query_params:
+        pairs.append((scenarios.SCENARIO_KEY, st.query_params[scenarios.SCENARIO_KEY]))
+    query = urlencode(pairs)
+    return f"{base}?{query}" if query else base
+
+
+_DRAWN_KEY = "_ui_bound_controls"
 
 
 class LinkState:
@@ -151,11 +229,21 @@ class LinkState:
     def __init__(self) -> None:
         self._snapshot = {key: st.query_params.get_all(key) for key in st.query_params}
         self._slot = st.empty()
+        self._scenario = scenarios.BY_ID.get(st.query_params.get(scenarios.SCENARIO_KEY, ""))
+        self._caption = st.empty()
+        self.scenario_check: scenarios.Check | None = None
+        if self._scenario is not None:
+            self.scenario_check = self._scenario.check()
+            self._caption.info(self._scenario.caption(self.scenario_check), icon="🎯")
 
     def report(self) -> list[str]:
         """Show one notice listing rejected or unknown parameters; return their descriptions."""
         problems = []
         for key, raw in self._snapshot.items():
+            if key == scenarios.SCENARIO_KEY:
+                if self._scenario is None:
+                    problems.append(scenarios.SCENARIO_UNKNOWN.format(id=", ".join(raw)))
+                continue
             if key not in st.session_state:
                 problems.append(f"`{key}` is not a setting on this page")
                 continue
@@ -173,7 +261,25 @@ class LinkState:
                 + "\n- ".join(problems),
                 icon="🔗",
             )
+        if self._scenario is not None and self._scenario_changed():
+            self._caption.info(
+                self._scenario.caption(self.scenario_check) + scenarios.CHANGED, icon="🎯"
+            )
+        slot = _SHARE_SLOT.get("slot")
+        if slot is not None:
+            with slot.container():
+                st.caption(scenarios.SHARE_LABEL)
+                st.code(current_link(), language=None, wrap_lines=True)
         return problems
+
+    def _scenario_changed(self) -> bool:
+        """Whether a setting of the scenario's link now differs from the link."""
+        for key, wanted in self._scenario.params.items():
+            if key in st.session_state:
+                raw = [str(v) for v in wanted] if isinstance(wanted, list) else [str(wanted)]
+                if not _same_value(raw, st.session_state[key]):
+                    return True
+        return False
 
 
 def _fmt(value) -> str:
@@ -224,6 +330,8 @@ def control(spec: Control, parent=st, **overrides):
     travel in a link; :data:`views.UNBOUND_KINDS`): it gets its key only."""
     widget = getattr(parent, spec.kind)
     bind = {} if spec.kind in UNBOUND_KINDS else {"bind": "query-params"}
+    if bind:
+        st.session_state.setdefault(_DRAWN_KEY, []).append(spec.key)
     return widget(spec.label, *spec.args, key=spec.key, **bind, **spec.kwargs | overrides)
 
 
@@ -233,10 +341,21 @@ def show_chart(chart: alt.TopLevelMixin | dict, *, key: str | None = None) -> No
     Building and validating an Altair chart costs 20-80 ms; a page whose warm rerun must stay
     fast caches ``chart.to_dict()`` in its ``st.cache_data`` call and passes the dict here.
     """
+    if presenting():
+        chart = chart if isinstance(chart, dict) else chart.to_dict()
+        chart = chart | {"config": _merged(chart.get("config", {}), PRESENT_CHART_CONFIG)}
     if isinstance(chart, dict):
         st.vega_lite_chart(spec=chart, width="stretch", key=key)
     else:
         st.altair_chart(chart, width="stretch", key=key)
+
+
+def _merged(base: dict, extra: dict) -> dict:
+    """``base`` with ``extra`` merged in, key by key (nested dicts merged too)."""
+    out = dict(base)
+    for key, value in extra.items():
+        out[key] = _merged(out[key], value) if isinstance(out.get(key), dict) else value
+    return out
 
 
 def show_breakdowns(breakdowns: Iterable[tuple[str, Breakdown]], offset: int = 0) -> None:

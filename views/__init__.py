@@ -169,6 +169,13 @@ PAGES: tuple[PageInfo, ...] = (
         "Bring a per-layer gradient log from your own PyTorch or Keras training and get a "
         "diagnosis: vanishing, exploding or healthy, with the numbers that decided it.",
     ),
+    PageInfo(
+        "pages/7_Tour.py",
+        "Tour",
+        "🧭",
+        "Every claim of the seed articles, one step at a time: predict, then see the computed "
+        "number, then open the page with the settings that show it.",
+    ),
 )
 
 
