@@ -37,7 +37,7 @@ from gradviz.budget import (
     largest_fitting,
 )
 from gradviz.diagnostics import bias_key
-from gradviz.mlp import MLPConfig, forward
+from gradviz.mlp import MLPConfig, forward, init_params
 from gradviz.numerics import drawable_on_log, format_marked, format_sci, norm
 from gradviz.symptoms import (  # noqa: F401 (the Remedies view quotes the thresholds from here)
     ABOVE_ONE_FRACTION,
@@ -636,10 +636,11 @@ class DyingReLU:
     """Runs of :func:`dying_relu`.
 
     over_time : [activation, step, dead_fraction, mean_bias] averaged over the hidden layers
-        (dead: zero slope for every training point, so the unit can never learn again).
-    final : one row per activation: dead_units, units, dead_at_start, mean_bias_dead,
-        mean_bias_alive (hidden units after training, on the full training set),
-        final_accuracy, diverged_step.
+        (dead: zero slope for every training point, so no gradient reaches the unit's own
+        parameters; it can still come back when earlier layers move its inputs).
+    final : one row per activation: dead_units, units, dead_at_start, revived, died,
+        first_layer_revived (:func:`_final_units`), mean_bias_dead, mean_bias_alive (hidden
+        units after training, on the full training set), final_accuracy, diverged_step.
     """
 
     over_time: pd.DataFrame
@@ -662,9 +663,9 @@ def dying_relu(
     """Train each activation with He init and a high learning rate on moons; count dead units.
 
     A unit is dead when its pre-activation is negative for every training point: ReLU's slope
-    is then 0 everywhere, no gradient reaches its weights or bias, and it never recovers.
-    Leaky ReLU (slope α) and ELU (slope αe^z) keep a non-zero slope, so they cannot die this
-    way (ELU's slope only underflows to 0 for z below about -745).
+    is then 0 there and no gradient reaches its weights or bias, but a unit beyond layer 1 can
+    recover when earlier layers change its inputs. Leaky ReLU's slope α never vanishes; ELU's
+    slope αe^z is 0 in float64 only for z below about -745 (a diverging run can get there).
     """
     cfgs = dying_configs(depth, width, lr, optimizer, steps, seed, activations_)
     runs = parallel.train_many(cfgs, progress, workers=_workers(cfgs), keep=_dying_run)
@@ -716,12 +717,26 @@ def _dying_run(result: tr.TrainResult) -> tuple[pd.DataFrame, dict]:
     return over_time, _final_units(result, dead[0], name)
 
 
-def _final_units(result: tr.TrainResult, dead_at_start: np.ndarray, name: str) -> dict:
-    net = result.config.network
-    X, _ = result.config.data()
+def dead_units(params: dict, cfg: tr.TrainConfig) -> list[np.ndarray]:
+    """Per hidden layer, (n,) bool: units whose slope is 0 for every training point of
+    ``cfg`` with ``params`` (dead on this batch: no gradient reaches their weights or bias)."""
+    X, _ = cfg.data()
     with np.errstate(all="ignore"):
-        _, cache = forward(result.final_params, X, net)
-        dead = np.concatenate([np.all(s == 0, axis=0) for s in cache.slope])
+        _, cache = forward(params, X, cfg.network)
+    return [np.all(s == 0, axis=0) for s in cache.slope]
+
+
+def _final_units(result: tr.TrainResult, dead_at_start: np.ndarray, name: str) -> dict:
+    """The run's hidden units after training; ``revived``: dead at initialization and alive
+    at the end (a dead unit's own parameters get no gradient, but earlier layers can move
+    its inputs); ``died``: the reverse; ``first_layer_revived``: revived units of layer 1,
+    whose inputs are the fixed data (0: with no gradient its weights never move)."""
+    net = result.config.network
+    before = dead_units(init_params(net), result.config)
+    after = dead_units(result.final_params, result.config)
+    dead = np.concatenate(after)
+    start = np.concatenate(before)
+    with np.errstate(all="ignore"):
         biases = np.concatenate(
             [result.final_params[bias_key(net, layer)] for layer in range(1, net.depth + 1)]
         )
@@ -732,6 +747,9 @@ def _final_units(result: tr.TrainResult, dead_at_start: np.ndarray, name: str) -
         "dead_units": int(dead.sum()),
         "units": int(dead.size),
         "dead_at_start": round(float(np.sum(dead_at_start)) * net.width),
+        "revived": int(np.sum(start & ~dead)),
+        "died": int(np.sum(~start & dead)),
+        "first_layer_revived": int(np.sum(before[0] & ~after[0])),
         "mean_bias_dead": mean_dead,
         "mean_bias_alive": mean_alive,
         "final_accuracy": result.final_accuracy,
@@ -852,6 +870,16 @@ def advice_steps(depth: int, seconds: float = TRAINING_ROOM) -> tuple[int, float
     return fit_steps(lambda k: advice_cost(depth, k), SHOOTOUT_STEPS, seconds)
 
 
+def _fewer_dead(dead: dict) -> str:
+    """Whether leaky ReLU and ELU did lose fewer units than ReLU in these runs."""
+    relu = dead["relu"]["dead_units"]
+    if relu == 0:
+        return ": no ReLU unit died at these settings, so there is nothing to compare."
+    if dead["leaky_relu"]["dead_units"] < relu and dead["elu"]["dead_units"] < relu:
+        return ": fewer, as advised."
+    return ": not fewer here, so the advice did not hold at these settings."
+
+
 def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[str, str]]:
     """Seed 004's advice, each with the evidence from this page's runs: ``[(advice, evidence)]``."""
     by_run = shootout.set_index("run")
@@ -873,13 +901,15 @@ def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[st
             f"{format_marked(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
         ),
         (
-            "2. If ReLU disappoints, try leaky ReLU or ELU: they cannot die.",
+            "2. If ReLU disappoints, try leaky ReLU or ELU: their slope below 0 is not 0, so a "
+            "unit with negative inputs still gets a gradient.",
             f"With {OPTIMIZER_NAMES.get(dying.optimizer, dying.optimizer)} at learning rate "
             f"{dying.lr:g}, "
             f"{int(dead['relu']['dead_units'])} of "
-            f"{int(dead['relu']['units'])} ReLU units died (mean bias of the dead units "
-            f"{format_marked(dead['relu']['mean_bias_dead'])}); leaky ReLU lost "
-            f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}.",
+            f"{int(dead['relu']['units'])} ReLU units ended dead (mean bias of the dead units "
+            f"{format_marked(dead['relu']['mean_bias_dead'])}); leaky ReLU "
+            f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}"
+            + _fewer_dead(dead),
         ),
         (
             "3. Prefer zero-centred activations.",

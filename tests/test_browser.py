@@ -206,9 +206,7 @@ def test_the_tour_in_presenter_mode(browser_page, server):
     from views.scenarios import TOUR
 
     page = browser_page
-    assert walk_the_tour(page, server, "present=1&predict=false", predict_once=False) == len(
-        TOUR
-    )
+    assert walk_the_tour(page, server, "present=1&predict=false", predict_once=False) == len(TOUR)
     size = page.evaluate(
         "() => parseFloat(getComputedStyle(document.querySelector('.stMarkdown p')).fontSize)"
     )

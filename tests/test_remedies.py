@@ -385,6 +385,9 @@ def test_dying_text_when_every_unit_died():
                 "dead_units": 192,
                 "units": 192,
                 "dead_at_start": 0,
+                "revived": 0,
+                "died": 192,
+                "first_layer_revived": 0,
                 "mean_bias_dead": -2.5,
                 "mean_bias_alive": math.nan,
                 "final_accuracy": 0.5,
@@ -394,4 +397,27 @@ def test_dying_text_when_every_unit_died():
     )
     text = views.dying_text(rm.DyingReLU(pd.DataFrame(), final))
     assert "192 of 192 hidden units dead" in text and "every unit died (mean bias -2.5" in text
+    assert "192 died during training" in text
     assert "nan" not in text.lower()
+
+
+@pytest.mark.parametrize("lr", [0.1, 0.3])
+def test_dead_units_can_come_back_except_in_the_first_layer(lr):
+    """The Dying ReLU tab's counts: dead at the start, minus revived, plus died, is dead at the
+    end; no first-layer unit dead at initialization ever comes back (its inputs are the data,
+    its parameters get no gradient and have no momentum yet); the text says so only then."""
+    dying = rm.dying_relu(lr=lr)
+    for row in dying.final.to_dict("records"):
+        assert row["dead_at_start"] - row["revived"] + row["died"] == row["dead_units"]
+        assert row["first_layer_revived"] == 0
+    relu = dying.final.set_index("activation").loc["ReLU"]
+    assert relu["revived"] > 0  # the tab's default shows units coming back
+    text = views.dying_text(dying)
+    assert f"{int(relu['revived'])} of the {int(relu['dead_at_start'])} dead at the start" in text
+    assert "never learns again" not in views.DYING_INTRO
+    advice = dict(rm.activation_advice(rm.activation_shootout(depth=4, steps=20), dying))
+    leaky_elu = next(e for a, e in advice.items() if a.startswith("2."))
+    dead = dying.final.set_index("activation")["dead_units"]
+    fewer = dead["leaky ReLU"] < dead["ReLU"] and dead["ELU"] < dead["ReLU"]
+    assert ("fewer, as advised" in leaky_elu) == bool(fewer)
+    assert "cannot die" not in " ".join(advice)

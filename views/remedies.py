@@ -43,9 +43,12 @@ RATIO_TITLE = "**Gradient ratio, first to last hidden layer (step 0)**"
 ABLATION_TITLE = "**Ablation matrix**: every configuration, every summary number."
 SYMPTOMS_TITLE = "Symptoms of exploding gradients (seed 003), evaluated live"
 DYING_INTRO = (
-    "A large update can push a ReLU unit's pre-activation below zero for "
-    "every input. Its slope is then 0 everywhere and it never learns again. "
-    "Leaky ReLU and ELU keep a slope for negative inputs."
+    "A large update can push a ReLU unit's pre-activation below zero for every input of the "
+    "batch. Its slope is then 0 on all of them, so no gradient reaches its own weights or bias "
+    "(only momentum left from earlier steps still moves them). That need not be forever: when "
+    "earlier layers change, the unit's inputs change and it can come back. A unit of the first "
+    "layer cannot: its inputs are the fixed data. Leaky ReLU keeps a slope α for negative "
+    "inputs; ELU's slope αe^z only reaches 0 in float64 below about z = −745."
 )
 
 
@@ -363,6 +366,7 @@ def dying_text(dying: DyingReLU) -> str:
             f"training ({int(row['dead_at_start'])} at the start), accuracy "
             f"{row['final_accuracy']:.0%}"
         )
+        text += revival_text(row)
         if 0 < row["dead_units"] < row["units"]:
             text += (
                 f"; mean bias of the dead units {format_marked(row['mean_bias_dead'])} against "
@@ -372,6 +376,20 @@ def dying_text(dying: DyingReLU) -> str:
             text += f"; every unit died (mean bias {format_marked(row['mean_bias_dead'])})"
         lines.append(text + ".")
     return "\n".join(f"- {line}" for line in lines)
+
+
+def revival_text(row) -> str:
+    """Units dead at initialization that were alive after training, and units that died: a
+    dead unit is not dead for good (its inputs move with earlier layers), except in layer 1."""
+    revived, died, start = int(row["revived"]), int(row["died"]), int(row["dead_at_start"])
+    if start == 0 and died == 0:
+        return ""
+    text = f"; {died} died during training"
+    if start:
+        text += f", and {revived} of the {start} dead at the start were alive at the end"
+        if revived and row["first_layer_revived"] == 0:
+            text += " (none of them in layer 1, whose inputs are fixed)"
+    return text
 
 
 def gated_text(gated: pd.DataFrame) -> str:

@@ -164,17 +164,24 @@ def make_shootout_chart(shootout: pd.DataFrame) -> alt.LayerChart:
         .mark_bar()
         .encode(
             x=alt.X("final_accuracy:Q", title="final accuracy").scale(domain=[0, 1]),
-            y=alt.Y("run:N", title=None, sort=None),
+            # every bar keeps its name: no label is dropped for overlap or cut short
+            y=alt.Y("run:N", title=None, sort=None).axis(labelOverlap=False, labelLimit=0),
             color=alt.Color("zero_centred:N", title="zero-centred"),
             tooltip=["run:N", alt.Tooltip("final_accuracy:Q", format=".1%"), "zero_centred:N"],
         )
+    )
+    # and each bar carries its own name and value, whatever the axis shows
+    values = (
+        bars.mark_text(align="left", dx=3)
+        .transform_calculate(tag="datum.run + ': ' + format(datum.final_accuracy, '.0%')")
+        .encode(x=alt.datum(0), text="tag:N", color=alt.value("black"))
     )
     rule = (
         alt.Chart(pd.DataFrame({"x": [0.5]}))
         .mark_rule(strokeDash=[4, 3])
         .encode(x="x:Q", tooltip=alt.value("chance"))
     )
-    return (bars + rule).properties(height=28 * max(len(shootout), 2))
+    return (bars + values + rule).properties(height=28 * max(len(shootout), 2))
 
 
 def make_gated_chart(gated: pd.DataFrame) -> alt.Chart:
