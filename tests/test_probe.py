@@ -342,3 +342,17 @@ def test_zero_init_facts_match_the_dense_gradients(act):
     assert facts.zero_weight_grads == tuple(
         k for k in names if k.startswith("W") and not np.any(grads[k])
     )
+
+
+def test_training_text_compares_layers_per_unit():
+    """Layer 1 (64 units) against the output layer (1 unit): Nielsen's ‖∂C/∂b‖ per unit, as
+    RMS ‖∂C/∂b_l‖/√n_l; the raw norms would flip the conclusion (2.33x instead of 0.29x)."""
+    from gradviz.train import SPEED
+
+    run = train(TrainConfig(mlp=MLPConfig(depth=10, width=64), n=201, steps=5))
+    raw = run.layer_metric(SPEED)[0]
+    per_unit = (raw[0] / 8.0) / raw[-1]
+    text = views.training_frames({"A": run})["text"]
+    assert f"learn at {format_sci(per_unit)} × the speed of the output layer's, per unit" in text
+    assert per_unit < 1 < raw[0] / raw[-1]
+    assert views.SPEED_MEASURE in text

@@ -595,7 +595,12 @@ def training_view(
     frames = training_frames(runs)
     loss = frames["loss"]
     speed = log_chart(
-        frames["speed"], "value", make_speed_chart, dropped_note=LOG_AXIS_NOTE, facet="init"
+        frames["speed"],
+        "value",
+        make_speed_chart,
+        dropped_note=LOG_AXIS_NOTE,
+        facet="init",
+        measure=f"speed of learning, {SPEED_MEASURE}",
     )
     loss_chart = spec(charts.make_loss_chart(loss[np.isfinite(loss["loss"])]))
     return TrainingView(
@@ -768,6 +773,11 @@ def explain_phase(
     )
 
 
+SPEED_MEASURE = "RMS per unit ‖∂C/∂b_l‖/√n_l"
+"""How the Training tab compares layers: Nielsen's ‖∂C/∂b_l‖ over a layer of n_l units, as the
+root mean square of its units' ∂C/∂b (layer 1 has n units, the output layer one)."""
+
+
 def training_frames(
     runs: dict[str, TrainResult], max_layers: int = 6, max_steps: int = 300
 ) -> dict[str, pd.DataFrame | str]:
@@ -776,8 +786,8 @@ def training_frames(
     runs : display name -> :class:`gradviz.train.TrainResult`.
 
     Returns a dict with ``"loss"``: DataFrame[step, init, loss]; ``"speed"``: DataFrame[step,
-    layer, init, value] of Nielsen's speed of learning :math:`\\lVert\\partial C/\\partial
-    b_l\\rVert` for at most ``max_layers`` layers (always the first and the output layer) and
+    layer, init, value] of Nielsen's speed of learning per unit (:data:`SPEED_MEASURE`) for at
+    most ``max_layers`` layers (always the first and the output layer) and
     ``max_steps`` evenly spaced steps, so the chart stays under 5,000 rows; ``"text"``: what
     the runs show, from their numbers.
     """
@@ -786,7 +796,11 @@ def training_frames(
         loss = res.metric(LOSS)
         steps = np.arange(loss.size)
         loss_frames.append(pd.DataFrame({"step": steps, "init": name, "loss": loss}))
-        speed = res.layer_metric(SPEED)  # (steps, L+1)
+        # Nielsen's ‖∂C/∂b_l‖ per unit: layers of n units and the output's one compare like
+        # with like only as the RMS over their units, ‖∂C/∂b_l‖/√n_l
+        net = res.config.network
+        units = np.array([net.width] * net.depth + [net.out_dim], dtype=float)
+        speed = res.layer_metric(SPEED) / np.sqrt(units)  # (steps, L+1)
         keep_steps = np.unique(np.rint(np.linspace(0, speed.shape[0] - 1, max_steps)).astype(int))
         layers = hist_layers(speed.shape[1], max_layers)
         for layer in layers:
@@ -810,9 +824,10 @@ def training_frames(
             f"{100 * res.final_accuracy:.0f}%"
         )
         lines.append(
-            f"- **{name}**: {status}. At step 0, layer 1 learns at "
-            f"{format_sci(ratio)} × the speed of the output layer "
-            f"(‖∂C/∂b₁‖ = {format_sci(first)}, ‖∂C/∂b_out‖ = {format_sci(last)})."
+            f"- **{name}**: {status}. At step 0, layer 1's biases learn at "
+            f"{format_sci(ratio)} × the speed of the output layer's, per unit "
+            f"({SPEED_MEASURE}: {format_sci(first)} over {int(units[0])} units, against "
+            f"{format_sci(last)} over {int(units[-1])})."
         )
     return {
         "loss": pd.concat(loss_frames, ignore_index=True),

@@ -26,13 +26,17 @@ def log_y(field: str, title: str) -> alt.Y:
 
 
 def make_speed_chart(
-    df: pd.DataFrame, *, facet: str | None = None, title: str | None = None
+    df: pd.DataFrame,
+    *,
+    facet: str | None = None,
+    title: str | None = None,
+    measure: str = "speed of learning ‖∂C/∂b_l‖",
 ) -> alt.Chart:
     """Nielsen's speed of learning: ‖∂C/∂b_l‖ per hidden layer over training steps (log y).
 
     df : DataFrame[step, layer, value] (finite positive values only, see
     :func:`gradviz.numerics.drawable_on_log`), plus the column ``facet`` for one panel per run
-    or initializer.
+    or initializer; ``measure`` names the y axis (what ``value`` is).
     """
     tooltip = ["layer:O", "step:Q", alt.Tooltip("value:Q", format=".3e")]
     chart = (
@@ -40,7 +44,7 @@ def make_speed_chart(
         .mark_line()
         .encode(
             x=alt.X("step:Q", title="step"),
-            y=log_y("value:Q", "speed of learning ‖∂C/∂b_l‖"),
+            y=log_y("value:Q", measure),
             color=alt.Color("layer:O", title="layer").scale(scheme="viridis"),
             tooltip=[f"{facet}:N", *tooltip] if facet else tooltip,
         )
