@@ -889,12 +889,14 @@ def init_params(
     radius: float = 1.0,
     recurrent_init: str = "orthogonal",
     forget_bias: float = 1.0,
+    update_bias: float = 0.0,
 ) -> dict[str, Array]:
     """Parameters ``{"Wx", "Wh", "b"}`` of a cell (shapes in the module docstring).
 
     ``Wx`` ~ N(0, 1/D) (LeCun); every (H, H) gate block of ``Wh`` comes from
     :func:`recurrent_matrix` with spectral radius ``radius``; biases are zero except the LSTM
-    forget gate, ``b_f = forget_bias`` (Gers et al. 2000; Jozefowicz et al. 2015).
+    forget gate, ``b_f = forget_bias`` (Gers et al. 2000; Jozefowicz et al. 2015), and the GRU
+    update gate, ``b_z = update_bias`` (z carries h_{t-1}: h_t = z⊙h_{t-1} + (1-z)⊙g).
     """
     if cell not in CELLS:
         raise ValueError(f"unknown cell {cell!r}; choose one of {CELLS}")
@@ -906,6 +908,8 @@ def init_params(
     b = np.zeros(k * hidden)
     if cell == "lstm":
         b[hidden : 2 * hidden] = forget_bias
+    if cell == "gru":
+        b[hidden : 2 * hidden] = update_bias
     return {"Wx": Wx, "Wh": Wh, "b": b}
 
 

@@ -936,11 +936,14 @@ def gated_cells(
     radius: float = 1.0,
     forget_bias: float = 3.0,
     seed: int = 0,
+    update_bias: float = 3.0,
 ) -> pd.DataFrame:
     """How far back a gradient survives: vanilla tanh RNN vs LSTM vs GRU.
 
     Recurrent blocks are orthogonal with spectral radius ``radius``; the LSTM's forget-gate
-    bias is ``forget_bias`` (σ(3) ≈ 0.95 keeps the cell path ∂c_t/∂c_{t-1} = f_t near 1).
+    bias is ``forget_bias`` (σ(3) ≈ 0.95 keeps the cell path ∂c_t/∂c_{t-1} = f_t near 1), the
+    GRU's update-gate bias ``update_bias`` (its carry path h_t = z_t⊙h_{t-1} + ... multiplies
+    by z_t; with bias 0, z_t ≈ σ(0) = 1/2 halves the gradient every step).
 
     One loss at the last step, :math:`L = \\sum h_T`; for every earlier step t, the ratio
     :math:`\\lVert\\partial L/\\partial h_t\\rVert / \\lVert\\partial L/\\partial h_T\\rVert`.
@@ -949,7 +952,9 @@ def gated_cells(
     frames = []
     for cell in ("rnn", "lstm", "gru"):
         rng = np.random.default_rng(seed)
-        params = cells.init_params(cell, 4, hidden, rng, radius=radius, forget_bias=forget_bias)
+        params = cells.init_params(
+            cell, 4, hidden, rng, radius=radius, forget_bias=forget_bias, update_bias=update_bias
+        )
         x = rng.normal(size=(8, length, 4))
         h, cache = cells.sequence_forward(cell, x, np.zeros((8, hidden)), params)
         dh = np.zeros_like(h)

@@ -160,11 +160,12 @@ with tabs[2]:
 
 with tabs[3]:
     if tabs[3].open:
-        g1, g2, g3 = st.columns(3)
+        g1, g2, g3, g4 = st.columns(4)
         length = control(views.GATED_LENGTH, g1)
         radius = control(views.GATED_RADIUS, g2)
         fbias = control(views.FORGET_BIAS, g3)
-        show(gated_view(length, radius, fbias))
+        ubias = control(views.UPDATE_BIAS, g4)
+        show(gated_view(length, radius, fbias, ubias))
 
 sources(views.SOURCES)
 link.report()

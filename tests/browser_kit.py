@@ -633,6 +633,7 @@ def _remedies(rng: random.Random, tab: str) -> dict:
             "g_len": str(rng.randint(20, 200)),
             "g_radius": _grid(rng, 0.5, 1.5, 0.05),
             "g_fb": _grid(rng, 0, 5, 0.5),
+            "g_ub": _grid(rng, 0, 5, 0.5),
         }
     return {"tab": tab} | query
 

@@ -18,7 +18,7 @@ REMEDY_KEYS = {"r_act", "r_init", "r_clip", "r_thr", "r_pen", "r_lam", "r_depth"
 KEYS = {
     "depth", "width", "act", "init", "sigma_w", "lr", "steps", "seed",
     "remedies", "together", *REMEDY_KEYS, "speed_run", "sick", "cured",
-    "dr_lr", "dr_opt", "dr_depth", "adv_depth", "g_len", "g_radius", "g_fb",
+    "dr_lr", "dr_opt", "dr_depth", "adv_depth", "g_len", "g_radius", "g_fb", "g_ub",
 }  # fmt: skip
 # A small problem keeps the number checks quick; the defaults are checked in test_remedies.
 SMALL = {"depth": "6", "width": "16", "steps": "50"}
@@ -117,7 +117,7 @@ def test_changing_the_remedies_trains_only_the_new_runs(monkeypatch):
 def test_every_control_at_its_ends_together():
     moved = set(walk_extremes(PAGE, query=SMALL, timeout=300))
     assert {"depth", "steps", "sigma_w", "lr", "remedies", "r_depth"} <= moved
-    assert {"dr_depth", "dr_lr", "adv_depth", "g_len", "g_radius", "g_fb"} <= moved
+    assert {"dr_depth", "dr_lr", "adv_depth", "g_len", "g_radius", "g_fb", "g_ub"} <= moved
 
 
 def test_the_issue_s_link_trains_what_fits_and_says_so():

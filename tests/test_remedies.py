@@ -228,6 +228,20 @@ def test_activation_advice_is_tied_to_the_runs():
     assert f"{int(relu_dead)} of " in text and "Adam at learning rate 0.1," in text
 
 
+@pytest.mark.parametrize("update_bias", [0.0, 1.0, 3.0, 5.0])
+def test_gru_update_bias_decides_how_far_its_gradient_reaches(update_bias):
+    """The GRU's carry path multiplies by z_t ≈ σ(b_z): the text quotes each cell's measured
+    factor per step and σ of both biases; a larger update bias keeps more gradient."""
+    gated = rm.gated_cells(length=30, update_bias=update_bias)
+    lower = rm.gated_cells(length=30, update_bias=update_bias - 1.0)
+    far = gated[gated["distance"] == 29].set_index("cell")["ratio"]
+    assert far["GRU"] > lower[lower["distance"] == 29].set_index("cell")["ratio"]["GRU"]
+    text = views.gated_text(gated, 3.0, update_bias)
+    for cell, ratio in far.items():
+        assert f"{cell} {format_sci(ratio ** (1 / 29))}" in text
+    assert f"σ({update_bias:g}) = {1 / (1 + math.exp(-update_bias)):.3g}" in text
+
+
 def test_lstm_gradients_outlive_vanilla_rnn_gradients():
     gated = rm.gated_cells(length=50)
     far = gated[gated["distance"] == 49].set_index("cell")["ratio"]

@@ -99,6 +99,7 @@ ADVICE_DEPTH = slider("Depth of every network", 2, 30, 10, key="adv_depth")
 GATED_LENGTH = slider("Sequence length T", 10, 200, 50, key="g_len")
 GATED_RADIUS = slider("Spectral radius of W_h", 0.5, 1.5, 1.0, 0.05, key="g_radius")
 FORGET_BIAS = slider("LSTM forget-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_fb")
+UPDATE_BIAS = slider("GRU update-gate bias", 0.0, 5.0, 3.0, 0.5, key="g_ub")
 # The runs to choose from are known only once they are planned: the page passes options=.
 SPEED_RUN = Control("selectbox", "Speed of learning of", "speed_run")
 DIAGNOSE = Control("selectbox", "Diagnose", "sick")
@@ -151,8 +152,11 @@ def shootout(depth: int, progress) -> tuple[pd.DataFrame, int, float]:
     return rm.activation_shootout(depth=depth, steps=steps, progress=progress), steps, rest
 
 
-def gated(length: int, radius: float, forget_bias: float) -> View:
-    return gated_view(rm.gated_cells(length=length, radius=radius, forget_bias=forget_bias))
+def gated(length: int, radius: float, forget_bias: float, update_bias: float) -> View:
+    gated = rm.gated_cells(
+        length=length, radius=radius, forget_bias=forget_bias, update_bias=update_bias
+    )
+    return gated_view(gated, forget_bias, update_bias)
 
 
 @dataclass(frozen=True)
@@ -278,16 +282,19 @@ def advice_view(
     )
 
 
-def gated_view(gated: pd.DataFrame) -> View:
+def gated_view(gated: pd.DataFrame, forget_bias: float = 3.0, update_bias: float = 3.0) -> View:
     """The Gated cells tab: ‖∂L/∂h_t‖ / ‖∂L/∂h_T‖ of the vanilla RNN, LSTM and GRU by distance
-    (with how many ratios its log axis dropped), and how much each keeps at the longest one."""
+    (with how many ratios its log axis dropped), and how much each keeps at the longest one
+    (:func:`gated_text`, with the gates' biases)."""
     view = log_chart(
         gated,
         "ratio",
         charts.make_gated_chart,
         dropped_note="{dropped} ratios were 0, inf or NaN and are not drawn (log axis).",
     )
-    return View(view.charts, WHAT_YOU_SEE + gated_text(gated), view.caption)
+    return View(
+        view.charts, WHAT_YOU_SEE + gated_text(gated, forget_bias, update_bias), view.caption
+    )
 
 
 SOURCES = (
@@ -392,16 +399,31 @@ def revival_text(row) -> str:
     return text
 
 
-def gated_text(gated: pd.DataFrame) -> str:
-    """How much gradient each cell keeps over the longest distance."""
+def per_step(ratio: float, distance: int) -> float:
+    """The average factor per step back: the ``distance``-th root of the ratio kept (NaN when
+    the ratio is 0, inf or NaN, or the distance 0)."""
+    if distance <= 0 or not (0 < ratio < math.inf):
+        return math.nan
+    return ratio ** (1.0 / distance)
+
+
+def gated_text(gated: pd.DataFrame, forget_bias: float = 3.0, update_bias: float = 3.0) -> str:
+    """How much gradient each cell keeps over the longest distance, per step, and why: the
+    gated cells' carry gates, from their biases (``forget_bias``, ``update_bias``)."""
     far = int(gated["distance"].max())
     rows = gated[gated["distance"] == far].set_index("cell")["ratio"]
     parts = [f"**{cell}** keeps {format_marked(float(value))}" for cell, value in rows.items()]
+    steps = [f"{cell} {format_marked(per_step(float(value), far))}" for cell, value in rows.items()]
+    sig_f, sig_z = (1.0 / (1.0 + math.exp(-b)) for b in (forget_bias, update_bias))
     return (
         f"Of the gradient that reaches the last step, {far} steps back: " + "; ".join(parts) + ". "
-        "Backpropagation through time multiplies one factor per step, like a deep network; the "
-        "LSTM's cell path multiplies by the forget gate f_t instead, close to 1 with a positive "
-        "forget bias."
+        "Per step back that is on average a factor of " + ", ".join(steps) + ". "
+        "Backpropagation through time multiplies one factor per step, like a deep network. The "
+        "gated cells carry their state through a gate: the LSTM's cell path multiplies by its "
+        f"forget gate f_t, whose bias alone would set it to σ({forget_bias:g}) = {sig_f:.3g}; "
+        "the GRU's h_t = z_t⊙h_{t−1} + (1 − z_t)⊙g_t multiplies by its update gate z_t, whose "
+        f"bias alone would set it to σ({update_bias:g}) = {sig_z:.3g}. A gate near 1 carries the "
+        "gradient far; through a gate near 0.5 the carry path alone halves it at every step."
     )
 
 
