@@ -182,3 +182,35 @@ def test_value_and_grad_equals_fn_and_grad(name):
     assert np.allclose(slope, act.grad(x), rtol=1e-15, atol=1e-15)
     tail = x[(x < -5) & (x > -700)]
     assert np.allclose(act.value_and_grad(tail)[1], act.grad(tail), rtol=1e-13, atol=0)
+
+
+def _closed_form_means():
+    """E[f(Z)], Z ~ N(0, 1), in closed form: ReLU 1/√(2π); leaky ReLU (1 − α)/√(2π); ELU
+    1/√(2π) + α(e^{1/2}Φ(−1) − 1/2); SELU λ times ELU's (0 by design); hard tanh and tanh 0;
+    sigmoid 1/2 (σ(z) − 1/2 is odd)."""
+    from gradviz.activations import get_activation
+
+    r = 1.0 / math.sqrt(2.0 * math.pi)
+    phi_m1 = 0.5 * math.erfc(1.0 / math.sqrt(2.0))
+    elu = get_activation("elu")
+    leaky = get_activation("leaky_relu")
+    selu_alpha, selu_scale = 1.6732632423543772, 1.0507009873554805
+    a_elu = dict(elu.params)["alpha"] if hasattr(elu, "params") else 1.0
+    a_leaky = dict(leaky.params)["alpha"] if hasattr(leaky, "params") else 0.01
+    return {
+        "relu": r,
+        "leaky_relu": (1.0 - a_leaky) * r,
+        "elu": r + a_elu * (math.exp(0.5) * phi_m1 - 0.5),
+        "selu": selu_scale * (r + selu_alpha * (math.exp(0.5) * phi_m1 - 0.5)),
+        "hardtanh": 0.0,
+        "tanh": 0.0,
+        "sigmoid": 0.5,
+    }
+
+
+@pytest.mark.parametrize("name", list(_closed_form_means()))
+def test_mean_output_is_exact_across_kinks(name):
+    from gradviz.activations import default_properties
+
+    exact = _closed_form_means()[name]
+    assert default_properties(name).mean_output_std_normal == pytest.approx(exact, abs=1e-12)
