@@ -47,6 +47,7 @@ Q_MAX = 1e12  # a variance beyond this is reported as diverging (q* = ∞)
 # A variance below this counts as converged to 0: χ(q) differs from χ(0) by O(q) (~1e-8), and the
 # edge of chaos at σ_b = 0 (tanh at σ_w² = 1) is approached only like q ~ 1/l.
 Q_MIN = 1e-8
+_ZERO_SIDE = 1e-300  # g(±1e-300) are g's one-sided limits at 0, for every registry activation
 
 
 @cache
@@ -114,7 +115,10 @@ def gaussian_expectation(g, q: Array | float) -> Array:
     Parameters
     ----------
     g : elementwise function of an array (for example ``act.fn(x)**2``).
-    q : variances, shape (B,) or scalar; ``q == 0`` gives ``g(0)``, ``q = inf`` gives NaN.
+    q : variances, shape (B,) or scalar; ``q = inf`` gives NaN. ``q == 0`` gives the limit
+        q → 0, the mean of g's one-sided limits at 0, :math:`(g(0^+) + g(0^-))/2` (the normal is
+        symmetric): g(0) where g is continuous, and for a slope with a jump at 0 (ReLU's 0 | 1,
+        SELU's λα | λ) the average, as the limit of the quadrature at small q.
 
     Returns
     -------
@@ -128,7 +132,8 @@ def gaussian_expectation(g, q: Array | float) -> Array:
         out = np.full(q_arr.shape, np.nan)
         zero = q_arr == 0
         if zero.any():
-            out[zero] = g(np.zeros(1))[0]
+            sides = g(np.array([_ZERO_SIDE, -_ZERO_SIDE]))
+            out[zero] = (sides[0] + sides[1]) / 2.0
         ok = np.isfinite(q_arr) & (q_arr > 0)
         if ok.any():
             out[ok] = _positive_expectation(g, q_arr[ok])
@@ -214,7 +219,12 @@ def variance_fixed_point(
                 new = q2
         with np.errstate(all="ignore"):
             gone = ~np.isfinite(new) | (new > Q_MAX)
-            close = (np.abs(new - qa) <= tol * new) | (new < Q_MIN)
+            vanished = new < Q_MIN
+            close = (np.abs(new - qa) <= tol * new) | vanished
+            # with σ_b² = 0, q = 0 is a fixed point and the iteration is heading there: take the
+            # limit itself, not a q of 1e-8, where a slope with a kink at 0 (softsign, ELU, SELU)
+            # would leave χ off by O(√q) (softsign at σ_w² = 0.5: 0.49997 instead of 0.5)
+            new = np.where(vanished & (ba == 0), 0.0, new)
         q[active] = np.where(gone, np.inf, new)
         diverged[active] |= gone
         done[active] |= gone | close

@@ -243,3 +243,15 @@ def test_phase_diagram_peak_is_its_largest_quadrature(name, monkeypatch):
     mf.phase_grid(act)
     assert max(sizes) == mf.PHASE_GRID_CELLS * 12 * mf.PHASE_PANELS.get(name, 31)
     assert mf.phase_diagram_cost(act).peak_bytes == mf.PHASE_ARRAYS * max(sizes) * 8.0
+
+
+@pytest.mark.parametrize(
+    ("name", "sigma_w2", "exact"),
+    [("softsign", 0.5, 0.5), ("elu", 0.5, 0.5), ("tanh", 0.7, 0.7), ("relu", 1.5, 0.75)],
+)
+def test_chi1_at_a_vanishing_fixed_point_is_the_exact_limit(name, sigma_w2, exact):
+    """σ_b² = 0 and χ(0) < 1: q* = 0 and χ₁ = σ_w²·(φ'(0⁺)² + φ'(0⁻)²)/2 exactly, not off by
+    O(√q) at a small q for slopes with a kink at 0 (ReLU: the average of 0 and 1)."""
+    scale = mf.depth_scale(sigma_w2, 0.0, get_activation(name))
+    assert scale.q_star == 0.0
+    assert scale.chi1 == pytest.approx(exact, rel=1e-14)
