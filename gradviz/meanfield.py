@@ -271,15 +271,97 @@ def critical_sigma_w2(
     return root.reshape(np.shape(sigma_b2))
 
 
+CORRELATION_NODES = 40
+"""Gauss-Hermite nodes per axis of :func:`correlation_depth`'s two-dimensional expectations."""
+
+
+@cache
+def _normal_pairs(nodes: int = CORRELATION_NODES) -> tuple[Array, Array, Array]:
+    """(z1, z2, w): a product Gauss-Hermite rule for E[g(Z1, Z2)], Z1, Z2 i.i.d. N(0, 1)."""
+    z, w = np.polynomial.hermite_e.hermegauss(nodes)
+    w = w / w.sum()
+    z1, z2 = np.meshgrid(z, z, indexing="ij")
+    return z1.ravel(), z2.ravel(), np.outer(w, w).ravel()
+
+
+def correlation_depth(
+    sigma_w2: Array | float,
+    sigma_b2: Array | float,
+    q_star: Array | float,
+    act: Activation,
+) -> tuple[Array, Array, Array]:
+    r"""Schoenholz et al. (2017)'s correlation depth, elementwise: ``(c_star, chi_c, xi_c)``.
+
+    Two inputs at the fixed point :math:`q^*` with correlation c map to
+
+    .. math:: c' = \big(\sigma_w^2 E[\phi(u_1)\phi(u_2)] + \sigma_b^2\big)/q^*,\quad
+              u_1 = \sqrt{q^*} z_1,\ u_2 = \sqrt{q^*}\big(c z_1 + \sqrt{1-c^2} z_2\big),
+
+    whose stable fixed point :math:`c^*` is 1 in the ordered phase (:math:`\chi_1 \le 1`) and
+    the root below 1 in the chaotic one (:func:`_chaotic_correlation`);
+    :math:`\chi_c = \sigma_w^2 E[\phi'(u_1)\phi'(u_2)]` at :math:`c^*` and
+    :math:`\xi_c = -1/\ln\chi_c`, the depth over which correlations approach :math:`c^*`. Their
+    trainable depth is about :math:`6\xi_c`. Where :math:`c^* = 1`, :math:`\chi_c = \chi_1`
+    (:func:`chi`, exact). NaN where :math:`q^*` diverges: there is no fixed point.
+    """
+    sw2, sb2, q = (
+        np.asarray(a, dtype=float) for a in np.broadcast_arrays(sigma_w2, sigma_b2, q_star)
+    )
+    shape = q.shape
+    sw2, sb2, q = sw2.ravel(), sb2.ravel(), q.ravel()
+    z1, z2, w = _normal_pairs()
+    c_star, chi_c = np.full(q.shape, np.nan), np.full(q.shape, np.nan)
+    known = np.isfinite(q)  # a diverging variance has no fixed point to correlate at
+    if known.any():
+        chi1_known = chi(q[known], sw2[known], act)
+        c_star[known], chi_c[known] = 1.0, chi1_known  # ordered: c* = 1 attracts, χ_c = χ₁
+        chaotic = np.flatnonzero(known)[(chi1_known > 1.0) & (q[known] > 0)]
+        if chaotic.size:
+            c_star[chaotic], chi_c[chaotic] = _chaotic_correlation(
+                sw2[chaotic], sb2[chaotic], q[chaotic], act, z1, z2, w
+            )
+    with np.errstate(all="ignore"):
+        xi_c = -1.0 / np.log(chi_c)
+    return c_star.reshape(shape), chi_c.reshape(shape), xi_c.reshape(shape)
+
+
+def _chaotic_correlation(sw2, sb2, q, act, z1, z2, w, steps: int = 50) -> tuple[Array, Array]:
+    """``(c*, χ_c)`` where χ₁ > 1: c = 1 repels, and c' − c goes from ≥ 0 at c = 0 (the map
+    gives σ_w²E[φ]² + σ_b² ≥ 0 there) to < 0 just below 1 (slope χ₁ > 1), so bisection on
+    [0, 1) finds the attracting root to 2⁻⁵⁰ (iterating the map would take thousands of steps
+    near the edge of chaos, where it contracts by χ_c → 1 per step)."""
+    sw, sb, qq = sw2[:, None], sb2[:, None], q[:, None]
+    root = np.sqrt(qq)
+    u1 = root * z1
+    f1, g1 = act.fn(u1), act.grad(u1)
+
+    def pair(c, g):
+        u2 = root * (c * z1 + np.sqrt(np.maximum(1.0 - c * c, 0.0)) * z2)
+        return np.sum(w * g(u2), axis=1, keepdims=True)
+
+    lo, hi = np.zeros_like(qq), np.ones_like(qq)
+    with np.errstate(all="ignore"):
+        for _ in range(steps):
+            mid = (lo + hi) / 2.0
+            above = (sw * pair(mid, lambda u: f1 * act.fn(u)) + sb) / qq - mid >= 0
+            lo, hi = np.where(above, mid, lo), np.where(above, hi, mid)
+        c = (lo + hi) / 2.0
+        chi_c = sw[:, 0] * pair(c, lambda u: g1 * act.grad(u))[:, 0]
+    # no attracting root below 1 (the quadrature's q* is not a fixed point of this map): none
+    found = (chi_c < 1.0) & (c[:, 0] < 1.0 - 1e-9)
+    return np.where(found, c[:, 0], np.nan), np.where(found, chi_c, np.nan)
+
+
 @dataclass(frozen=True)
 class DepthScale:
     r"""Where a configuration sits on the phase diagram.
 
     ``q_star`` (inf if diverging), ``chi1``, ``phase`` ("ordered" / "critical" / "chaotic"),
-    ``xi`` = :math:`1/|\ln\chi_1|` (inf at criticality), ``trainable_depth`` = :math:`6\xi`.
-    In the ordered phase :math:`\xi` equals Schoenholz's correlation depth :math:`\xi_c`, because
-    the correlation fixed point is :math:`c^* = 1` and :math:`\chi_c(1) = \chi_1`; in the chaotic
-    phase it is the gradient depth scale :math:`\xi_\nabla = 1/\ln\chi_1`.
+    ``xi`` = :math:`1/|\ln\chi_1|`, the depth over which the squared gradient changes by e
+    (inf at criticality); ``c_star``, ``chi_c`` and ``xi_c`` = :math:`-1/\ln\chi_c`, Schoenholz
+    et al.'s correlation depth (:func:`correlation_depth`), and ``trainable_depth`` =
+    :math:`6\xi_c`, their rule. In the ordered phase :math:`c^* = 1`, so :math:`\xi_c = \xi`;
+    in the chaotic phase they differ (tanh, σ_w² = 2, σ_b² = 0: 6ξ = 59.8, 6ξ_c = 130).
     """
 
     sigma_w2: float
@@ -289,6 +371,9 @@ class DepthScale:
     phase: str
     xi: float
     trainable_depth: float
+    c_star: float = math.nan
+    chi_c: float = math.nan
+    xi_c: float = math.nan
 
 
 def depth_scale(sigma_w2: float, sigma_b2: float, act: Activation, tol: float = 1e-6) -> DepthScale:
@@ -302,7 +387,10 @@ def depth_scale(sigma_w2: float, sigma_b2: float, act: Activation, tol: float = 
     else:
         phase = "ordered" if log_chi < 0 else "chaotic"
         xi = 1.0 / abs(log_chi)
-    return DepthScale(sigma_w2, sigma_b2, q_star, c1, phase, xi, 6.0 * xi)
+    c_star, chi_c, xi_c = (float(v) for v in correlation_depth(sigma_w2, sigma_b2, q_star, act))
+    if phase == "critical":
+        xi_c = math.inf
+    return DepthScale(sigma_w2, sigma_b2, q_star, c1, phase, xi, 6.0 * xi_c, c_star, chi_c, xi_c)
 
 
 def predict_layers(
@@ -470,20 +558,32 @@ def phase_points(
     return pd.concat([points, here], ignore_index=True) if len(points) else here
 
 
+CURVE_POINTS = 120
+"""σ_w² points of :func:`trainable_depth_curve`."""
+
+
 def trainable_depth_curve(
     act: Activation,
     sigma_b2: float,
     sigma_w2_range: tuple[float, float] = (1e-2, 1e3),
-    n: int = 120,
+    n: int | None = None,
 ) -> pd.DataFrame:
-    r""":math:`\chi_1`, :math:`\xi = 1/|\ln\chi_1|` and the trainable depth :math:`6\xi` along
-    log-spaced σ_w² at fixed σ_b²: DataFrame[sigma_w2, chi1, xi, trainable_depth] (ξ is inf
+    r""":math:`\chi_1`, :math:`\xi = 1/|\ln\chi_1|`, the correlation depth :math:`\xi_c`
+    (:func:`correlation_depth`) and Schoenholz et al.'s trainable depth :math:`6\xi_c` along
+    log-spaced σ_w² at fixed σ_b²: DataFrame[sigma_w2, chi1, xi, xi_c, trainable_depth] (inf
     where :math:`\chi_1 = 1` exactly)."""
+    n = CURVE_POINTS if n is None else n
     sw2 = np.geomspace(*sigma_w2_range, n)
-    c1 = chi1(sw2, np.full(n, sigma_b2), act)
+    sb2 = np.full(n, sigma_b2)
+    q_star = variance_fixed_point(sw2, sb2, act).q_star
+    c1 = chi(np.where(np.isinf(q_star), Q_MAX, q_star), sw2, act)
+    _, _, xi_c = correlation_depth(sw2, sb2, q_star, act)
     with np.errstate(all="ignore"):
         xi = 1.0 / np.abs(np.log(c1))
-    return pd.DataFrame({"sigma_w2": sw2, "chi1": c1, "xi": xi, "trainable_depth": 6.0 * xi})
+    xi_c = np.where(np.isinf(xi), np.inf, xi_c)
+    return pd.DataFrame(
+        {"sigma_w2": sw2, "chi1": c1, "xi": xi, "xi_c": xi_c, "trainable_depth": 6.0 * xi_c}
+    )
 
 
 PHASE_WORK: dict[str, tuple[float, float, float]] = {
@@ -529,8 +629,11 @@ def phase_diagram_cost(act: Activation) -> Cost:
     fn_passes, grad_passes = ACTIVATION_PASSES[act.name]
     per_node = 12 + fn_passes + grad_passes
     largest = PHASE_GRID_CELLS * 12 * PHASE_PANELS.get(act.name, 31)
+    # the trainable-depth curve's correlation depths, at most every point chaotic: a bisection
+    # of 50 steps, each one activation and four passes per node of the 40 x 40 rule
+    correlation = CURVE_POINTS * CORRELATION_NODES**2 * (50 * (fn_passes + 4) + 2 * grad_passes)
     return Cost(
-        elementwise=nodes * per_node,
-        calls=25 * array_calls + 20 * scalar_calls,
-        peak_bytes=PHASE_ARRAYS * largest * 8.0,
+        elementwise=nodes * per_node + correlation,
+        calls=25 * array_calls + 20 * scalar_calls + 50 * 10,
+        peak_bytes=max(PHASE_ARRAYS * largest, 6 * CURVE_POINTS * CORRELATION_NODES**2) * 8.0,
     )

@@ -128,7 +128,7 @@ def test_phase_view_places_the_network_and_quotes_chi1():
     assert "rule" in mark_types(depth)
     scale = meanfield.depth_scale(2.0, 0.04, get_activation("tanh"))
     assert f"χ₁ = {format_sci(scale.chi1, 3)}" in view.text
-    assert f"trainable depth ≈ 6ξ = {format_sci(scale.trainable_depth)}" in view.text
+    assert f"trainable depth ≈ 6ξ_c = {format_sci(scale.trainable_depth)}" in view.text
 
 
 def test_a_constant_network_has_no_place_on_the_phase_diagram():
@@ -210,7 +210,7 @@ def test_the_edge_of_chaos_says_its_depth_scale_is_undefined():
     assert "the depth scale ξ = 1/|ln χ₁| is undefined (∞)" in view.text
     assert "inf" not in view.text
     layers = views.layers_view(views.probe_network(network, 256))
-    assert dict(layers.metrics)["trainable depth ≈ 6ξ"] == "unlimited (χ₁ = 1)"
+    assert dict(layers.metrics)["trainable depth ≈ 6ξ_c"] == "unlimited (χ₁ = 1)"
 
 
 def test_ordinals():

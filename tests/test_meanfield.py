@@ -190,7 +190,10 @@ def test_trainable_depth_curve_is_six_depth_scales():
     assert np.allclose(curve["chi1"], curve["sigma_w2"] / 2)
     finite = np.isfinite(curve["xi"])
     assert np.allclose(curve.loc[finite, "xi"], 1 / np.abs(np.log(curve.loc[finite, "chi1"])))
-    assert np.allclose(curve["trainable_depth"], 6 * curve["xi"])
+    ordered = curve["chi1"] < 1  # c* = 1: Schoenholz's 6ξ_c is 6ξ
+    assert np.allclose(curve.loc[ordered, "trainable_depth"], 6 * curve.loc[ordered, "xi"])
+    # beyond σ_w² = 2 ReLU's variance diverges: no fixed point, so no correlation depth
+    assert curve.loc[curve["chi1"] > 1, "trainable_depth"].isna().all()
 
 
 @given(st.floats(-8.0, 8.0))
@@ -255,3 +258,28 @@ def test_chi1_at_a_vanishing_fixed_point_is_the_exact_limit(name, sigma_w2, exac
     scale = mf.depth_scale(sigma_w2, 0.0, get_activation(name))
     assert scale.q_star == 0.0
     assert scale.chi1 == pytest.approx(exact, rel=1e-14)
+
+
+def test_trainable_depth_uses_schoenholz_correlation_depth():
+    """6ξ_c, not 6/|ln χ₁|: tanh at σ_w² = 2, σ_b² = 0 is chaotic with c* = 0 (odd φ, no bias)
+    and 6ξ_c ≈ 130 where 6ξ = 59.8; in the ordered phase c* = 1 and ξ_c = ξ exactly."""
+    tanh = get_activation("tanh")
+    chaotic = mf.depth_scale(2.0, 0.0, tanh)
+    assert chaotic.phase == "chaotic" and abs(chaotic.c_star) < 1e-12
+    assert 6 * chaotic.xi == pytest.approx(59.8, abs=0.05)
+    assert chaotic.trainable_depth == pytest.approx(130.3, abs=0.1)
+    # c* is a fixed point of the correlation map: check it against a direct quadrature
+    z, w = gauss_hermite_normal(80)
+    q = chaotic.q_star
+    u1 = np.sqrt(q) * z[:, None]
+    u2 = np.sqrt(q) * z[None, :]  # c* = 0: independent
+    assert 2.0 * np.sum(w[:, None] * w[None, :] * tanh.fn(u1) * tanh.fn(u2)) / q == pytest.approx(
+        0.0, abs=1e-12
+    )
+    slopes = 2.0 * np.sum(w[:, None] * w[None, :] * tanh.grad(u1) * tanh.grad(u2))
+    assert chaotic.chi_c == pytest.approx(slopes, rel=1e-7)  # 40 vs 80 nodes
+    ordered = mf.depth_scale(1.0, 0.05, tanh)
+    assert ordered.c_star == 1.0 and ordered.xi_c == ordered.xi
+    assert ordered.trainable_depth == 6 * ordered.xi
+    with_bias = mf.depth_scale(3.0, 0.05, tanh)
+    assert 0 < with_bias.c_star < 1 and with_bias.chi_c < 1 < with_bias.chi1

@@ -72,7 +72,7 @@ def test_phase_tab_places_the_network_and_quotes_chi1():
     scale = meanfield.depth_scale(2.0, 0.04, tanh)
     text = texts(at)
     assert f"χ₁ = {format_sci(scale.chi1, 3)}" in text
-    assert f"trainable depth ≈ 6ξ = {format_sci(scale.trainable_depth)}" in text
+    assert f"trainable depth ≈ 6ξ_c = {format_sci(scale.trainable_depth)}" in text
     edge = float(meanfield.critical_sigma_w2(0.0, tanh, tol=1e-3))
     assert f"σ_w² = {edge:.3g} at σ_b² = 0" in text
 

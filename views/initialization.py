@@ -311,6 +311,8 @@ def _trainable_depth(scale: meanfield.DepthScale | None) -> str:
     """The metric's value: none for a constant initialization, unlimited at the edge of chaos."""
     if scale is None:
         return "—"
+    if math.isnan(scale.trainable_depth):
+        return "— (q* diverges)"
     if not np.isfinite(scale.trainable_depth):
         return "unlimited (χ₁ = 1)"
     return format_sci(scale.trainable_depth)
@@ -323,7 +325,7 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
         ("‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", format_sci(result.grad_ratio_first_to_last)),
         ("χ₁ (mean-field)", "—" if scale is None else format_sci(scale.chi1, 3)),
         ("phase", "—" if scale is None else scale.phase),
-        ("trainable depth ≈ 6ξ", _trainable_depth(scale)),
+        ("trainable depth ≈ 6ξ_c", _trainable_depth(scale)),
     )
     curves = tuple(
         log_chart(
@@ -424,7 +426,7 @@ def histograms_view(
 class PhaseDiagram:
     """Mean-field results for one activation and bias variance: log10 χ₁ over (σ_w², σ_b²)
     (``grid``), the χ₁ = 1 boundary, named configurations (``points``, including the network's
-    when it has a σ_w²) and the trainable depth 6ξ against σ_w² (``depth_curve``)."""
+    when it has a σ_w²) and the trainable depth 6ξ_c against σ_w² (``depth_curve``)."""
 
     grid: pd.DataFrame
     boundary: pd.DataFrame
@@ -717,8 +719,12 @@ SOURCES = """
 - **He et al. (2015)**: Var(W) = 2/n_in keeps ReLU activations at a constant scale (σ_w² = 2).
 - **Schoenholz et al. (2017)**, *Deep information propagation*: the variance map, χ₁, the
   order/chaos boundary (tanh: σ_w² ≈ 1.76 at σ_b² = 0.05; ReLU: σ_w² = 2 at σ_b² = 0) and
-  trainable depth ≈ 6ξ. Here ξ = 1/|ln χ₁|: in the ordered phase this equals their correlation
-  depth ξ_c (c* = 1, χ_c = χ₁); in the chaotic phase it is the gradient depth scale ξ_∇.
+  trainable depth ≈ 6ξ_c, with their correlation depth ξ_c = −1/ln χ_c, χ_c = σ_w²·E[φ′(u₁)φ′(u₂)]
+  at the correlation map's stable fixed point c*. In the ordered phase c* = 1 and ξ_c equals
+  ξ = 1/|ln χ₁|, the depth over which the squared gradient changes by e; in the chaotic phase
+  c* < 1 and they differ (the Phase diagram tab quotes both for your network). Where q* diverges
+  there is no fixed point and no ξ_c. The app computes c* by bisection and the two-dimensional
+  expectations by a 40 × 40 Gauss–Hermite rule.
 - Mean-field expectations use Gauss–Legendre quadrature on dyadic panels rather than plain
   Gauss–Hermite, which fails once √q ≫ 1 (88% error for tanh at q = 100 with 100 nodes).
 - Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored
@@ -768,8 +774,10 @@ def explain_phase(
         )
     return text + (
         f" Your network: σ_w² = {sigma_w2:.4g}, χ₁ = {format_sci(scale.chi1, 3)}, "
-        f"{scale.phase} phase, ξ = {format_sci(scale.xi)}, trainable depth ≈ 6ξ = "
-        f"{format_sci(scale.trainable_depth)} layers against your L = {depth}."
+        f"{scale.phase} phase, ξ = 1/|ln χ₁| = {format_sci(scale.xi)}, correlation depth "
+        f"ξ_c = {format_sci(scale.xi_c)}, trainable depth ≈ 6ξ_c = "
+        f"{format_sci(scale.trainable_depth)} layers (Schoenholz et al. 2017) against your "
+        f"L = {depth}."
     )
 
 

@@ -202,7 +202,7 @@ def make_phase_chart(
 def make_trainable_depth_chart(
     df: pd.DataFrame, depth: int, current: pd.DataFrame
 ) -> alt.LayerChart:
-    """Predicted trainable depth 6ξ against σ_w² (log-log), the chosen depth as a rule.
+    """Predicted trainable depth 6ξ_c against σ_w² (log-log), the chosen depth as a rule.
 
     df : DataFrame[sigma_w2, trainable_depth] (finite positive rows only).
     current : DataFrame[sigma_w2, trainable_depth, name] for the current configuration.
@@ -212,7 +212,7 @@ def make_trainable_depth_chart(
         .mark_line()
         .encode(
             x=alt.X("sigma_w2:Q", title="σ_w²").scale(type="log"),
-            y=log_y("trainable_depth:Q", "trainable depth 6ξ"),
+            y=log_y("trainable_depth:Q", "trainable depth 6ξ_c"),
             tooltip=[
                 alt.Tooltip("sigma_w2:Q", format=".3g"),
                 alt.Tooltip("trainable_depth:Q", format=".3g"),
