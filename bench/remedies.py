@@ -120,7 +120,7 @@ def peak_with_helpers(fn) -> float:
 
 
 def run(report: Report) -> None:
-    from gradviz import budget, parallel
+    from gradviz import budget, choosing, parallel
     from gradviz import remedies as rm
     from gradviz import train as tr
 
@@ -144,7 +144,7 @@ def run(report: Report) -> None:
             "30×64 clip + L2, 60 steps",
             rm.remedy_config(rm.Problem(depth=30, steps=60).config(), ("clip", "penalty"), opts),
         ),
-        ("dying ReLU 30×32 Adam, 100 steps", rm.dying_configs(30, steps=100, lr=0.001)[0]),
+        ("dying ReLU 30×32 Adam, 100 steps", choosing.dying_configs(30, steps=100, lr=0.001)[0]),
     ):
         cost = rm.train_cost(cfg)
         report.model(f"train_cost {name}", cost, lambda c=cfg: rm.record(tr.train(c)))
@@ -191,20 +191,20 @@ def run(report: Report) -> None:
 
     report.model(
         "dying_cost depth 30, Adam, lr 0.001",
-        rm.runs_cost(rm.dying_configs(30, lr=0.001, optimizer="adam")),
-        cold(lambda: rm.dying_relu(30, lr=0.001, optimizer="adam")),
+        rm.runs_cost(choosing.dying_configs(30, lr=0.001, optimizer="adam")),
+        cold(lambda: choosing.dying_relu(30, lr=0.001, optimizer="adam")),
         measure_peak=lambda _fn: (
             warm_helpers(),
-            peak_with_helpers(lambda: rm.dying_relu(30, lr=0.001, optimizer="adam")),
+            peak_with_helpers(lambda: choosing.dying_relu(30, lr=0.001, optimizer="adam")),
         )[1],
     )
     report.model(
         "shoot-out runs, depth 30",
-        rm.runs_cost(rm.shootout_configs(30)),
-        cold(lambda: rm.activation_shootout(30)),
+        rm.runs_cost(choosing.shootout_configs(30)),
+        cold(lambda: choosing.activation_shootout(30)),
         measure_peak=lambda _fn: (
             warm_helpers(),
-            peak_with_helpers(lambda: rm.activation_shootout(30)),
+            peak_with_helpers(lambda: choosing.activation_shootout(30)),
         )[1],
     )
     for length in (50, 200):

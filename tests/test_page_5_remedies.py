@@ -5,7 +5,7 @@ import re
 import pytest
 import streamlit as st
 
-from gradviz import parallel
+from gradviz import choosing, parallel
 from gradviz import remedies as rm
 from gradviz.numerics import format_sci
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page
@@ -69,13 +69,15 @@ def test_a_diverging_run_is_marked_and_the_others_continue():
 def test_dying_relu_tab_quotes_dead_units_and_biases():
     at = open_page(PAGE, {"tab": "Dying ReLU"}, timeout=300)
     assert {"dead_fraction", "mean_bias", "activation", "step"} <= all_chart_fields(at)
-    assert views.dying_text(rm.dying_relu()) in text(at)
+    assert views.dying_text(choosing.dying_relu()) in text(at)
 
 
 def test_advice_tab_ties_every_advice_to_runs():
     at = open_page(PAGE, {"tab": "Choosing an activation", "adv_depth": "4"}, timeout=300)
     shown = text(at)
-    advice = rm.activation_advice(rm.activation_shootout(depth=4), rm.dying_relu())
+    advice = choosing.activation_advice(
+        choosing.activation_shootout(depth=4), choosing.dying_relu()
+    )
     for head, evidence in advice:
         assert f"**{head}** {evidence}" in shown
     assert {"final_accuracy", "zero_centred"} <= all_chart_fields(at)

@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from gradviz import choosing
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, TRAINING_SECONDS, Cost
@@ -196,7 +197,7 @@ def test_speed_frame_picks_first_and_last_layers():
 
 
 def test_dying_relu_kills_relu_units_only_and_biases_are_driven_negative():
-    dead = rm.dying_relu()
+    dead = choosing.dying_relu()
     final = dead.final.set_index("activation")
     relu = final.loc["ReLU"]
     assert relu["dead_units"] > relu["dead_at_start"] and relu["dead_units"] >= 0.3 * relu["units"]
@@ -211,15 +212,15 @@ def test_dying_relu_kills_relu_units_only_and_biases_are_driven_negative():
 
 
 def test_activation_advice_is_tied_to_the_runs():
-    shoot = rm.activation_shootout(depth=10)
-    dead = rm.dying_relu()
+    shoot = choosing.activation_shootout(depth=10)
+    dead = choosing.dying_relu()
     by_run = shoot.set_index("run")
     relu, sig = by_run.loc["ReLU (He)"], by_run.loc["sigmoid (Xavier)"]
     bn = by_run.loc["sigmoid (Xavier) + batch norm"]
     assert relu["final_accuracy"] > sig["final_accuracy"] and bn["final_accuracy"] > 0.95
     assert sig["grad_ratio"] < 1e-3 < relu["grad_ratio"]
     assert by_run.loc["tanh (Xavier)", "zero_centred"] and not relu["zero_centred"]
-    advice = rm.activation_advice(shoot, dead)
+    advice = choosing.activation_advice(shoot, dead)
     assert len(advice) == 4
     text = " ".join(e for _, e in advice)
     assert f"reached {relu['final_accuracy']:.0%}" in text
@@ -347,21 +348,23 @@ def test_every_allowed_comparison_fits_the_budget_after_the_cut(depth, width, fe
 
 @pytest.mark.parametrize("optimizer", ["adam", "sgd"])
 def test_dying_relu_and_the_advice_fit_at_depth_30(optimizer):
-    steps, rest = rm.dying_steps(30, 0.001, optimizer)
-    assert rm.dying_cost(30, 0.001, optimizer, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
-    assert (steps, rest) == (rm.DYING_STEPS, 0.0)  # nothing to cut today
-    steps, rest = rm.advice_steps(30)
-    assert rm.advice_cost(30, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    steps, rest = choosing.dying_steps(30, 0.001, optimizer)
+    assert choosing.dying_cost(30, 0.001, optimizer, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
+    assert (steps, rest) == (choosing.DYING_STEPS, 0.0)  # nothing to cut today
+    steps, rest = choosing.advice_steps(30)
+    assert choosing.advice_cost(30, steps).fits(TRAINING_SECONDS, COMPUTE_BYTES)
     assert rm.gated_tab_cost(200).fits(TAB_SECONDS, COMPUTE_BYTES)
 
 
 def test_a_smaller_budget_cuts_the_dying_relu_and_shootout_runs():
-    steps, rest = rm.dying_steps(30, 0.001, "adam", seconds=1.0)
-    assert 0 < steps < rm.DYING_STEPS and rest > 0
-    assert rm.dying_cost(30, 0.001, "adam", steps).seconds <= 1.0
-    steps, rest = rm.advice_steps(30, seconds=4.0)
-    assert 0 < steps < rm.SHOOTOUT_STEPS and rest > 0
-    assert rm.advice_cost(30, steps).seconds <= 4.0 < rm.advice_cost(30, steps + 1).seconds
+    steps, rest = choosing.dying_steps(30, 0.001, "adam", seconds=1.0)
+    assert 0 < steps < choosing.DYING_STEPS and rest > 0
+    assert choosing.dying_cost(30, 0.001, "adam", steps).seconds <= 1.0
+    steps, rest = choosing.advice_steps(30, seconds=4.0)
+    assert 0 < steps < choosing.SHOOTOUT_STEPS and rest > 0
+    assert (
+        choosing.advice_cost(30, steps).seconds <= 4.0 < choosing.advice_cost(30, steps + 1).seconds
+    )
 
 
 def test_the_loss_chart_draws_one_step_in_k_beyond_4000_rows():
@@ -409,7 +412,7 @@ def test_dying_text_when_every_unit_died():
             }
         ]
     )
-    text = views.dying_text(rm.DyingReLU(pd.DataFrame(), final))
+    text = views.dying_text(choosing.DyingReLU(pd.DataFrame(), final))
     assert "192 of 192 hidden units dead" in text and "every unit died (mean bias -2.5" in text
     assert "192 died during training" in text
     assert "nan" not in text.lower()
@@ -420,7 +423,7 @@ def test_dead_units_can_come_back_except_in_the_first_layer(lr):
     """The Dying ReLU tab's counts: dead at the start, minus revived, plus died, is dead at the
     end; no first-layer unit dead at initialization ever comes back (its inputs are the data,
     its parameters get no gradient and have no momentum yet); the text says so only then."""
-    dying = rm.dying_relu(lr=lr)
+    dying = choosing.dying_relu(lr=lr)
     for row in dying.final.to_dict("records"):
         assert row["dead_at_start"] - row["revived"] + row["died"] == row["dead_units"]
         assert row["first_layer_revived"] == 0
@@ -429,7 +432,9 @@ def test_dead_units_can_come_back_except_in_the_first_layer(lr):
     text = views.dying_text(dying)
     assert f"{int(relu['revived'])} of the {int(relu['dead_at_start'])} dead at the start" in text
     assert "never learns again" not in views.DYING_INTRO
-    advice = dict(rm.activation_advice(rm.activation_shootout(depth=4, steps=20), dying))
+    advice = dict(
+        choosing.activation_advice(choosing.activation_shootout(depth=4, steps=20), dying)
+    )
     leaky_elu = next(e for a, e in advice.items() if a.startswith("2."))
     dead = dying.final.set_index("activation")["dead_units"]
     fewer = dead["leaky ReLU"] < dead["ReLU"] and dead["ELU"] < dead["ReLU"]

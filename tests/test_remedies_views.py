@@ -5,6 +5,7 @@ import math
 import pandas as pd
 import pytest
 
+from gradviz import choosing
 from gradviz import remedies as rm
 from gradviz.numerics import format_sci
 from tests.chart_checks import assert_small_with_tooltips, mark_types, rows, spec_fields
@@ -20,7 +21,7 @@ def comparison():
 
 @pytest.fixture(scope="module")
 def dying():
-    return rm.dying_relu(depth=4, steps=40)
+    return choosing.dying_relu(depth=4, steps=40)
 
 
 def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
@@ -105,12 +106,12 @@ def test_dying_view_counts_the_dead_units(dying):
 
 
 def test_advice_view_ties_every_advice_to_the_runs(dying):
-    shootout = rm.activation_shootout(depth=3, steps=40)
+    shootout = choosing.activation_shootout(depth=3, steps=40)
     view = views.advice_view(shootout, dying)
     (chart,) = view.shootout.charts
     assert_small_with_tooltips(chart)
     assert {"run", "final_accuracy", "zero_centred"} <= spec_fields(chart)
-    advice = rm.activation_advice(shootout, dying)
+    advice = choosing.activation_advice(shootout, dying)
     assert view.advice == tuple(f"**{head}** {evidence}" for head, evidence in advice)
     relu = shootout.set_index("run").loc["ReLU (He)"]
     assert f"ReLU with He init reached {relu['final_accuracy']:.0%}" in view.advice[0]
@@ -170,11 +171,11 @@ def test_the_loss_caption_names_dropped_values_and_thinned_steps():
 
 def test_cut_dying_and_shootout_runs_are_announced(dying):
     assert dying.steps == 40 and views.dying_view(dying, 3.0).info == views.steps_note(
-        40, rm.DYING_STEPS, 3.0
+        40, choosing.DYING_STEPS, 3.0
     )
-    full = rm.dying_relu(depth=2, steps=rm.DYING_STEPS)
+    full = choosing.dying_relu(depth=2, steps=choosing.DYING_STEPS)
     assert views.dying_view(full).info == ""
-    shootout = rm.activation_shootout(depth=3, steps=40)
+    shootout = choosing.activation_shootout(depth=3, steps=40)
     view = views.advice_view(shootout, dying, steps=40, rest_seconds=12.0)
     assert view.shootout.info.startswith("Trained 40 of the 300 steps asked for")
     assert views.advice_view(shootout, dying).shootout.info == ""

@@ -13,11 +13,13 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from gradviz import choosing
 from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.activations import label
+from gradviz.choosing import DyingReLU
 from gradviz.numerics import format_marked
-from gradviz.remedies import BASELINE, SYMPTOMS, Comparison, DyingReLU
+from gradviz.remedies import BASELINE, SYMPTOMS, Comparison
 from views import (
     Control,
     Header,
@@ -84,7 +86,7 @@ SWITCH_ON = multiselect(
     format_func=lambda k: k.replace("_", " "),
 )
 TOGETHER = checkbox("Also train all chosen remedies together", True, key="together")
-REMEDY_ACTIVATION = selectbox("Activation", rm.RELU_FAMILY, format_func=label, key="r_act")
+REMEDY_ACTIVATION = selectbox("Activation", choosing.RELU_FAMILY, format_func=label, key="r_act")
 REMEDY_INIT = selectbox("Init", ("he_normal", "xavier_normal"), key="r_init")
 CLIP = radio("Clip by", ("norm", "value"), key="r_clip")
 CLIP_THRESHOLD = select_slider("Clip threshold", (0.01, 0.1, 1.0, 10.0), 1.0, key="r_thr")
@@ -106,7 +108,7 @@ DIAGNOSE = Control("selectbox", "Diagnose", "sick")
 AGAINST = Control("selectbox", "Against", "cured")
 DYING_TRAINING = "Training ReLU, leaky ReLU and ELU…"
 ADVICE_TRAINING = "Training six activation/init pairs…"
-ADVICE_DYING = rm.ADVICE_DYING
+ADVICE_DYING = choosing.ADVICE_DYING
 Plan = rm.Plan
 
 
@@ -137,19 +139,19 @@ def compare(records: dict[str, rm.RunRecord]) -> rm.Comparison:
     return rm.tabulate(records)
 
 
-def dying_relu(depth: int, lr: float, optimizer: str, steps: int, progress) -> rm.DyingReLU:
-    return rm.dying_relu(depth, lr=lr, optimizer=optimizer, steps=steps, progress=progress)
+def dying_relu(depth: int, lr: float, optimizer: str, steps: int, progress) -> choosing.DyingReLU:
+    return choosing.dying_relu(depth, lr=lr, optimizer=optimizer, steps=steps, progress=progress)
 
 
 def dying_steps(depth: int, lr: float, optimizer: str) -> tuple[int, float]:
-    return rm.dying_steps(depth, lr, optimizer)
+    return choosing.dying_steps(depth, lr, optimizer)
 
 
 def shootout(depth: int, progress) -> tuple[pd.DataFrame, int, float]:
     """The six activation/init pairs trained as many steps as fit, the steps and the rest's
     estimated seconds."""
-    steps, rest = rm.advice_steps(depth)
-    return rm.activation_shootout(depth=depth, steps=steps, progress=progress), steps, rest
+    steps, rest = choosing.advice_steps(depth)
+    return choosing.activation_shootout(depth=depth, steps=steps, progress=progress), steps, rest
 
 
 def gated(length: int, radius: float, forget_bias: float, update_bias: float) -> View:
@@ -236,10 +238,10 @@ def speed_view(comparison: rm.Comparison, run: str) -> View:
     return View((spec(chart),), caption=caption)
 
 
-def dying_view(dying: rm.DyingReLU, rest_seconds: float = 0.0) -> View:
+def dying_view(dying: choosing.DyingReLU, rest_seconds: float = 0.0) -> View:
     """The Dying ReLU tab: the share of dead units and the mean bias over the steps (side by
     side), and the dead units and biases of each activation after training; a notice when its
-    runs were cut to fewer than :data:`~gradviz.remedies.DYING_STEPS` steps (``rest_seconds``:
+    runs were cut to fewer than :data:`~gradviz.choosing.DYING_STEPS` steps (``rest_seconds``:
     what the rest would take)."""
     return View(
         (
@@ -247,7 +249,7 @@ def dying_view(dying: rm.DyingReLU, rest_seconds: float = 0.0) -> View:
             spec(charts.make_bias_chart(dying.over_time)),
         ),
         WHAT_YOU_SEE + dying_text(dying),
-        info=steps_note(dying.steps, rm.DYING_STEPS, rest_seconds),
+        info=steps_note(dying.steps, choosing.DYING_STEPS, rest_seconds),
     )
 
 
@@ -263,21 +265,22 @@ class AdviceView:
 
 def advice_view(
     shootout: pd.DataFrame,
-    dying: rm.DyingReLU,
-    steps: int = rm.SHOOTOUT_STEPS,
+    dying: choosing.DyingReLU,
+    steps: int = choosing.SHOOTOUT_STEPS,
     rest_seconds: float = 0.0,
 ) -> AdviceView:
-    """The shootout of :func:`gradviz.remedies.activation_shootout` (trained for ``steps``
+    """The shootout of :func:`gradviz.choosing.activation_shootout` (trained for ``steps``
     steps; a notice when that is fewer than :data:`~gradviz.remedies.SHOOTOUT_STEPS`, with
     ``rest_seconds`` for the rest) and the advice it and the dying-ReLU runs ``dying``
     support."""
     return AdviceView(
         View(
             (spec(charts.make_shootout_chart(shootout)),),
-            info=steps_note(steps, rm.SHOOTOUT_STEPS, rest_seconds),
+            info=steps_note(steps, choosing.SHOOTOUT_STEPS, rest_seconds),
         ),
         tuple(
-            f"**{advice}** {evidence}" for advice, evidence in rm.activation_advice(shootout, dying)
+            f"**{advice}** {evidence}"
+            for advice, evidence in choosing.activation_advice(shootout, dying)
         ),
     )
 
