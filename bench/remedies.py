@@ -210,7 +210,7 @@ def run(report: Report) -> None:
     for length in (50, 200):
         report.model(
             f"gated_cost T {length}",
-            rm.gated_cost(length),
+            rm.gated_cost(length=length),
             lambda n=length: rm.gated_cells(length=n),
         )
     parallel.stop_helpers()

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field, replace
 import numpy as np
 import pandas as pd
 
-from gradviz import activations, cells, parallel
+from gradviz import activations, parallel
 from gradviz import symptoms as sy
 from gradviz import train as tr
 from gradviz.budget import (
@@ -35,7 +35,7 @@ from gradviz.budget import (
     largest_fitting,
 )
 from gradviz.mlp import MLPConfig
-from gradviz.numerics import drawable_on_log, format_sci, norm
+from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.symptoms import (  # noqa: F401 (the Remedies view quotes the thresholds from here)
     ABOVE_ONE_FRACTION,
     CONVERGED_FRACTION,
@@ -50,6 +50,12 @@ from gradviz.symptoms import (  # noqa: F401 (the Remedies view quotes the thres
     WEIGHTS_WILD,
     WILD_UPDATE_RATIO,
     chance_loss,
+)
+from gradviz.through_time import (
+    BOUND_LABEL,
+    ThroughTimeConfig,
+    gradient_through_time,
+    through_time_cost,
 )
 
 # ----------------------------------------------------------------------------- the problem
@@ -624,68 +630,57 @@ def ablation_matrix(comparison: Comparison) -> pd.DataFrame:
 # ----------------------------------------------------------------------------- gated cells
 
 
-def gated_cells(
+def gated_config(
     length: int = 50,
     hidden: int = 32,
     radius: float = 1.0,
     forget_bias: float = 3.0,
     seed: int = 0,
     update_bias: float = 3.0,
-) -> pd.DataFrame:
-    """How far back a gradient survives: vanilla tanh RNN vs LSTM vs GRU.
-
-    Recurrent blocks are orthogonal with spectral radius ``radius``; the LSTM's forget-gate
-    bias is ``forget_bias`` (σ(3) ≈ 0.95 keeps the cell path ∂c_t/∂c_{t-1} = f_t near 1), the
-    GRU's update-gate bias ``update_bias`` (its carry path h_t = z_t⊙h_{t-1} + ... multiplies
-    by z_t; with bias 0, z_t ≈ σ(0) = 1/2 halves the gradient every step).
-
-    One loss at the last step, :math:`L = \\sum h_T`; for every earlier step t, the ratio
-    :math:`\\lVert\\partial L/\\partial h_t\\rVert / \\lVert\\partial L/\\partial h_T\\rVert`.
-    Returns DataFrame[cell, distance, ratio] with distance T - t = 0..T-1.
-    """
-    frames = []
-    for cell in ("rnn", "lstm", "gru"):
-        rng = np.random.default_rng(seed)
-        params = cells.init_params(
-            cell, 4, hidden, rng, radius=radius, forget_bias=forget_bias, update_bias=update_bias
-        )
-        x = rng.normal(size=(8, length, 4))
-        h, cache = cells.sequence_forward(cell, x, np.zeros((8, hidden)), params)
-        dh = np.zeros_like(h)
-        dh[:, -1] = 1.0
-        grads = cells.sequence_backward(cell, dh, cache)
-        norms = np.array([norm(grads.dh[:, t]) for t in range(length)])
-        with np.errstate(all="ignore"):
-            ratio = norms / norms[-1]
-        frames.append(
-            pd.DataFrame(
-                {
-                    "cell": {"rnn": "vanilla RNN (tanh)", "lstm": "LSTM", "gru": "GRU"}[cell],
-                    "distance": length - 1 - np.arange(length),
-                    "ratio": ratio,
-                }
-            )
-        )
-    return pd.concat(frames, ignore_index=True)
+) -> ThroughTimeConfig:
+    """The Gated cells tab's experiment: the RNN page's gradient through time
+    (:func:`gradviz.through_time.gradient_through_time`) with orthogonal recurrent blocks of
+    spectral radius ``radius``, the LSTM's forget-gate bias ``forget_bias`` (σ(3) ≈ 0.95 keeps
+    the cell path ∂c_t/∂c_{t-1} = f_t near 1) and the GRU's update-gate bias ``update_bias``
+    (its carry path h_t = z_t⊙h_{t-1} + ... multiplies by z_t; at bias 0, z_t ≈ σ(0) = 1/2)."""
+    return ThroughTimeConfig(
+        length=length,
+        hidden=hidden,
+        radius=radius,
+        forget_bias=forget_bias,
+        update_bias=update_bias,
+        seed=seed,
+        batch=8,
+        input_dim=4,
+    )
 
 
-def gated_cost(length: int = 50, hidden: int = 32, batch: int = 8) -> Cost:
-    """What :func:`gated_cells` costs: for each cell its initialization and one forward and
-    backward pass (:func:`gradviz.cells.init_cost`, :func:`gradviz.cells.sequence_cost`, the
-    models the RNN page's through-time experiment uses), then one norm per step and a frame."""
-    total = Cost()
-    for cell in ("rnn", "lstm", "gru"):
-        total = (
-            total
-            + cells.init_cost(cell, 4, hidden)
-            + cells.sequence_cost(cell, batch, length, 4, hidden)
-        )
-    return total + Cost(calls=3 * (8 * length + 40) + DATAFRAME.calls)
+def gated_cells(**settings) -> pd.DataFrame:
+    """How far back a gradient survives, vanilla tanh RNN vs LSTM vs GRU: the three cells'
+    curves of :func:`gradviz.through_time.gradient_through_time` (:func:`gated_config`'s
+    ``settings``), as DataFrame[cell, distance, ratio] with ratio
+    :math:`\\lVert\\partial L/\\partial h_t\rVert / \\lVert\\partial L/\\partial h_T\rVert` and
+    distance T - t = 0..T."""
+    curves = gradient_through_time(gated_config(**settings)).curves
+    cells_only = curves[curves["series"] != BOUND_LABEL]
+    return pd.DataFrame(
+        {
+            "cell": cells_only["series"].to_numpy(),
+            "distance": cells_only["distance"].to_numpy(),
+            "ratio": cells_only["grad_norm"].to_numpy(),
+        }
+    )
+
+
+def gated_cost(**settings) -> Cost:
+    """What :func:`gated_cells` costs: the RNN page's model of the same experiment
+    (:func:`gradviz.through_time.through_time_cost`) and the frame."""
+    return through_time_cost(gated_config(**settings)) + DATAFRAME
 
 
 def gated_tab_cost(length: int = 50) -> Cost:
     """What the Gated cells tab costs from a cold cache: :func:`gated_cost` and its chart."""
-    return gated_cost(length) + CHART_COST
+    return gated_cost(length=length) + CHART_COST
 
 
 # ----------------------------------------------------------------------------- chart frames

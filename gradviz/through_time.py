@@ -50,7 +50,8 @@ class ThroughTimeConfig:
     ``length`` T, ``hidden`` H, ``activation`` of the vanilla RNN, ``radius`` the spectral
     radius of every recurrent block (see :func:`gradviz.cells.recurrent_matrix`),
     ``recurrent_init`` "orthogonal" or "gaussian", ``input_scale`` the std of the inputs,
-    ``forget_bias`` the LSTM's b_f, ``seed``; ``batch`` N sequences of ``input_dim`` D features.
+    ``forget_bias`` the LSTM's b_f, ``update_bias`` the GRU's b_z, ``seed``; ``batch`` N
+    sequences of ``input_dim`` D features.
     """
 
     length: int = 100
@@ -63,6 +64,7 @@ class ThroughTimeConfig:
     seed: int = 0
     batch: int = 8
     input_dim: int = 8
+    update_bias: float = 0.0
 
 
 @dataclass(frozen=True, eq=False)
@@ -203,6 +205,7 @@ def _cell_curves(cell: str, cfg: ThroughTimeConfig, x: Array, dh: Array) -> _Cel
         radius=cfg.radius,
         recurrent_init=cfg.recurrent_init,
         forget_bias=cfg.forget_bias,
+        update_bias=cfg.update_bias,
     )
     h, cache = sequence_forward(cell, x, np.zeros((N, H)), params, cfg.activation)
     grads = sequence_backward(cell, dh, cache)

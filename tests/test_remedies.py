@@ -235,22 +235,22 @@ def test_gru_update_bias_decides_how_far_its_gradient_reaches(update_bias):
     factor per step and σ of both biases; a larger update bias keeps more gradient."""
     gated = rm.gated_cells(length=30, update_bias=update_bias)
     lower = rm.gated_cells(length=30, update_bias=update_bias - 1.0)
-    far = gated[gated["distance"] == 29].set_index("cell")["ratio"]
-    assert far["GRU"] > lower[lower["distance"] == 29].set_index("cell")["ratio"]["GRU"]
+    far = gated[gated["distance"] == 30].set_index("cell")["ratio"]
+    assert far["GRU"] > lower[lower["distance"] == 30].set_index("cell")["ratio"]["GRU"]
     text = views.gated_text(gated, 3.0, update_bias)
     for cell, ratio in far.items():
-        assert f"{cell} {format_sci(ratio ** (1 / 29))}" in text
+        assert f"{cell} {format_sci(ratio ** (1 / 30))}" in text
     assert f"σ({update_bias:g}) = {1 / (1 + math.exp(-update_bias)):.3g}" in text
 
 
 def test_lstm_gradients_outlive_vanilla_rnn_gradients():
     gated = rm.gated_cells(length=50)
-    far = gated[gated["distance"] == 49].set_index("cell")["ratio"]
-    assert far["LSTM"] > 1e3 * far["vanilla RNN (tanh)"]
+    far = gated[gated["distance"] == 50].set_index("cell")["ratio"]
+    assert far["LSTM"] > 1e3 * far["RNN (tanh)"]
     assert (gated[gated["distance"] == 0]["ratio"] == 1.0).all()
     assert format_sci(far["LSTM"]) in views.gated_text(gated)
     drawable, dropped = drawable_on_log(gated, "ratio")
-    assert dropped == 0 and len(drawable) == 150
+    assert dropped == 0 and len(drawable) == 153
 
 
 # ----------------------------------------------------------------------------- budget

@@ -124,7 +124,7 @@ def test_gated_view_quotes_what_each_cell_keeps_at_the_longest_distance():
     assert_small_with_tooltips(chart)
     assert {"distance", "ratio", "cell"} <= spec_fields(chart)
     assert not view.caption and rows(chart) == len(gated)
-    far = gated[gated["distance"] == 39].set_index("cell")["ratio"]
+    far = gated[gated["distance"] == 40].set_index("cell")["ratio"]
     for cell, ratio in far.items():
         assert f"**{cell}** keeps {format_sci(float(ratio))}" in view.text
     assert view.text.startswith(views.WHAT_YOU_SEE + "Of the gradient that reaches the last step")
