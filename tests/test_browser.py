@@ -177,10 +177,9 @@ def walk_the_tour(page, server, query: str, predict_once: bool) -> int:
         if scenario.question and "predict=false" not in query:
             assert metric.count() == 0, f"step {step}: the number waits for a prediction"
             if predict_once and not predicted:
+                watch_next_run(page)
                 page.locator('[data-testid="stRadio"] [role="radiogroup"] label').first.click()
-                page.wait_for_function(
-                    "() => document.querySelector('[data-testid=\"stMetricValue\"]')"
-                )
+                wait_until_rendered(page, require_chart=False)  # the whole reveal, not its start
                 assert page.get_by_text("Your guess", exact=False).count() == 1
                 predicted = True
         if metric.count():
