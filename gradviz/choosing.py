@@ -22,6 +22,7 @@ from gradviz.mlp import MLPConfig, forward, init_params
 from gradviz.numerics import format_marked
 from gradviz.remedies import (
     CHART_COST,
+    RELU_FAMILY,
     TRAINING_ROOM,
     fit_steps,
     gradient_ratio,
@@ -31,7 +32,6 @@ from gradviz.remedies import (
 
 # ----------------------------------------------------------------------------- dying ReLU
 
-RELU_FAMILY = ("relu", "leaky_relu", "elu")
 DYING_STEPS = 200
 """Steps of the Dying ReLU tab's runs, before :func:`dying_steps` fits them to the budget."""
 OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}

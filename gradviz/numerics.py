@@ -142,6 +142,14 @@ def format_sci(x: float, digits: int = 2) -> str:
     return f"{x:.{digits - 1}e}"
 
 
+def per_step(ratio: float, steps: int) -> float:
+    """The average factor per step of a product of ``steps`` factors whose value is ``ratio``:
+    its ``steps``-th root (NaN for no steps, or a ratio 0, inf or NaN)."""
+    if steps <= 0 or not (0.0 < ratio < math.inf):
+        return math.nan
+    return ratio ** (1.0 / steps)
+
+
 def regime(factor: np.ndarray | float, tol: float = 1e-9) -> np.ndarray:
     """'vanishing' / 'stable' / 'exploding' for per-step factors |f| < 1, = 1, > 1."""
     mag = np.abs(np.asarray(factor, dtype=float))

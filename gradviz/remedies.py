@@ -18,6 +18,7 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
+from typing import NamedTuple
 
 import numpy as np
 import pandas as pd
@@ -35,7 +36,7 @@ from gradviz.budget import (
     largest_fitting,
 )
 from gradviz.mlp import MLPConfig
-from gradviz.numerics import drawable_on_log, format_sci
+from gradviz.numerics import drawable_on_log, format_sci, per_step
 from gradviz.symptoms import (  # noqa: F401 (the Remedies view quotes the thresholds from here)
     ABOVE_ONE_FRACTION,
     CONVERGED_FRACTION,
@@ -104,12 +105,26 @@ class Problem:
         )
 
 
+RELU_FAMILY = ("relu", "leaky_relu", "elu")
+MATCHED = "matched"
+"""The init remedy's default: the initializer matched to the network's activation."""
+INIT_NAMES = {"he_normal": "He init", "xavier_normal": "Xavier init"}
+
+
+def matched_init(activation: str) -> str:
+    """Seed 001's pairing of initializer and activation: He (Var w = 2/n_in) for the ReLU
+    family, whose slope is 1 on about half the inputs; Xavier/Glorot (Var w = 2/(n_in + n_out))
+    for sigmoid, tanh and the other activations."""
+    return "he_normal" if activation in RELU_FAMILY else "xavier_normal"
+
+
 @dataclass(frozen=True)
 class RemedyOptions:
-    """The setting each remedy uses when it is switched on."""
+    """The setting each remedy uses when it is switched on (``init``: an initializer, or
+    :data:`MATCHED` to the activation of the run it is applied to)."""
 
     activation: str = "relu"
-    init: str = "he_normal"
+    init: str = MATCHED
     clip: str = "norm"
     clip_threshold: float = 1.0
     penalty: str = "l2"
@@ -120,10 +135,11 @@ class RemedyOptions:
 
 @dataclass(frozen=True)
 class Remedy:
-    """One switch: ``apply(cfg, options) -> cfg``; ``name(options)`` labels the run."""
+    """One switch: ``apply(cfg, options) -> cfg``; ``name(options, cfg)`` labels the run whose
+    configuration (with every remedy applied) is ``cfg``."""
 
     key: str
-    name: Callable[[RemedyOptions], str] = field(repr=False)
+    name: Callable[[RemedyOptions, tr.TrainConfig], str] = field(repr=False)
     apply: Callable[[tr.TrainConfig, RemedyOptions], tr.TrainConfig] = field(repr=False)
     why: str = ""
 
@@ -137,37 +153,41 @@ REMEDIES: dict[str, Remedy] = {
     for r in (
         Remedy(
             "activation",
-            lambda o: activations.label(o.activation),
+            lambda o, c: activations.label(o.activation),
             lambda c, o: _with_mlp(c, activation=o.activation, act_params=()),
             "a slope of 1 for positive inputs instead of σ' ≤ 1/4",
         ),
         Remedy(
             "init",
-            lambda o: {"he_normal": "He init", "xavier_normal": "Xavier init"}.get(o.init, o.init),
-            lambda c, o: _with_mlp(c, init=o.init, init_params=()),
-            "weights scaled to the layer width",
+            lambda o, c: INIT_NAMES.get(c.mlp.init, c.mlp.init),
+            lambda c, o: _with_mlp(
+                c,
+                init=matched_init(c.mlp.activation) if o.init == MATCHED else o.init,
+                init_params=(),
+            ),
+            "weights scaled to the layer width and matched to the activation",
         ),
         Remedy(
             "batchnorm",
-            lambda o: "batch norm",
+            lambda o, c: "batch norm",
             lambda c, o: _with_mlp(c, batchnorm=True),
             "every pre-activation renormalized to mean 0, std 1",
         ),
         Remedy(
             "residual",
-            lambda o: "residual",
+            lambda o, c: "residual",
             lambda c, o: _with_mlp(c, residual=True),
             "h_l = h_{l-1} + f(z_l): an identity path for the gradient",
         ),
         Remedy(
             "clip",
-            lambda o: f"clip by {o.clip} {o.clip_threshold:g}",
+            lambda o, c: f"clip by {o.clip} {o.clip_threshold:g}",
             lambda c, o: replace(c, clip=o.clip, clip_threshold=o.clip_threshold),
             "caps each update, so one huge gradient cannot wreck the weights",
         ),
         Remedy(
             "penalty",
-            lambda o: f"{o.penalty.upper()} {o.penalty_strength:g}",
+            lambda o, c: f"{o.penalty.upper()} {o.penalty_strength:g}",
             lambda c, o: replace(
                 c,
                 l1=o.penalty_strength if o.penalty == "l1" else 0.0,
@@ -177,13 +197,13 @@ REMEDIES: dict[str, Remedy] = {
         ),
         Remedy(
             "fewer_layers",
-            lambda o: f"{o.fewer_depth} layers",
+            lambda o, c: f"{c.mlp.depth} layers",
             lambda c, o: _with_mlp(c, depth=o.fewer_depth),
             "fewer factors in the product (the label is the depth actually used)",
         ),
         Remedy(
             "smaller_lr",
-            lambda o: f"lr × {o.lr_factor:g}",
+            lambda o, c: f"lr × {o.lr_factor:g}",
             lambda c, o: replace(c, lr=c.lr * o.lr_factor),
             "smaller steps",
         ),
@@ -194,7 +214,8 @@ BASELINE = "baseline"
 
 
 def remedy_config(base: tr.TrainConfig, keys: tuple[str, ...], options: RemedyOptions):
-    """``base`` with every remedy in ``keys`` applied (in the order of :data:`REMEDIES`)."""
+    """``base`` with every remedy in ``keys`` applied (in the order of :data:`REMEDIES`: the
+    activation first, so a matched init matches the activation the run uses)."""
     unknown = set(keys) - set(REMEDIES)
     if unknown:
         raise ValueError(f"unknown remedies {sorted(unknown)}; choose from {list(REMEDIES)}")
@@ -205,11 +226,12 @@ def remedy_config(base: tr.TrainConfig, keys: tuple[str, ...], options: RemedyOp
     return cfg
 
 
-def run_label(keys: tuple[str, ...], options: RemedyOptions) -> str:
-    """``"baseline"`` or the remedies joined with ``" + "``, e.g. ``"ReLU + He init"``."""
+def run_label(keys: tuple[str, ...], options: RemedyOptions, cfg: tr.TrainConfig) -> str:
+    """``"baseline"`` or the remedies joined with ``" + "``, e.g. ``"ReLU + He init"``, named
+    after ``cfg``, the run's configuration (the initializer and depth it actually uses)."""
     if not keys:
         return BASELINE
-    return " + ".join(REMEDIES[k].name(options) for k in REMEDIES if k in keys)
+    return " + ".join(REMEDIES[k].name(options, cfg) for k in REMEDIES if k in keys)
 
 
 # ----------------------------------------------------------------------------- symptoms
@@ -298,7 +320,9 @@ class Comparison:
     runs : run labels in order (baseline first).
     curves : [run, step, loss, accuracy]; a diverged run's rows stop at its divergence step.
     summary : one row per run: final_accuracy, final_loss, diverged_step (NaN if none),
-        grad_ratio (‖∂C/∂b_1‖ / ‖∂C/∂b_L‖ at step 0), depth, symptoms (count present).
+        grad_ratio (‖∂C/∂b_1‖ / ‖∂C/∂b_L‖ at step 0), per_layer (its average factor per layer,
+        :func:`~gradviz.numerics.per_step` over depth − 1 layers), depth, symptoms (count
+        present).
     symptoms : [run, symptom, present, value, evidence].
     records : the :class:`RunRecord` per run label (with the per-layer speed of learning).
     """
@@ -336,10 +360,11 @@ def plan(
     two or more remedies) all of them at once."""
     options = options or RemedyOptions()
     base = problem.config()
-    plans: list[tuple[str, tr.TrainConfig]] = [(BASELINE, base)]
-    plans += [(run_label((k,), options), remedy_config(base, (k,), options)) for k in remedies]
-    if together and len(remedies) > 1:
-        plans.append((run_label(tuple(remedies), options), remedy_config(base, remedies, options)))
+    runs = [(k,) for k in remedies] + ([tuple(remedies)] if together and len(remedies) > 1 else [])
+    plans = [(BASELINE, base)]
+    for keys in runs:
+        cfg = remedy_config(base, keys, options)
+        plans.append((run_label(keys, options, cfg), cfg))
     return tuple(plans)
 
 
@@ -394,6 +419,7 @@ def tabulate(records: dict[str, RunRecord]) -> Comparison:
                 "final_loss": rec.final_loss,
                 "diverged_step": math.nan if rec.diverged_step is None else rec.diverged_step,
                 "grad_ratio": rec.grad_ratio,
+                "per_layer": per_step(rec.grad_ratio, rec.depth - 1),
                 "depth": rec.depth,
                 "symptoms": int(rec.symptoms["present"].sum()),
             }
@@ -696,13 +722,54 @@ def curve_stride(rows: int, limit: int = MAX_CURVE_ROWS) -> int:
     return max(1, -(-rows // limit))
 
 
-def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int, int]:
-    """What the loss chart draws: (curves [run, step, loss] with loss finite and > 0, every
-    k-th step and each run's last one; ends [run, step, loss, event] one cross per diverged
-    run at its divergence step, placed at its last drawable loss; the number of curve rows a
-    log axis could not draw; and k, :func:`curve_stride` of all the curves' rows)."""
+LOSS_CEILING_FACTOR = 10.0
+"""The loss chart's top: this many times the largest loss of the runs that did not diverge (and
+at least this many times the chance-level loss), so a run whose loss blows up to 1e+140 runs
+off the top of the chart instead of squashing the others onto its floor."""
+
+
+class LossFrames(NamedTuple):
+    """What the loss chart draws (:func:`loss_frames`).
+
+    curves : [run, step, loss] with loss finite and > 0, every ``stride``-th step and each
+        run's last one.
+    ends : [run, step, loss, event], one cross per diverged run at its divergence step, at its
+        last drawable loss or at the ceiling, whichever is lower.
+    dropped : curve rows a log axis could not draw (inf, NaN or 0).
+    stride : :func:`curve_stride` of all the curves' rows.
+    ceiling : the top of the chart's loss axis (:data:`LOSS_CEILING_FACTOR`).
+    above : ``{run: peak loss}`` of the runs whose loss went above the ceiling.
+    """
+
+    curves: pd.DataFrame
+    ends: pd.DataFrame
+    dropped: int
+    stride: int
+    ceiling: float
+    above: dict[str, float]
+
+
+def loss_ceiling(comparison: Comparison) -> float:
+    """:data:`LOSS_CEILING_FACTOR` times the largest finite loss of the runs that did not diverge
+    (of every run's first loss if all diverged), and at least times the chance-level ln 2."""
+    curves = comparison.curves
+    steady = [run for run in comparison.runs if not comparison.records[run].diverged]
+    losses = (
+        curves.loc[curves["run"].isin(steady), "loss"]
+        if steady
+        else curves.loc[curves["step"] == 0, "loss"]
+    ).to_numpy(dtype=float)
+    losses = losses[np.isfinite(losses)]
+    return float(LOSS_CEILING_FACTOR * max([math.log(2.0), *losses]))
+
+
+def loss_frames(comparison: Comparison) -> LossFrames:
+    """The loss chart's frames, ceiling and the runs that went above it (:class:`LossFrames`)."""
     curves = comparison.curves[["run", "step", "loss"]]
     drawable, dropped = drawable_on_log(curves, "loss")
+    ceiling = loss_ceiling(comparison)
+    peaks = drawable.groupby("run", sort=False)["loss"].max()
+    above = {run: float(peaks[run]) for run in comparison.runs if peaks.get(run, 0) > ceiling}
     ends = []
     for run in comparison.runs:
         rec = comparison.records[run]
@@ -710,17 +777,20 @@ def loss_frames(comparison: Comparison) -> tuple[pd.DataFrame, pd.DataFrame, int
             continue
         shown = drawable[drawable["run"] == run]
         level = float(shown["loss"].iloc[-1]) if len(shown) else 1.0
-        ends.append((run, rec.diverged_step, level, f"diverged at step {rec.diverged_step}"))
+        event = f"diverged at step {rec.diverged_step}"
+        ends.append((run, rec.diverged_step, min(level, ceiling), event))
     stride = curve_stride(len(curves))
     if stride > 1:
         step = drawable["step"].to_numpy()
         last = drawable.groupby("run", sort=False)["step"].transform("max").to_numpy()
         drawable = drawable.loc[(step % stride == 0) | (step == last)]
-    return (
+    return LossFrames(
         drawable,
         pd.DataFrame(ends, columns=["run", "step", "loss", "event"]),
         dropped,
         stride,
+        ceiling,
+        above,
     )
 
 

@@ -60,7 +60,11 @@ def test_the_page_text_quotes_the_computed_numbers(default_comparison):
 
 def test_every_run_uses_the_same_data_seed_and_steps():
     plans = rm.plan(SMALL, tuple(rm.REMEDIES), rm.RemedyOptions(), together=True)
-    assert [name for name, _ in plans][:3] == ["baseline", "ReLU", "He init"]
+    # The init remedy is matched to the activation: Xavier for the sigmoid baseline, He once
+    # ReLU is switched on too (the activation is applied first).
+    assert [name for name, _ in plans][:3] == ["baseline", "ReLU", "Xavier init"]
+    assert plans[2][1].mlp.init == "xavier_normal"
+    assert plans[-1][0].startswith("ReLU + He init") and plans[-1][1].mlp.init == "he_normal"
     assert len(plans) == 2 + len(rm.REMEDIES)
     base = plans[0][1]
     for _, cfg in plans:
@@ -83,7 +87,8 @@ def test_remedies_change_only_what_they_name():
     assert rm.remedy_config(base, ("penalty",), opts).l1 == 0.01
     assert rm.remedy_config(base, ("clip",), opts).clip == "value"
     assert rm.remedy_config(base, ("fewer_layers",), opts).mlp.depth == 50
-    assert rm.run_label(("fewer_layers",), opts) == "50 layers"  # the label is the truth
+    fewer = rm.remedy_config(base, ("fewer_layers",), opts)
+    assert rm.run_label(("fewer_layers",), opts, fewer) == "50 layers"  # the label is the truth
     assert rm.remedy_config(base, ("init",), opts).mlp.init_params == ()
     with pytest.raises(ValueError, match="unknown remedies"):
         rm.remedy_config(base, ("magic",), opts)
@@ -177,8 +182,12 @@ def test_each_symptom_rule():
 def test_learning_rate_10_and_depth_100_diverge_as_data():
     c = rm.compare(rm.Problem(depth=100, width=16, lr=10.0, steps=20), ("activation",))
     assert c.records["ReLU"].diverged
-    curves, ends, dropped, stride = rm.loss_frames(c)
+    curves, ends, dropped, stride, ceiling, above = rm.loss_frames(c)
     assert np.all(np.isfinite(curves["loss"])) and (curves["loss"] > 0).all()
+    steady = c.curves.loc[c.curves["run"] == rm.BASELINE, "loss"]
+    assert ceiling == rm.LOSS_CEILING_FACTOR * max(np.log(2.0), steady.max())
+    assert set(above) <= {"ReLU"} and all(peak > ceiling for peak in above.values())
+    assert (ends["loss"] <= ceiling).all()
     assert list(ends["step"]) == [c.records["ReLU"].diverged_step]
     assert dropped >= 1 and stride == 1
     ratios, left_out = rm.ratio_frame(c)
@@ -370,7 +379,7 @@ def test_a_smaller_budget_cuts_the_dying_relu_and_shootout_runs():
 def test_the_loss_chart_draws_one_step_in_k_beyond_4000_rows():
     c = rm.compare(rm.Problem(depth=2, width=8, steps=400), ALL, together=True)
     assert len(c.curves) == 10 * 401
-    curves, _, dropped, stride = rm.loss_frames(c)
+    curves, _, dropped, stride, _, _ = rm.loss_frames(c)
     assert stride == 2 and dropped == 0 and len(curves) < 4000
     for run in c.runs:
         steps = curves.loc[curves["run"] == run, "step"]
@@ -440,3 +449,28 @@ def test_dead_units_can_come_back_except_in_the_first_layer(lr):
     fewer = dead["leaky ReLU"] < dead["ReLU"] and dead["ELU"] < dead["ReLU"]
     assert ("fewer, as advised" in leaky_elu) == bool(fewer)
     assert "cannot die" not in " ".join(advice)
+
+
+@pytest.mark.parametrize(
+    ("activation", "init"),
+    [("sigmoid", "xavier_normal"), ("tanh", "xavier_normal")]
+    + [(a, "he_normal") for a in rm.RELU_FAMILY],
+)
+def test_the_init_remedy_is_the_initializer_matched_to_the_activation(activation, init):
+    base = replace(SMALL, activation=activation).config()
+    cfg = rm.remedy_config(base, ("init",), rm.RemedyOptions())
+    assert cfg.mlp.init == init and cfg.mlp.init_params == ()
+    assert rm.run_label(("init",), rm.RemedyOptions(), cfg) == rm.INIT_NAMES[init]
+    chosen = rm.RemedyOptions(init="he_normal")  # an explicit choice is kept
+    assert rm.remedy_config(base, ("init",), chosen).mlp.init == "he_normal"
+
+
+def test_a_diverged_run_runs_off_the_top_of_the_loss_chart_and_no_other_does():
+    """The default comparison's ReLU run (σ_w 4) blows its loss up past 1e+100: the chart stops
+    at 10x the largest loss of the runs that did not diverge, so they keep the whole height."""
+    c = rm.compare(rm.Problem(depth=8, width=16, steps=30), ("activation", "batchnorm"))
+    frames = rm.loss_frames(c)
+    assert c.records["ReLU"].diverged and not c.records["batch norm"].diverged
+    steady = c.curves.loc[c.curves["run"] != "ReLU", "loss"].to_numpy()
+    assert frames.ceiling == pytest.approx(rm.LOSS_CEILING_FACTOR * steady.max())
+    assert list(frames.above) == ["ReLU"] and frames.above["ReLU"] > frames.ceiling

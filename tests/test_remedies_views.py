@@ -1,9 +1,12 @@
 """The Remedies page's views: the engine's numbers reach the charts, captions and text."""
 
+import json
 import math
 
 import pandas as pd
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradviz import choosing
 from gradviz import remedies as rm
@@ -31,8 +34,8 @@ def test_comparison_view_draws_every_run_and_quotes_the_baseline(comparison):
         (chart,) = part.charts
         assert_small_with_tooltips(chart)
     assert {"step", "loss", "run", "event"} <= spec_fields(view.loss.charts[0])
-    curves, ends, _, _ = rm.loss_frames(comparison)
-    assert rows(view.loss.charts[0]) == len(curves) + len(ends)
+    frames = rm.loss_frames(comparison)
+    assert rows(view.loss.charts[0]) == len(frames.curves) + len(frames.ends)
     assert {"run", "final_accuracy", "status"} <= spec_fields(view.accuracy.charts[0])
     assert {"run", "log_ratio"} <= spec_fields(view.ratio.charts[0])
     assert "bar" in mark_types(view.accuracy.charts[0]) & mark_types(view.ratio.charts[0])
@@ -58,11 +61,10 @@ def test_a_diverging_run_is_captioned_under_the_loss_and_the_ratio():
     relu = result.records["ReLU"]
     assert relu.diverged
     view = views.comparison_view(result)
-    _, _, dropped, _ = rm.loss_frames(result)
-    assert dropped > 0
-    assert view.loss.caption == (
-        f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis)."
-    )
+    frames = rm.loss_frames(result)
+    assert frames.dropped > 0
+    assert view.loss.caption == views.loss_caption(frames)
+    assert f"{frames.dropped} loss values were inf, NaN or 0" in view.loss.caption
     events = {row.get("event") for data in view.loss.charts[0]["datasets"].values() for row in data}
     assert f"diverged at step {relu.diverged_step}" in events
     assert f"**ReLU** diverged at step {relu.diverged_step}" in view.text
@@ -159,13 +161,20 @@ def test_a_cut_says_what_was_trained_and_what_the_rest_would_take():
     assert "about 4 min" in views.steps_note(10, 300, 240.0)
 
 
-def test_the_loss_caption_names_dropped_values_and_thinned_steps():
-    assert views.loss_caption(0, 1) == ""
-    assert views.loss_caption(3, 1) == (
-        "3 loss values were inf, NaN or 0 and are not drawn (log axis)."
-    )
-    assert views.loss_caption(0, 2) == (
+def test_the_loss_caption_names_dropped_values_thinned_steps_and_runs_off_the_top():
+    empty = pd.DataFrame()
+
+    def caption(dropped, stride, above=None):
+        return views.loss_caption(rm.LossFrames(empty, empty, dropped, stride, 7.0, above or {}))
+
+    assert caption(0, 1) == ""
+    assert caption(3, 1) == "3 loss values were inf, NaN or 0 and are not drawn (log axis)."
+    assert caption(0, 2) == (
         "To keep the chart light it draws one step in 2 and each run's last step."
+    )
+    assert caption(0, 1, {"ReLU": 4.7e159}) == (
+        "The axis stops at 7, 10× the largest loss of the runs that did not diverge, so "
+        "that no run squashes the others: ReLU (up to 4.7e+159) run off the top."
     )
 
 
@@ -179,3 +188,79 @@ def test_cut_dying_and_shootout_runs_are_announced(dying):
     view = views.advice_view(shootout, dying, steps=40, rest_seconds=12.0)
     assert view.shootout.info.startswith("Trained 40 of the 300 steps asked for")
     assert views.advice_view(shootout, dying).shootout.info == ""
+
+
+def _run_lines(comparison, text: str) -> dict[str, str]:
+    """Each run's line of "What you are seeing", by run label."""
+    assert text.startswith("- ")
+    lines = text[2:].split("\n- ")
+    found = {}
+    for run, line in zip(comparison.runs, lines, strict=True):
+        assert line.startswith(f"**{'Baseline' if run == rm.BASELINE else run}**")
+        found[run] = line
+    return found
+
+
+@settings(max_examples=10, deadline=None)
+@given(
+    depth=st.integers(3, 10),
+    sigma_w=st.sampled_from([0.5, 1.0, 2.0, 4.0, 8.0]),
+    activation=st.sampled_from(["sigmoid", "tanh"]),
+    lr=st.sampled_from([0.01, 0.1, 1.0, 10.0]),
+    chosen=st.lists(st.sampled_from(sorted(rm.REMEDIES)), min_size=1, max_size=3, unique=True),
+    r_act=st.sampled_from(rm.RELU_FAMILY),
+)
+def test_every_claim_of_the_comparison_text_holds_for_its_runs(
+    depth, sigma_w, activation, lr, chosen, r_act
+):
+    """Across settings: each run's line says "vanishing", "exploding" or "within 10×" only when
+    its step-0 ratio is below 1/10, above 10 or in between, quotes its average factor per layer
+    (ratio^(1/(L-1))), and says "It hurt" only for a run that ended below the baseline or
+    diverged, naming smaller weights only when its σ_w² is smaller than the baseline's."""
+    from gradviz.numerics import format_marked, per_step
+
+    problem = rm.Problem(depth, 8, activation, "scaled", sigma_w, lr, steps=20)
+    c = rm.compare(problem, tuple(chosen), rm.RemedyOptions(activation=r_act), together=True)
+    base = c.row(rm.BASELINE)
+    for run, line in _run_lines(c, views.comparison_text(c)).items():
+        row, cfg = c.row(run), c.records[run].config
+        ratio, g = row["grad_ratio"], row["per_layer"]
+        flowing = run == rm.BASELINE or math.isnan(row["diverged_step"])  # a flow text shown
+        vanishing, exploding = 0 < ratio < 1 / views.FLOW_BAND, views.FLOW_BAND < ratio < math.inf
+        assert "vanishing" not in line or vanishing
+        assert not ("exploding" in line or "explodes" in line) or exploding
+        if flowing and not math.isnan(g):
+            assert ("vanishing" in line, "exploding" in line) == (vanishing, exploding)
+            assert g == pytest.approx(per_step(ratio, int(row["depth"]) - 1))
+            assert f"{format_marked(g)}" in line
+        hurt = "It hurt" in line
+        assert not hurt or (
+            row["final_accuracy"] < base["final_accuracy"] or not math.isnan(row["diverged_step"])
+        )
+        if "Its weights are smaller" in line:
+            mine = views.hidden_sigma_w2(cfg)
+            theirs = views.hidden_sigma_w2(c.records[rm.BASELINE].config)
+            assert mine < theirs and f"σ_w² = {mine:.3g} against {theirs:.3g}" in line
+        if "is at most" in line:
+            slope = choosing.activations.default_properties(cfg.mlp.activation).max_slope
+            assert slope < 1 and f"is at most {slope:g}" in line
+
+
+def test_a_remedy_that_hurts_says_why_with_its_numbers():
+    """The default story in small: ReLU on the σ_w = 4 sigmoid baseline explodes (its factor per
+    layer and He init, the initializer matched to it), and Xavier, the init matched to sigmoid,
+    vanishes faster (smaller weights, but sigmoid's slope is at most 1/4)."""
+    c = rm.compare(rm.Problem(depth=8, width=16, steps=60), ("activation", "init"))
+    lines = _run_lines(c, views.comparison_text(c))
+    relu, xavier = c.row("ReLU"), c.row("Xavier init")
+    assert c.records["ReLU"].diverged and relu["grad_ratio"] > views.FLOW_BAND
+    assert f"It hurt: its gradient explodes, ×{format_sci(relu['per_layer'])}" in lines["ReLU"]
+    assert "(σ_w² = 16 here); He init is matched to ReLU" in lines["ReLU"]
+    assert xavier["final_accuracy"] < c.row(rm.BASELINE)["final_accuracy"]
+    assert xavier["per_layer"] < c.row(rm.BASELINE)["per_layer"] < 1
+    assert "Its weights are smaller (σ_w² = 1 against 16)" in lines["Xavier init"]
+    assert "the slope of sigmoid is at most 0.25" in lines["Xavier init"]
+    frames = rm.loss_frames(c)
+    assert list(frames.above) == ["ReLU"]
+    spec_text = json.dumps(views.comparison_view(c).loss.charts[0])
+    assert f'"domainMax": {frames.ceiling}' in spec_text and '"clip": true' in spec_text

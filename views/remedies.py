@@ -16,9 +16,10 @@ import pandas as pd
 from gradviz import choosing
 from gradviz import remedies as rm
 from gradviz import train as tr
-from gradviz.activations import label
+from gradviz.activations import default_properties, label
 from gradviz.choosing import DyingReLU
-from gradviz.numerics import format_marked
+from gradviz.initializers import sigma_w2
+from gradviz.numerics import format_marked, format_sci, per_step
 from gradviz.remedies import BASELINE, SYMPTOMS, Comparison
 from views import (
     Control,
@@ -56,9 +57,11 @@ DYING_INTRO = (
 
 HEADER = Header(
     "Remedies",
-    "A deep sigmoid network with too-large weights barely learns: its first layers get almost "
-    "no gradient. Switch remedies on and watch what each one changes, on the same data, seed "
-    "and number of steps.",
+    "The baseline is a deep sigmoid network whose weights are too large "
+    f"(σ_w = {rm.Problem.sigma_w:g} unless you change it). Switch remedies on and watch what "
+    "each one changes, on the same data, seed and number of steps: the text under the charts "
+    "says, with each run's numbers, how its gradient crossed the layers and why a remedy that "
+    "hurt did.",
     r"\frac{\partial C}{\partial b_1}=\sigma'(z_1)\,w_2\,\sigma'(z_2)\cdots w_L\,\sigma'(z_L)"
     r"\,\frac{\partial C}{\partial a_L}",
 )
@@ -87,7 +90,15 @@ SWITCH_ON = multiselect(
 )
 TOGETHER = checkbox("Also train all chosen remedies together", True, key="together")
 REMEDY_ACTIVATION = selectbox("Activation", choosing.RELU_FAMILY, format_func=label, key="r_act")
-REMEDY_INIT = selectbox("Init", ("he_normal", "xavier_normal"), key="r_init")
+REMEDY_INIT = selectbox(
+    "Init",
+    (rm.MATCHED, "he_normal", "xavier_normal"),
+    format_func=lambda n: {
+        rm.MATCHED: "matched: He for the ReLU family, Xavier otherwise",
+        **rm.INIT_NAMES,
+    }[n],
+    key="r_init",
+)
 CLIP = radio("Clip by", ("norm", "value"), key="r_clip")
 CLIP_THRESHOLD = select_slider("Clip threshold", (0.01, 0.1, 1.0, 10.0), 1.0, key="r_thr")
 PENALTY = radio("Penalty", ("l2", "l1"), key="r_pen")
@@ -192,27 +203,44 @@ def steps_note(steps: int, asked: int, rest_seconds: float) -> str:
     )
 
 
-def loss_caption(dropped: int, stride: int) -> str:
-    """Under the loss chart: how many values its log axis dropped, and which steps it draws."""
+def loss_caption(frames: rm.LossFrames) -> str:
+    """Under the loss chart: the runs whose loss ran off its top, how many values its log axis
+    dropped, and which steps it draws."""
     notes = []
-    if dropped:
-        notes.append(f"{dropped} loss values were inf, NaN or 0 and are not drawn (log axis).")
-    if stride > 1:
+    if frames.above:
+        runs = ", ".join(f"{run} (up to {format_sci(peak)})" for run, peak in frames.above.items())
         notes.append(
-            f"To keep the chart light it draws one step in {stride} and each run's last step."
+            f"The axis stops at {format_sci(frames.ceiling)}, {rm.LOSS_CEILING_FACTOR:g}× the "
+            "largest loss of the runs that did not diverge, so that no run squashes the others: "
+            f"{runs} run off the top."
+        )
+    if frames.dropped:
+        notes.append(
+            f"{frames.dropped} loss values were inf, NaN or 0 and are not drawn (log axis)."
+        )
+    if frames.stride > 1:
+        notes.append(
+            f"To keep the chart light it draws one step in {frames.stride} and each run's last "
+            "step."
         )
     return " ".join(notes)
 
 
 def comparison_view(comparison: rm.Comparison) -> ComparisonView:
     """The charts and text of the runs of :func:`gradviz.remedies.compare` (baseline first)."""
-    curves, ends, dropped_loss, stride = rm.loss_frames(comparison)
+    frames = rm.loss_frames(comparison)
     ratios, left_out = rm.ratio_frame(comparison)
     by_symptoms = comparison.summary.sort_values("symptoms", ascending=False, kind="stable")
     return ComparisonView(
         loss=View(
-            (spec(charts.make_loss_chart(curves, ends)),),
-            caption=loss_caption(dropped_loss, stride),
+            (
+                spec(
+                    charts.make_loss_chart(
+                        frames.curves, frames.ends, frames.ceiling if frames.above else None
+                    )
+                ),
+            ),
+            caption=loss_caption(frames),
         ),
         accuracy=View((spec(charts.make_accuracy_chart(rm.accuracy_frame(comparison))),)),
         ratio=View(
@@ -314,30 +342,98 @@ SOURCES = (
 """The page's "Details and sources"."""
 
 
+FLOW_BAND = 10.0
+"""A run's gradient vanishes (explodes) at step 0 when layer 1 learns less than 1/10 (more than
+10) times as fast as the last hidden layer; in between the layers learn at comparable speeds."""
+
+
+def flow_text(ratio: float, per_layer: float) -> str:
+    """How the gradient crossed the layers at step 0, from the first/last ratio and its average
+    factor per layer (empty when either is not a positive finite number)."""
+    if not (0.0 < ratio < math.inf) or math.isnan(per_layer):
+        return ""
+    if ratio < 1.0 / FLOW_BAND:
+        return f"vanishing: each layer passed back ×{format_marked(per_layer)} of it on average"
+    if ratio > FLOW_BAND:
+        return f"exploding: each layer multiplied it by {format_marked(per_layer)} on average"
+    return f"the layers within {FLOW_BAND:g}× of each other (×{format_marked(per_layer)} per layer)"
+
+
+def hidden_sigma_w2(cfg: tr.TrainConfig) -> float:
+    """σ_w² = n·Var(W) of a hidden layer of ``cfg``'s network (its width in and out)."""
+    mlp = cfg.mlp
+    return sigma_w2(mlp.init, mlp.width, mlp.width, **dict(mlp.init_params))
+
+
+def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr.TrainConfig):
+    """Why a run (configuration ``cfg``) ended below the baseline (``base_cfg``), from its step-0
+    gradient, its weights' scale and its activation's peak slope (empty when it did not end
+    below, or its numbers do not say why)."""
+    if not run["final_accuracy"] < base["final_accuracy"] and math.isnan(run["diverged_step"]):
+        return ""
+    activation = cfg.mlp.activation
+    g, g_base = run["per_layer"], base["per_layer"]
+    slope, name = default_properties(activation).max_slope, label(activation)
+    if run["grad_ratio"] > FLOW_BAND:
+        text = (
+            f" It hurt: its gradient explodes, ×{format_marked(g)} per layer, "
+            f"{format_marked(run['grad_ratio'])} from layer {int(run['depth'])} back to layer 1, "
+            "so the first updates are huge."
+        )
+        if slope == 1.0:
+            text += (
+                f" The slope of {name} is 1 where it is active, so the weights alone set each "
+                f"layer's factor (σ_w² = {hidden_sigma_w2(cfg):.3g} here); "
+                f"{rm.INIT_NAMES[rm.matched_init(activation)]} is matched to {name} (seed 001)."
+            )
+        return text
+    if not g < g_base:
+        return ""
+    text = (
+        f" It hurt: ×{format_marked(g)} per layer against ×{format_marked(g_base)} in the baseline."
+    )
+    mine, theirs = hidden_sigma_w2(cfg), hidden_sigma_w2(base_cfg)
+    if slope < 1.0 and mine < theirs and activation == base_cfg.mlp.activation:
+        text += (
+            f" Its weights are smaller (σ_w² = {mine:.3g} against {theirs:.3g}), which keeps "
+            f"{name} out of saturation, but the slope of {name} is at most {slope:g}: a factor "
+            f"w·f′(z) is below 1 unless |w| > {1 / slope:g}. A slope of 1, as ReLU's, lifts "
+            "that cap."
+        )
+    return text
+
+
 def comparison_text(comparison: Comparison) -> str:
-    """ "What you are seeing", with the numbers of these runs."""
+    """ "What you are seeing", with the numbers of these runs: each run's accuracy, how its
+    gradient crossed the layers at step 0 (:func:`flow_text`), and why a run that ended below
+    the baseline did (:func:`hurt_text`)."""
     base = comparison.row(BASELINE)
     base_record = comparison.records[BASELINE]
+    flow = flow_text(base["grad_ratio"], base["per_layer"])
     lines = [
         f"**Baseline** ({int(base['depth'])} layers): final accuracy {base['final_accuracy']:.0%}; "
         f"at step 0 layer 1 learned {format_marked(base['grad_ratio'])} times as fast as "
         f"layer {int(base['depth'])}"
+        + (f" — {flow}" if flow else "")
         + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
     ]
     for run in comparison.runs[1:]:
         s = comparison.row(run)
-        result = comparison.records[run]
-        if result.diverged:
-            lines.append(
-                f"**{run}** diverged at step {result.diverged_step} (the loss or the "
-                "weights became inf/NaN); its curves stop there."
+        record = comparison.records[run]
+        flow = flow_text(s["grad_ratio"], s["per_layer"])
+        hurt = hurt_text(s, base, record.config, base_record.config)
+        if record.diverged:
+            line = (
+                f"**{run}** diverged at step {record.diverged_step} (the loss or the weights "
+                "became inf/NaN); its curves stop there."
             )
         else:
-            lines.append(
+            line = (
                 f"**{run}**: final accuracy {s['final_accuracy']:.0%} "
                 f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
-                f"gradient ratio {format_marked(s['grad_ratio'])}."
+                f"gradient ratio {format_marked(s['grad_ratio'])}" + (f", {flow}." if flow else ".")
             )
+        lines.append(line + hurt)
     return "\n".join(f"- {line}" for line in lines)
 
 
@@ -400,14 +496,6 @@ def revival_text(row) -> str:
         if revived and row["first_layer_revived"] == 0:
             text += " (none of them in layer 1, whose inputs are fixed)"
     return text
-
-
-def per_step(ratio: float, distance: int) -> float:
-    """The average factor per step back: the ``distance``-th root of the ratio kept (NaN when
-    the ratio is 0, inf or NaN, or the distance 0)."""
-    if distance <= 0 or not (0 < ratio < math.inf):
-        return math.nan
-    return ratio ** (1.0 / distance)
 
 
 def gated_text(gated: pd.DataFrame, forget_bias: float = 3.0, update_bias: float = 3.0) -> str:

@@ -15,21 +15,27 @@ HEALTH_SCALE = alt.Scale(scheme="redyellowgreen", domain=[0, 1])
 SYMPTOM_SCALE = alt.Scale(domain=[True, False], range=["#d62728", "#2ca02c"])
 
 
-def make_loss_chart(curves: pd.DataFrame, ends: pd.DataFrame) -> alt.LayerChart:
-    """Loss per step for every run (log y), with a cross where a run diverged.
+def make_loss_chart(
+    curves: pd.DataFrame, ends: pd.DataFrame, ceiling: float | None = None
+) -> alt.LayerChart:
+    """Loss per step for every run (log y), with a cross where a run diverged; with a
+    ``ceiling``, the axis stops there and what lies above runs off the top (clipped).
 
     curves : [run, step, loss] (finite, > 0 rows only). ends : [run, step, loss, event].
     """
+    y = log_y("loss:Q", "training loss (log)")
+    if ceiling is not None:
+        y = y.scale(type="log", nice=False, domainMax=ceiling)
     base = alt.Chart(curves)
-    line = base.mark_line().encode(
+    line = base.mark_line(clip=True).encode(
         x=alt.X("step:Q", title="step"),
-        y=log_y("loss:Q", "training loss (log)"),
+        y=y,
         color=alt.Color("run:N", title="run"),
         tooltip=["run:N", "step:Q", alt.Tooltip("loss:Q", format=".3g")],
     )
     cross = (
         alt.Chart(ends)
-        .mark_point(shape="cross", size=160, filled=True, color="#d62728")
+        .mark_point(shape="cross", size=160, filled=True, color="#d62728", clip=True)
         .encode(
             x="step:Q",
             y=alt.Y("loss:Q").scale(type="log"),
