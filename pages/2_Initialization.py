@@ -52,7 +52,7 @@ def layers_view(net, batch):
     refusal = views.layers_refusal(views.probe_config(net, batch))
     if refusal:
         return views.LayersView(refusal=refusal)
-    return views.layers_view(probed(net, batch))
+    return views.layers_view(probed(net, batch), views.other_draws(net, batch))
 
 
 @cached(show_spinner=views.PROBING, max_entries=16)
@@ -119,6 +119,7 @@ with tabs[0]:
             show_breakdowns(view.breakdowns, offset=1)
             show_side_by_side(view.curves)
             st.markdown(view.text)
+            show(view.spread)
             st.markdown(views.SYMMETRY_TITLE)
             show(view.symmetry)
             show(view.zero_init)

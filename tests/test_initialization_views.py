@@ -3,6 +3,8 @@
 from dataclasses import replace
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradviz import glorot_bengio, meanfield, probe
 from gradviz.activations import get_activation
@@ -226,3 +228,53 @@ def test_ordinals():
         "22nd",
         "32nd",
     ]
+
+
+@settings(max_examples=12, deadline=None)
+@given(
+    init=st.sampled_from(["xavier_normal", "he_normal", "standard_normal", "orthogonal"]),
+    act=st.sampled_from(["relu", "tanh", "sigmoid", "selu"]),
+    depth=st.integers(1, 24),
+    width=st.sampled_from([2, 8, 32]),
+)
+def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, depth, width):
+    """Across settings: the band spans the probed network and its draws, the sentence quotes
+    the band's own numbers at layer L and layer 1, and credits Hanin & Rolnick's β = L/n only
+    for ReLU."""
+    from gradviz import seed_spread
+
+    network = net(init, act, depth, width)
+    result = views.probe_network(network, 16)
+    draws = views.Draws(seed_spread.other_draws(views.probe_config(network, 16), 3), 3)
+    view = views.layers_view(result, draws)
+    band = seed_spread.seed_band(result, draws.frame)
+    text = view.spread.text
+    assert view.spread.info == ""
+    assert ("Hanin & Rolnick" in text) == (act == "relu")
+    if act == "relu":
+        assert f"β = {depth}/{width} = {depth / width:.3g}" in text
+    rows = band.set_index(["metric", "layer"])
+    if (probe.ACT_STD, depth) in rows.index:
+        last = rows.loc[(probe.ACT_STD, depth)]
+        assert f"from {format_sci(last['low'])} to {format_sci(last['high'])}" in text
+    assert f"drawn with {int(band['seeds'].max())} seeds" in text
+    for curve, metric in zip(view.curves, (probe.ACT_STD, probe.GRAD_H_NORM), strict=True):
+        (chart,) = curve.charts
+        assert_small_with_tooltips(chart)
+        assert ("area" in mark_types(chart)) == bool((band["metric"] == metric).any())
+
+
+def test_the_band_is_cut_to_the_budget_and_says_so():
+    big = views.probe_config(net("he_normal", "relu", 100, 512), views.MAX_BATCH)
+    count, rest = views.draws_count(big)
+    assert count < views.seed_spread.SEEDS - 1 and rest > 0
+    fits = probe.probe_cost(big).seconds + views.seed_spread.other_draws_cost(big, count).seconds
+    assert fits <= TAB_SECONDS - views.PAGE_SECONDS
+    draws = views.Draws(views.seed_spread.other_draws(big, 0), 7, rest)
+    info = views.spread_view(probe.probe(views.probe_config(net(depth=3, width=4), 8)), None, draws)
+    assert info.info.startswith("Drew 0 of the 7 other seeds asked for: the rest would take")
+    assert info.info.endswith("So no band is drawn: the curves are this seed's alone.")
+    small = views.probe_config(net("he_normal", "relu", 10, 64), 256)
+    assert views.draws_count(small) == (7, 0.0)
+    zero = views.other_draws(net("zeros", "relu", 4, 8), 16)
+    assert zero.asked == 0 and zero.count == 0

@@ -17,7 +17,7 @@ from typing import NamedTuple
 import numpy as np
 import pandas as pd
 
-from gradviz import meanfield, probe, zero_init
+from gradviz import meanfield, probe, seed_spread, zero_init
 from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
@@ -296,7 +296,9 @@ class LayersView:
     side), their explanation (``text``), the distinct units per layer (``symmetry``), and for a
     zero or constant initialization seed 001's claims checked over ``ZERO_STEPS`` steps, or why
     they were skipped (``zero_init``); or only why the tab is not computed (``refusal``,
-    :func:`layers_refusal`)."""
+    :func:`layers_refusal`). The curves carry a band, the same network drawn with several
+    seeds (:class:`Draws`), and ``spread`` says what it shows (``info``: how many seeds fitted,
+    when not all)."""
 
     metrics: Metrics = ()
     breakdowns: Breakdowns = ()
@@ -305,6 +307,43 @@ class LayersView:
     symmetry: View = field(default_factory=View)
     zero_init: View = field(default_factory=View)
     refusal: str = ""
+    spread: View = field(default_factory=View)
+
+
+@dataclass(frozen=True)
+class Draws:
+    """The probed network drawn again with more seeds, as many of the ``asked``
+    (:data:`~gradviz.seed_spread.SEEDS` − 1) as the Layers tab's budget allows after the probe
+    (``rest_seconds``: what the others would take); ``frame`` as
+    :func:`gradviz.seed_spread.other_draws`."""
+
+    frame: pd.DataFrame
+    asked: int
+    rest_seconds: float = 0.0
+
+    @property
+    def count(self) -> int:
+        return int(self.frame["seed"].nunique()) if len(self.frame) else 0
+
+
+def draws_count(cfg: probe.ProbeConfig) -> tuple[int, float]:
+    """How many other seeds fit in the Layers tab after its probe, of
+    :data:`~gradviz.seed_spread.SEEDS` − 1, and what the rest would take."""
+    asked = seed_spread.SEEDS - 1
+    room = TAB_SECONDS - PAGE_SECONDS - probe.probe_cost(cfg).seconds
+    one = seed_spread.other_draws_cost(cfg, 1).seconds
+    fit = min(asked, max(0, int(room // one)))
+    return fit, (asked - fit) * one
+
+
+def other_draws(net: Net, batch: int) -> Draws:
+    """The Layers tab's network drawn with the next seeds, as many as fit (:func:`draws_count`);
+    none for a zero or constant initialization, whose every seed draws the same network."""
+    cfg = probe_config(net, batch)
+    if net.init in ("zeros", "constant"):
+        return Draws(seed_spread.other_draws(cfg, 0), 0)
+    count, rest = draws_count(cfg)
+    return Draws(seed_spread.other_draws(cfg, count), seed_spread.SEEDS - 1, rest)
 
 
 def _trainable_depth(scale: meanfield.DepthScale | None) -> str:
@@ -318,9 +357,11 @@ def _trainable_depth(scale: meanfield.DepthScale | None) -> str:
     return format_sci(scale.trainable_depth)
 
 
-def layers_view(result: probe.ProbeResult) -> LayersView:
-    """Per-layer statistics of the probed network, and the zero-init facts when they apply."""
+def layers_view(result: probe.ProbeResult, draws: Draws | None = None) -> LayersView:
+    """Per-layer statistics of the probed network, with the band of its ``draws`` with other
+    seeds, and the zero-init facts when they apply."""
     scale = result.depth_scale
+    band = seed_spread.seed_band(result, draws.frame) if draws and draws.count else None
     metrics = (
         ("‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", format_sci(result.grad_ratio_first_to_last)),
         ("χ₁ (mean-field)", "—" if scale is None else format_sci(scale.chi1, 3)),
@@ -336,6 +377,7 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
             None if brk.ok else brk.index + 1,
             brk.message(title, 1),
             dropped_note=LOG_AXIS_NOTE,
+            band=None if band is None else band[band["metric"] == metric],
         )
         for metric, title, brk in (
             (probe.ACT_STD, "activation std", result.forward_breakdown),
@@ -356,7 +398,60 @@ def layers_view(result: probe.ProbeResult) -> LayersView:
         text="**What you are seeing.** " + explain_layers(result),
         symmetry=View((spec(charts.make_distinct_units_chart(distinct)),)),
         zero_init=zero_init_view(result),
+        spread=spread_view(result, band, draws),
     )
+
+
+def spread_view(result: ProbeResult, band: pd.DataFrame | None, draws: Draws | None) -> View:
+    """What the seeds' band shows (:func:`explain_spread`), and a notice when fewer seeds than
+    asked fitted the budget."""
+    if draws is None or draws.asked == 0 or result.depth_scale is None:
+        return View()
+    info = ""
+    if draws.count < draws.asked:
+        info = cut_short(draws.count, draws.asked, "other seeds", draws.rest_seconds, "drew")
+        if draws.count == 0:
+            info += " So no band is drawn: the curves are this seed's alone."
+    text = explain_spread(result, band) if band is not None else ""
+    return View(text=text, info=info)
+
+
+def explain_spread(result: ProbeResult, band: pd.DataFrame) -> str:
+    """The band against the mean-field line at the last layer, in numbers; for ReLU, Hanin &
+    Rolnick's β = L/n, in which the spread grows exponentially."""
+    net = result.config.network
+    depth, seeds = net.depth, int(band["seeds"].max())
+    rows = band.set_index(["metric", "layer"])
+    mean_field = result.curves[
+        (result.curves["source"] == probe.PREDICTED) & (result.curves["metric"] == ACT_STD)
+    ].set_index("layer")["value"]
+    parts = [
+        f"**Finite width.** The shaded band spans this network drawn with {seeds} seeds (the "
+        "lowest and highest value at each layer); the dashed mean-field line is the limit of "
+        "infinite width."
+    ]
+    if (ACT_STD, depth) in rows.index:
+        last = rows.loc[(ACT_STD, depth)]
+        theory = float(mean_field.get(depth, np.nan))
+        parts.append(
+            f"At layer {depth} the activation std ranges from {format_sci(last['low'])} to "
+            f"{format_sci(last['high'])} over the seeds"
+            + (f", against the mean field's {format_sci(theory)}." if np.isfinite(theory) else ".")
+        )
+    if (GRAD_H_NORM, 1) in rows.index:
+        first = rows.loc[(GRAD_H_NORM, 1)]
+        parts.append(
+            f"‖∂L/∂h₁‖ ranges from {format_sci(first['low'])} to {format_sci(first['high'])}."
+        )
+    if net.activation == "relu":
+        parts.append(
+            "For ReLU networks Hanin & Rolnick (2018) show that the variance of the squared "
+            "length of the activations over initializations grows exponentially in "
+            f"β = Σ 1/n_l, the sum of the hidden widths' reciprocals: here β = {depth}/"
+            f"{net.width} = {seed_spread.beta(result.config):.3g}, and a deeper or narrower "
+            "network spreads wider."
+        )
+    return " ".join(parts)
 
 
 def zero_init_cost(cfg: probe.ProbeConfig) -> Cost:

@@ -16,12 +16,19 @@ SOURCE_DASH = alt.Scale(domain=["measured", "mean-field"], range=[[1, 0], [6, 4]
 
 
 def make_depth_curve_chart(
-    df: pd.DataFrame, title: str, breakdown_layer: int | None = None, breakdown_text: str = ""
+    df: pd.DataFrame,
+    title: str,
+    breakdown_layer: int | None = None,
+    breakdown_text: str = "",
+    band: pd.DataFrame | None = None,
 ) -> alt.LayerChart:
-    """One per-layer quantity against depth on a log axis: measured solid, mean-field dashed.
+    """One per-layer quantity against depth on a log axis: measured solid, mean-field dashed,
+    and the spread over seeds shaded.
 
     df : DataFrame[layer, source, value] with finite positive ``value`` only.
     breakdown_layer : 1-based layer marked by a red rule (where values left float64 range).
+    band : DataFrame[layer, low, high, seeds] (finite positive), the lowest and highest value
+        over the seeds.
     """
     base = alt.Chart(df).encode(
         x=alt.X("layer:Q", title="layer l").scale(zero=False),
@@ -29,16 +36,32 @@ def make_depth_curve_chart(
         strokeDash=alt.StrokeDash("source:N", title="").scale(SOURCE_DASH),
         tooltip=["layer:Q", "source:N", alt.Tooltip("value:Q", format=".3e")],
     )
-    line = base.mark_line(point=alt.OverlayMarkDef(size=18))
-    if breakdown_layer is None:
-        return alt.layer(line).properties(height=260)
-    # A datum encoding keeps the marked layer in the spec itself (no separate data set).
-    rule = (
-        alt.Chart()
-        .mark_rule(color="#d62728", strokeWidth=2)
-        .encode(x=alt.datum(breakdown_layer), tooltip=alt.value(breakdown_text))
-    )
-    return alt.layer(line, rule).properties(height=260)
+    layers = [base.mark_line(point=alt.OverlayMarkDef(size=18))]
+    if band is not None and len(band):
+        shade = (
+            alt.Chart(band[["layer", "low", "high", "seeds"]])
+            .mark_area(opacity=0.2, color="#4c78a8")
+            .encode(
+                x="layer:Q",
+                y=alt.Y("low:Q").scale(type="log"),
+                y2="high:Q",
+                tooltip=[
+                    "layer:Q",
+                    alt.Tooltip("low:Q", format=".3e", title="lowest"),
+                    alt.Tooltip("high:Q", format=".3e", title="highest"),
+                    alt.Tooltip("seeds:Q", title="seeds"),
+                ],
+            )
+        )
+        layers.insert(0, shade)
+    if breakdown_layer is not None:
+        # A datum encoding keeps the marked layer in the spec itself (no separate data set).
+        layers.append(
+            alt.Chart()
+            .mark_rule(color="#d62728", strokeWidth=2)
+            .encode(x=alt.datum(breakdown_layer), tooltip=alt.value(breakdown_text))
+        )
+    return alt.layer(*layers).properties(height=260)
 
 
 def make_distinct_units_chart(df: pd.DataFrame) -> alt.Chart:
