@@ -326,11 +326,16 @@ class Draws:
         return int(self.frame["seed"].nunique()) if len(self.frame) else 0
 
 
+DRAWS_SHARE = 0.6
+"""The share of the Layers tab's time left after its probe that the other seeds may take: the
+cost model of a probe runs up to 1.3x under the measured time at 100 x 256 (batch 512)."""
+
+
 def draws_count(cfg: probe.ProbeConfig) -> tuple[int, float]:
-    """How many other seeds fit in the Layers tab after its probe, of
+    """How many other seeds fit in :data:`DRAWS_SHARE` of the Layers tab after its probe, of
     :data:`~gradviz.seed_spread.SEEDS` − 1, and what the rest would take."""
     asked = seed_spread.SEEDS - 1
-    room = TAB_SECONDS - PAGE_SECONDS - probe.probe_cost(cfg).seconds
+    room = DRAWS_SHARE * (TAB_SECONDS - PAGE_SECONDS - probe.probe_cost(cfg).seconds)
     one = seed_spread.other_draws_cost(cfg, 1).seconds
     fit = min(asked, max(0, int(room // one)))
     return fit, (asked - fit) * one
