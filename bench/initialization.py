@@ -9,7 +9,7 @@ from itertools import pairwise
 import numpy as np
 
 from bench import Report, peak_bytes, timed
-from gradviz import glorot_bengio, meanfield, probe, zero_init
+from gradviz import glorot_bengio, meanfield, probe, seed_spread, zero_init
 from gradviz.activations import get_activation
 from gradviz.budget import COMPUTE_BYTES, PROCESS_BYTES, TAB_SECONDS, TRAINING_SECONDS
 from gradviz.mlp import LayerDraws, MLPConfig
@@ -166,6 +166,15 @@ def model_rows(report: Report) -> None:
         ("sigmoid max", ProbeConfig(MLPConfig(100, 512, activation="sigmoid"), views.MAX_BATCH)),
     ):
         report.model(f"probe, {label}", probe.probe_cost(cfg), lambda cfg=cfg: probe.probe(cfg))
+    for label, cfg in (
+        ("default 10 x 64 x 256", ProbeConfig(mlp=MLPConfig(10, 64), batch=256)),
+        ("ReLU 100 x 256 x 512", ProbeConfig(MLPConfig(100, 256, activation="relu"), 512)),
+    ):
+        report.model(
+            f"3 other seeds, {label}",
+            seed_spread.other_draws_cost(cfg, 3),
+            lambda cfg=cfg: seed_spread.other_draws(cfg, 3),
+        )
     for label, cfg in (
         ("small 3 x 8, 50 steps", TrainConfig(mlp=MLPConfig(3, 8), steps=50)),
         ("default 10 x 64, 300 steps", DEFAULT_TRAINING),
