@@ -2,10 +2,14 @@
 
 from dataclasses import replace
 
+import numpy as np
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from gradviz import budget
 from gradviz.adding import LongRangeConfig, affordable_iters, compare_long_range, long_range_cost
+from gradviz.cells import RECURRENT_INITS, RNN_ACTIVATIONS
 from gradviz.cliff import CLIP_LABELS, CliffConfig, cliff_cost, cliff_trajectories
 from gradviz.numerics import format_sci
 from gradviz.through_time import (
@@ -150,3 +154,41 @@ def test_adding_accuracy_uses_hochreiter_and_schmidhubers_criterion_on_the_raw_s
     assert abs((0.5 + (1.0 + ADDING_TOLERANCE) / HS_TARGET_DIVISOR) - (0.5 + 1.0 / 4)) == (
         pytest.approx(HS_TOLERANCE)
     )
+
+
+@settings(max_examples=25, deadline=None)
+@given(
+    length=st.integers(1, 80),
+    hidden=st.integers(2, 24),
+    act=st.sampled_from(RNN_ACTIVATIONS),
+    radius=st.floats(0.1, 5.0),
+    w_init=st.sampled_from(RECURRENT_INITS),
+    input_scale=st.floats(0.0, 5.0),
+    forget_bias=st.floats(-5.0, 5.0),
+    seed=st.integers(0, 999),
+)
+def test_every_claim_of_the_through_time_text_holds_for_its_numbers(
+    length, hidden, act, radius, w_init, input_scale, forget_bias, seed
+):
+    """Across the controls' ranges: "vanishing is guaranteed" only where γ·σ_max < 1, and then
+    the measured RNN curve really stays under (γσ_max)^(T−t) at every distance; "stays under
+    the bound" only with a largest measured/bound ratio of at most 1; σ_max as a multiple of
+    the measured ρ, never below it."""
+    view = views.through_time_view(
+        length, hidden, act, radius, w_init, input_scale, forget_bias, seed
+    )
+    cfg = ThroughTimeConfig(length, hidden, act, radius, w_init, input_scale, forget_bias, seed)
+    result = gradient_through_time(cfg)
+    guaranteed = "vanishing is guaranteed" in view.text
+    assert guaranteed == (result.gamma * result.sigma_max < 1.0)
+    assert dict(view.metrics)["vanishing guaranteed?"] == ("yes" if guaranteed else "no")
+    if guaranteed:
+        measured = result.series(result.rnn_label).grad_norm.to_numpy()
+        bound = result.bound_series.grad_norm.to_numpy()
+        finite = np.isfinite(measured)
+        assert (measured[finite] <= bound[finite] * (1 + 1e-9) + 1e-300).all()
+    if "stays under the bound" in view.text:
+        assert result.worst_bound_ratio <= 1.0 + 1e-9
+    multiple = views.sigma_over_radius(result)
+    if multiple.endswith("·ρ"):
+        assert float(multiple[:-2]) >= 1.0 - 1e-3  # σ_max ≥ |λ_max| for every matrix
