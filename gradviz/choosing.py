@@ -2,8 +2,8 @@ r"""Choosing an activation (seeds 002 and 004), trained on the Remedies page's r
 
 * :func:`dying_relu` trains ReLU, leaky ReLU and ELU with a high learning rate and measures the
   dead units, the units that came back, and the biases that killed them.
-* :func:`activation_shootout` and :func:`activation_advice` tie seed 004's "how to choose an
-  activation" to runs.
+* :func:`activation_shootout` trains the runs that tie seed 004's "how to choose an
+  activation" to numbers (the advice itself is worded in :mod:`views.remedies`).
 """
 
 from __future__ import annotations
@@ -19,7 +19,6 @@ from gradviz import train as tr
 from gradviz.budget import Cost, Progress
 from gradviz.diagnostics import bias_key
 from gradviz.mlp import MLPConfig, forward, init_params
-from gradviz.numerics import format_marked
 from gradviz.remedies import (
     CHART_COST,
     RELU_FAMILY,
@@ -34,7 +33,6 @@ from gradviz.remedies import (
 
 DYING_STEPS = 200
 """Steps of the Dying ReLU tab's runs, before :func:`dying_steps` fits them to the budget."""
-OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
 
 
 @dataclass(frozen=True)
@@ -274,60 +272,3 @@ def advice_steps(depth: int, seconds: float = TRAINING_ROOM) -> tuple[int, float
     """The steps of :data:`SHOOTOUT_STEPS` that fit ``seconds`` (:func:`fit_steps`), and what
     the rest would take."""
     return fit_steps(lambda k: advice_cost(depth, k), SHOOTOUT_STEPS, seconds)
-
-
-def _fewer_dead(dead: dict) -> str:
-    """Whether leaky ReLU and ELU did lose fewer units than ReLU in these runs."""
-    relu = dead["relu"]["dead_units"]
-    if relu == 0:
-        return ": no ReLU unit died at these settings, so there is nothing to compare."
-    if dead["leaky_relu"]["dead_units"] < relu and dead["elu"]["dead_units"] < relu:
-        return ": fewer, as advised."
-    return ": not fewer here, so the advice did not hold at these settings."
-
-
-def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[str, str]]:
-    """Seed 004's advice, each with the evidence from this page's runs: ``[(advice, evidence)]``."""
-    by_run = shootout.set_index("run")
-    relu, leaky, elu = (by_run.loc[shootout_label(a, "he_normal", False)] for a in RELU_FAMILY)
-    sig = by_run.loc[shootout_label("sigmoid", "xavier_normal", False)]
-    sig_bn = by_run.loc[shootout_label("sigmoid", "xavier_normal", True)]
-    tanh = by_run.loc[shootout_label("tanh", "xavier_normal", False)]
-    final = dying.final.set_index("activation")
-    dead = {a: final.loc[activations.label(a)] for a in RELU_FAMILY}
-
-    def pct(row, key="final_accuracy"):
-        return f"{row[key]:.0%}"
-
-    return [
-        (
-            "1. Try ReLU first: it is cheap and its slope is 1 for active units.",
-            f"ReLU with He init reached {pct(relu)} accuracy; its first/last layer gradient "
-            f"ratio at the start was {format_marked(relu['grad_ratio'])}, against "
-            f"{format_marked(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
-        ),
-        (
-            "2. If ReLU disappoints, try leaky ReLU or ELU: their slope below 0 is not 0, so a "
-            "unit with negative inputs still gets a gradient.",
-            f"With {OPTIMIZER_NAMES.get(dying.optimizer, dying.optimizer)} at learning rate "
-            f"{dying.lr:g}, "
-            f"{int(dead['relu']['dead_units'])} of "
-            f"{int(dead['relu']['units'])} ReLU units ended dead (mean bias of the dead units "
-            f"{format_marked(dead['relu']['mean_bias_dead'])}); leaky ReLU "
-            f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}"
-            + _fewer_dead(dead),
-        ),
-        (
-            "3. Prefer zero-centred activations.",
-            f"E[f(z)] for z ~ N(0,1): ELU {elu['mean_output']:+.2f}, tanh "
-            f"{tanh['mean_output']:+.2f}, leaky ReLU {leaky['mean_output']:+.2f}, ReLU "
-            f"{relu['mean_output']:+.2f}, sigmoid {sig['mean_output']:+.2f}. Accuracy here: "
-            f"ELU {pct(elu)}, tanh {pct(tanh)}, leaky ReLU {pct(leaky)}.",
-        ),
-        (
-            "4. Batch normalization normalizes each layer's input explicitly.",
-            f"The same sigmoid network reached {pct(sig_bn)} with batch norm against "
-            f"{pct(sig)} without; its gradient ratio moved from "
-            f"{format_marked(sig['grad_ratio'])} to {format_marked(sig_bn['grad_ratio'])}.",
-        ),
-    ]

@@ -75,9 +75,7 @@ def test_dying_relu_tab_quotes_dead_units_and_biases():
 def test_advice_tab_ties_every_advice_to_runs():
     at = open_page(PAGE, {"tab": "Choosing an activation", "adv_depth": "4"}, timeout=300)
     shown = text(at)
-    advice = choosing.activation_advice(
-        choosing.activation_shootout(depth=4), choosing.dying_relu()
-    )
+    advice = views.activation_advice(choosing.activation_shootout(depth=4), choosing.dying_relu())
     for head, evidence in advice:
         assert f"**{head}** {evidence}" in shown
     assert {"final_accuracy", "zero_centred"} <= all_chart_fields(at)

@@ -229,7 +229,7 @@ def test_activation_advice_is_tied_to_the_runs():
     assert relu["final_accuracy"] > sig["final_accuracy"] and bn["final_accuracy"] > 0.95
     assert sig["grad_ratio"] < 1e-3 < relu["grad_ratio"]
     assert by_run.loc["tanh (Xavier)", "zero_centred"] and not relu["zero_centred"]
-    advice = choosing.activation_advice(shoot, dead)
+    advice = views.activation_advice(shoot, dead)
     assert len(advice) == 4
     text = " ".join(e for _, e in advice)
     assert f"reached {relu['final_accuracy']:.0%}" in text
@@ -441,9 +441,7 @@ def test_dead_units_can_come_back_except_in_the_first_layer(lr):
     text = views.dying_text(dying)
     assert f"{int(relu['revived'])} of the {int(relu['dead_at_start'])} dead at the start" in text
     assert "never learns again" not in views.DYING_INTRO
-    advice = dict(
-        choosing.activation_advice(choosing.activation_shootout(depth=4, steps=20), dying)
-    )
+    advice = dict(views.activation_advice(choosing.activation_shootout(depth=4, steps=20), dying))
     leaky_elu = next(e for a, e in advice.items() if a.startswith("2."))
     dead = dying.final.set_index("activation")["dead_units"]
     fewer = dead["leaky ReLU"] < dead["ReLU"] and dead["ELU"] < dead["ReLU"]

@@ -113,7 +113,7 @@ def test_advice_view_ties_every_advice_to_the_runs(dying):
     (chart,) = view.shootout.charts
     assert_small_with_tooltips(chart)
     assert {"run", "final_accuracy", "zero_centred"} <= spec_fields(chart)
-    advice = choosing.activation_advice(shootout, dying)
+    advice = views.activation_advice(shootout, dying)
     assert view.advice == tuple(f"**{head}** {evidence}" for head, evidence in advice)
     relu = shootout.set_index("run").loc["ReLU (He)"]
     assert f"ReLU with He init reached {relu['final_accuracy']:.0%}" in view.advice[0]

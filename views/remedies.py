@@ -307,8 +307,7 @@ def advice_view(
             info=steps_note(steps, choosing.SHOOTOUT_STEPS, rest_seconds),
         ),
         tuple(
-            f"**{advice}** {evidence}"
-            for advice, evidence in choosing.activation_advice(shootout, dying)
+            f"**{advice}** {evidence}" for advice, evidence in activation_advice(shootout, dying)
         ),
     )
 
@@ -516,6 +515,68 @@ def gated_text(gated: pd.DataFrame, forget_bias: float = 3.0, update_bias: float
         f"bias alone would set it to σ({update_bias:g}) = {sig_z:.3g}. A gate near 1 carries the "
         "gradient far; through a gate near 0.5 the carry path alone halves it at every step."
     )
+
+
+OPTIMIZER_NAMES = {"sgd": "SGD", "momentum": "momentum", "adam": "Adam"}
+
+
+def _fewer_dead(dead: dict) -> str:
+    """Whether leaky ReLU and ELU did lose fewer units than ReLU in these runs."""
+    relu = dead["relu"]["dead_units"]
+    if relu == 0:
+        return ": no ReLU unit died at these settings, so there is nothing to compare."
+    if dead["leaky_relu"]["dead_units"] < relu and dead["elu"]["dead_units"] < relu:
+        return ": fewer, as advised."
+    return ": not fewer here, so the advice did not hold at these settings."
+
+
+def activation_advice(shootout: pd.DataFrame, dying: DyingReLU) -> list[tuple[str, str]]:
+    """Seed 004's advice, each with the evidence from this page's runs: ``[(advice, evidence)]``."""
+    by_run = shootout.set_index("run")
+    relu, leaky, elu = (
+        by_run.loc[choosing.shootout_label(a, "he_normal", False)] for a in choosing.RELU_FAMILY
+    )
+    sig = by_run.loc[choosing.shootout_label("sigmoid", "xavier_normal", False)]
+    sig_bn = by_run.loc[choosing.shootout_label("sigmoid", "xavier_normal", True)]
+    tanh = by_run.loc[choosing.shootout_label("tanh", "xavier_normal", False)]
+    final = dying.final.set_index("activation")
+    dead = {a: final.loc[label(a)] for a in choosing.RELU_FAMILY}
+
+    def pct(row, key="final_accuracy"):
+        return f"{row[key]:.0%}"
+
+    return [
+        (
+            "1. Try ReLU first: it is cheap and its slope is 1 for active units.",
+            f"ReLU with He init reached {pct(relu)} accuracy; its first/last layer gradient "
+            f"ratio at the start was {format_marked(relu['grad_ratio'])}, against "
+            f"{format_marked(sig['grad_ratio'])} for sigmoid ({pct(sig)}).",
+        ),
+        (
+            "2. If ReLU disappoints, try leaky ReLU or ELU: their slope below 0 is not 0, so a "
+            "unit with negative inputs still gets a gradient.",
+            f"With {OPTIMIZER_NAMES.get(dying.optimizer, dying.optimizer)} at learning rate "
+            f"{dying.lr:g}, "
+            f"{int(dead['relu']['dead_units'])} of "
+            f"{int(dead['relu']['units'])} ReLU units ended dead (mean bias of the dead units "
+            f"{format_marked(dead['relu']['mean_bias_dead'])}); leaky ReLU "
+            f"{int(dead['leaky_relu']['dead_units'])} and ELU {int(dead['elu']['dead_units'])}"
+            + _fewer_dead(dead),
+        ),
+        (
+            "3. Prefer zero-centred activations.",
+            f"E[f(z)] for z ~ N(0,1): ELU {elu['mean_output']:+.2f}, tanh "
+            f"{tanh['mean_output']:+.2f}, leaky ReLU {leaky['mean_output']:+.2f}, ReLU "
+            f"{relu['mean_output']:+.2f}, sigmoid {sig['mean_output']:+.2f}. Accuracy here: "
+            f"ELU {pct(elu)}, tanh {pct(tanh)}, leaky ReLU {pct(leaky)}.",
+        ),
+        (
+            "4. Batch normalization normalizes each layer's input explicitly.",
+            f"The same sigmoid network reached {pct(sig_bn)} with batch norm against "
+            f"{pct(sig)} without; its gradient ratio moved from "
+            f"{format_marked(sig['grad_ratio'])} to {format_marked(sig_bn['grad_ratio'])}.",
+        ),
+    ]
 
 
 PYTORCH_TITLE = "Reproduce in PyTorch"
