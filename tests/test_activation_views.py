@@ -4,13 +4,13 @@ import math
 
 import numpy as np
 import pytest
-from hypothesis import given
+from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradviz.activations import EVAL_COSTS, NAMES, REGISTRY
 from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
 from gradviz.curves import best_case_slopes
-from gradviz.numerics import drawable_on_log
+from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.products import factor_power
 from gradviz.saturation import node_count, normal_nodes
 from tests.fuzz_kit import unmarked_non_finite
@@ -199,3 +199,35 @@ def test_sigmoid_claim_says_the_weights_decide_with_the_explosion_presets_factor
     note = seed_claims_note()
     assert f"**{factor:g}**" in note and "the weights decide" in note
     assert "every layer shrinks" not in note and "stay stable" not in note
+
+
+@settings(max_examples=30, deadline=None)
+@given(
+    names=st.lists(st.sampled_from(NAMES), min_size=1, max_size=4, unique=True),
+    free=st.floats(0.1, 5.0),
+    depth=st.integers(1, 500),
+)
+def test_every_claim_of_the_depth_text_holds_for_its_products(names, free, depth):
+    """Across activations, free factor and depth: each series' line quotes max|f′|^L at depth L
+    as the chart computes it, says "below one millionth" or "above a million" only for a peak
+    below or above 1, and names the first depth where max|f′|^d crosses that level."""
+    from gradviz.products import depth_to_reach, peak_slope_products
+
+    specs = tuple((name, ()) for name in names)
+    text = views.depth_view(specs, free, depth).text
+    products = peak_slope_products(best_case_slopes(views.build(specs)), free, depth)
+    lines = {line.split("**")[1]: line for line in text.split("\n- ")[1:]}
+    at_depth = products[products["depth"] == depth]
+    assert set(lines) == set(at_depth["series"])
+    for row in at_depth.itertuples(index=False):
+        line = lines[row.series]
+        assert f"(max|f′| = {row.peak:.4g})" in line
+        if math.isfinite(row.product) and row.product > 0:
+            assert f"{format_sci(row.product, 3)} after {depth} layers" in line
+        assert ("below one millionth" in line) == (row.peak < 1)
+        assert ("above a million" in line) == (row.peak > 1)
+        assert ("exactly 1 at every depth" in line) == (row.peak == 1)
+        if row.peak != 1:
+            reached = depth_to_reach(row.peak, 1e-6 if row.peak < 1 else 1e6)
+            assert f"from depth {reached:,}" in line
+            assert (reached > depth) == ("deeper than the" in line)

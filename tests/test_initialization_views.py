@@ -238,9 +238,9 @@ def test_ordinals():
     width=st.sampled_from([2, 8, 32]),
 )
 def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, depth, width):
-    """Across settings: the band spans the probed network and its draws, the sentence quotes
-    the band's own numbers at layer L and layer 1, and credits Hanin & Rolnick's β = L/n only
-    for ReLU."""
+    """Across settings: the verdict on the gradient (vanished, exploded, held) follows its
+    measured ratio; the band spans the probed network and its draws, the sentence quotes the
+    band's own numbers at layer L, and credits Hanin & Rolnick's β = L/n only for ReLU."""
     from gradviz import seed_spread
 
     network = net(init, act, depth, width)
@@ -250,6 +250,11 @@ def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, de
     band = seed_spread.seed_band(result, draws.frame)
     text = view.spread.text
     assert view.spread.info == ""
+    ratio = result.grad_ratio_first_to_last
+    if depth > 1 and 0 < ratio < float("inf"):
+        verdict = "vanished" if ratio < 1e-2 else "exploded" if ratio > 1e2 else "held"
+        assert f"it {verdict} on its way back" in view.text
+        assert f"**{format_sci(ratio)}** of the gradient at layer {depth}" in view.text
     assert ("Hanin & Rolnick" in text) == (act == "relu")
     if act == "relu":
         assert f"β = {depth}/{width} = {depth / width:.3g}" in text

@@ -827,6 +827,12 @@ SOURCES = """
   expectations by a 40 × 40 Gauss–Hermite rule.
 - Mean-field expectations use Gauss–Legendre quadrature on dyadic panels rather than plain
   Gauss–Hermite, which fails once √q ≫ 1 (88% error for tanh at q = 100 with 100 nodes).
+- **Hanin & Rolnick (2018)**, *How to start training: the effect of initialization and
+  architecture*: for ReLU networks, the variance over initializations of the squared length of
+  the activations grows exponentially in β = Σ 1/n_l, the sum of the reciprocals of the hidden
+  widths (their second failure mode). The Layers tab quotes β = L/n for ReLU only, and shows
+  the spread it measures as a band over the network drawn with several seeds (the lowest and
+  highest value per layer, not a variance) for every activation.
 - Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored
   at the measured ‖∂L/∂h_L‖ of the last hidden layer. Zero and constant initializations break
   the zero-mean assumption for the gradient (constant) or make every unit identical.
