@@ -271,6 +271,88 @@ def critical_sigma_w2(
     return root.reshape(np.shape(sigma_b2))
 
 
+CRITICAL_CHECK = 1e-3
+"""Relative half-width of the σ_w² bracket in which :func:`critical_point` checks that χ₁
+crosses 1 at a point of the q*-parametrised line."""
+LINE_GRID = np.geomspace(1e-10, 1e4, 1401)
+"""The variances on which :func:`critical_point` looks for points of the critical line."""
+
+
+def _line(act: Activation, q: Array) -> tuple[Array, Array]:
+    r"""The critical line parametrised by the fixed point q (Schoenholz et al. 2017): at
+    :math:`\sigma_w^2 = 1/E[f'(z)^2]` and :math:`\sigma_b^2 = q - E[f(z)^2]/E[f'(z)^2]`,
+    :math:`z \sim N(0, q)`, q is a fixed point of the variance map with :math:`\chi_1 = 1`.
+    Returns ``(sigma_w2, sigma_b2)`` at each q."""
+    e_f2 = gaussian_expectation(lambda x: act.fn(x) ** 2, q)
+    e_g2 = gaussian_expectation(lambda x: act.grad(x) ** 2, q)
+    with np.errstate(all="ignore"):
+        return 1.0 / e_g2, q - e_f2 / e_g2
+
+
+def _line_points(act: Activation, sigma_b2: float) -> list[tuple[float, float]]:
+    """``(sigma_w2, q)`` of every point of the q*-parametrised line at ``sigma_b2``: q = 0 when
+    σ_b² = 0 (the origin is a fixed point of an activation with f(0) = 0), and the roots of
+    its σ_b² equation on :data:`LINE_GRID` (bisection in log q between grid points)."""
+    points = []
+    if sigma_b2 == 0 and act.fn(np.zeros(1))[0] == 0:
+        points.append((float(_line(act, 0.0)[0]), 0.0))
+    _, bias = _line(act, LINE_GRID)
+    above = bias >= sigma_b2
+    for i in np.flatnonzero(above[1:] != above[:-1]):
+        lo, hi = math.log(LINE_GRID[i]), math.log(LINE_GRID[i + 1])
+        for _ in range(60):
+            mid = 0.5 * (lo + hi)
+            below = float(_line(act, math.exp(mid))[1]) < sigma_b2
+            lo, hi = (mid, hi) if below == (not above[i]) else (lo, mid)
+        q = math.exp(0.5 * (lo + hi))
+        points.append((float(_line(act, q)[0]), q))
+    return points
+
+
+def critical_point(sigma_b2: float, act: Activation) -> tuple[float, float]:
+    r"""``(σ_w², q*)`` where :math:`\chi_1` crosses 1 at bias variance ``sigma_b2``: the point of
+    the critical line a network of this activation reaches (its variance iterated from q = 1).
+    The app's one χ₁ = 1 solver: the Phase diagram's line (:func:`critical_line`) is its
+    bisection, the Jacobian spectra's critical scale (:func:`gradviz.spectra.critical_point`)
+    this point.
+
+    * Positively homogeneous activations (ReLU, leaky ReLU, linear):
+      :math:`\chi(q) = \sigma_w^2 E[f'(z)^2]` is the same at every q, so
+      :math:`\sigma_w^2 = 1/E[f'(z)^2]` exactly, and q* is NaN (every q is a fixed point at
+      σ_b² = 0, none is at σ_b² > 0).
+    * Otherwise: each point of the q*-parametrised line (:func:`_line_points`) whose σ_w² has
+      χ₁ (:func:`chi1`) below 1 at :data:`CRITICAL_CHECK` below it and above 1 just above it is
+      the answer, exact on the line (tanh at σ_b² = 0: σ_w² = 1, q* = 0). Where no point passes
+      (the line's point sits on another branch than the one the iteration reaches, as for GELU
+      at small σ_b², or there is none, as for softplus), the bisection on χ₁ itself
+      (:func:`critical_sigma_w2`) and the fixed point there (inf where the variance diverges,
+      NaN where the iteration has not converged, as for softplus, whose q* near 7000 creeps up
+      at the edge). For GELU and SiLU at small σ_b²
+      that is a jump, not a root: the fixed point the iteration reaches jumps to another
+      branch there and χ₁ with it (GELU at σ_b² = 0.05: σ_w² = 2.23, χ₁ = 0.73 just below).
+      NaN where χ₁ never crosses 1 on [1e-2, 1e3].
+    """
+    probe_q = np.array([1e-2, 1.0, 1e2])
+    e_f2 = gaussian_expectation(lambda x: act.fn(x) ** 2, probe_q)
+    e_g2 = gaussian_expectation(lambda x: act.grad(x) ** 2, probe_q)
+    if np.allclose(e_f2 / probe_q, e_g2, rtol=1e-9, atol=0.0):
+        return float(1.0 / e_g2[1]), math.nan
+    for sigma_w2, q in _line_points(act, float(sigma_b2)):
+        if not (np.isfinite(sigma_w2) and sigma_w2 > 0):
+            continue
+        below, above = chi1(
+            sigma_w2 * np.array([1 - CRITICAL_CHECK, 1 + CRITICAL_CHECK]), sigma_b2, act
+        )
+        if below < 1.0 < above:
+            return sigma_w2, q
+    sigma_w2 = float(critical_sigma_w2(sigma_b2, act))
+    if math.isnan(sigma_w2):
+        return math.nan, math.nan
+    fixed = variance_fixed_point(sigma_w2, sigma_b2, act)
+    q_star = float(fixed.q_star[0])
+    return sigma_w2, q_star if fixed.converged[0] or math.isinf(q_star) else math.nan
+
+
 CORRELATION_NODES = 40
 """Gauss-Hermite nodes per axis of :func:`correlation_depth`'s two-dimensional expectations."""
 

@@ -52,44 +52,12 @@ EPS = np.finfo(float).eps
 
 @cache
 def critical_point(act: str, sigma_b2: float = 0.0) -> tuple[float, float]:
-    r"""``(σ_w, q*)`` on the critical line :math:`\chi_1 = 1` at the given σ_b².
-
-    The critical line is parametrized by the fixed point :math:`q^*` (Schoenholz et al. 2017):
-    :math:`\sigma_w^2 = 1/E[f'(z)^2]` and :math:`\sigma_b^2 = q^* - E[f(z)^2]/E[f'(z)^2]`,
-    :math:`z \sim N(0, q^*)`, with expectations from
-    :func:`gradviz.meanfield.gaussian_expectation`. So the σ_b² equation is solved for
-    :math:`q^*` (a grid over [1e-10, 1e4], then bisection in log q), with no fixed-point
-    iteration. Results: tanh σ_w = 1, q* = 0 at σ_b = 0, and σ_w² ≈ 1.76 at σ_b² = 0.05.
-    For ReLU and linear, :math:`\chi_1` does not depend on q: σ_w = √2 and 1, and q* is NaN
-    (any q is a fixed point at σ_b = 0; none is at σ_b > 0).
-    """
-    f = get_activation(act)
-
-    def second_moments(q):
-        e_f2 = meanfield.gaussian_expectation(lambda x: f.fn(x) ** 2, q)
-        e_g2 = meanfield.gaussian_expectation(lambda x: f.grad(x) ** 2, q)
-        return e_f2, e_g2
-
-    grid = np.geomspace(1e-10, 1e4, 1401)
-    e_f2, e_g2 = second_moments(grid)
-    with np.errstate(all="ignore"):
-        bias_on_line = grid - e_f2 / e_g2
-    if np.all(np.abs(bias_on_line) <= 1e-9 * grid):  # homogeneous: χ1 independent of q
-        return float(1.0 / math.sqrt(e_g2[grid.size // 2])), math.nan
-    if sigma_b2 <= 0:
-        return float(
-            1.0 / math.sqrt(meanfield.gaussian_expectation(lambda x: f.grad(x) ** 2, 0.0))
-        ), 0.0
-    above = np.flatnonzero(bias_on_line >= sigma_b2)
-    if above.size == 0 or above[0] == 0:
-        return math.nan, math.nan
-    lo, hi = math.log(grid[above[0] - 1]), math.log(grid[above[0]])
-    for _ in range(60):
-        mid = 0.5 * (lo + hi)
-        f2, g2 = second_moments(math.exp(mid))
-        lo, hi = (mid, hi) if math.exp(mid) - f2 / g2 < sigma_b2 else (lo, mid)
-    q_star = math.exp(0.5 * (lo + hi))
-    return float(1.0 / math.sqrt(second_moments(q_star)[1])), q_star
+    r"""``(σ_w, q*)`` on the critical line :math:`\chi_1 = 1` at the given σ_b², for the
+    activation named ``act``: :func:`gradviz.meanfield.critical_point`, the app's one χ₁ = 1
+    solver, with σ_w = √σ_w². tanh: σ_w = 1, q* = 0 at σ_b² = 0, and σ_w² ≈ 1.76 at σ_b² = 0.05;
+    ReLU and linear: σ_w = √2 and 1, q* NaN."""
+    sigma_w2, q_star = meanfield.critical_point(sigma_b2, get_activation(act))
+    return math.sqrt(sigma_w2), q_star
 
 
 def input_variance(q_star: float) -> float:

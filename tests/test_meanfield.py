@@ -283,3 +283,34 @@ def test_trainable_depth_uses_schoenholz_correlation_depth():
     assert ordered.trainable_depth == 6 * ordered.xi
     with_bias = mf.depth_scale(3.0, 0.05, tanh)
     assert 0 < with_bias.c_star < 1 and with_bias.chi_c < 1 < with_bias.chi1
+
+
+@pytest.mark.parametrize("name", ["tanh", "sigmoid", "softsign", "elu", "selu", "gelu", "softplus"])
+@pytest.mark.parametrize("sigma_b2", [0.0, 0.05, 0.5])
+def test_the_critical_point_is_where_chi1_crosses_one_as_the_bisection_finds(name, sigma_b2):
+    """One solver: the point agrees with the bisection on χ₁ (which draws the Phase diagram's
+    line), χ₁ crosses 1 there, and where it is a point of the q*-parametrised line it is a
+    fixed point of the variance map with χ(q*) = 1 exactly."""
+    act = get_activation(name)
+    sigma_w2, q_star = mf.critical_point(sigma_b2, act)
+    bisected = float(mf.critical_sigma_w2(sigma_b2, act))
+    assert sigma_w2 == pytest.approx(bisected, rel=1e-6)
+    below, above = mf.chi1(sigma_w2 * np.array([1 - 1e-3, 1 + 1e-3]), sigma_b2, act)
+    assert below < 1 < above
+    if 0 < q_star < math.inf and float(mf.chi(q_star, sigma_w2, act)) == pytest.approx(1.0):
+        assert float(mf.q_map(q_star, sigma_w2, sigma_b2, act)) == pytest.approx(q_star, rel=1e-8)
+
+
+def test_the_critical_point_is_exact_on_the_line_and_homogeneous_slopes_need_no_q():
+    assert mf.critical_point(0.0, TANH) == (1.0, 0.0)  # the bisection alone: 1.0000005
+    assert mf.critical_point(0.0, get_activation("softsign")) == (1.0, 0.0)
+    assert mf.critical_point(0.3, RELU)[0] == 2.0 and math.isnan(mf.critical_point(0.3, RELU)[1])
+    # sigmoid(0) = 1/2: the origin is not a fixed point, so there is no q* = 0 point at σ_b² = 0
+    sigma_w2, q_star = mf.critical_point(0.0, get_activation("sigmoid"))
+    assert sigma_w2 > 100 and q_star > 40
+    assert float(mf.chi(q_star, sigma_w2, get_activation("sigmoid"))) == pytest.approx(1.0)
+    # GELU at small σ_b²: χ₁ jumps across 1 with the fixed point the iteration reaches
+    gelu = get_activation("gelu")
+    sigma_w2, _ = mf.critical_point(0.05, gelu)
+    below, above = mf.chi1(sigma_w2 * np.array([1 - 1e-6, 1 + 1e-6]), 0.05, gelu)
+    assert below == pytest.approx(0.73, abs=0.01) and above > 1.1
