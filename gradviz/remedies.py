@@ -242,9 +242,9 @@ def run_label(keys: tuple[str, ...], options: RemedyOptions, cfg: tr.TrainConfig
 def symptoms(result: tr.TrainResult) -> pd.DataFrame:
     """Seed 003's six symptoms of exploding gradients, evaluated on ``result``'s history.
 
-    Returns DataFrame[symptom, present, value, evidence, evaluated] in :data:`SYMPTOMS` order
-    (:func:`gradviz.symptoms.evaluate`); ``value`` is the number that decided it and
-    ``evidence`` says it in words.
+    Returns DataFrame[symptom, present, value, facts, evaluated] in :data:`SYMPTOMS` order
+    (:func:`gradviz.symptoms.evaluate`); ``value`` is the number that decided it and ``facts``
+    the numbers behind it (:mod:`views.symptoms` says them in words).
     """
     y = result.data["label"].to_numpy()
     signals = sy.RunSignals(
@@ -323,7 +323,7 @@ class Comparison:
         grad_ratio (‖∂C/∂b_1‖ / ‖∂C/∂b_L‖ at step 0), per_layer (its average factor per layer,
         :func:`~gradviz.numerics.per_step` over depth − 1 layers), depth, symptoms (count
         present).
-    symptoms : [run, symptom, present, value, evidence].
+    symptoms : [run, symptom, present, value, facts] (:func:`gradviz.symptoms.evaluate`).
     records : the :class:`RunRecord` per run label (with the per-layer speed of learning).
     """
 
@@ -429,7 +429,7 @@ def tabulate(records: dict[str, RunRecord]) -> Comparison:
         curves=pd.concat(curves, ignore_index=True),
         summary=pd.DataFrame(summaries),
         symptoms=pd.concat(symptom_frames, ignore_index=True)[
-            ["run", "symptom", "present", "value", "evidence"]
+            ["run", "symptom", "present", "value", "facts"]
         ],
         records=dict(records),
     )

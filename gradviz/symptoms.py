@@ -4,7 +4,8 @@
 build one: :func:`gradviz.remedies.symptoms` from the app's own :class:`~gradviz.train.
 TrainResult`, and :func:`from_log` from a practitioner's :class:`~gradviz.gradlog.GradientLog`.
 A series the record does not hold (``None``) leaves its symptom unevaluated
-(``evaluated`` False) instead of guessed.
+(``evaluated`` False) instead of guessed. Each verdict carries the numbers behind it
+(``facts``); :mod:`views.symptoms` says them in words.
 """
 
 from __future__ import annotations
@@ -16,7 +17,6 @@ import numpy as np
 import pandas as pd
 
 from gradviz.gradlog import GradientLog
-from gradviz.numerics import format_marked, format_sci
 
 NOT_CONVERGING = "the loss does not converge"
 UNSTABLE = "the loss jumps around between updates"
@@ -31,7 +31,15 @@ JUMP = 0.10  # a loss rise of more than 10 % in one update is a jump
 UNSTABLE_FRACTION = 0.05  # ... and more than 5 % of updates jumping is unstable
 WILD_UPDATE_RATIO = 0.5  # one update moving the weights by half their norm (guide: 1e-3)
 ABOVE_ONE_FRACTION = 0.9  # every node's |∂C/∂b| > 1 in at least 90 % of the steps
-COLUMNS = ["symptom", "present", "value", "evidence", "evaluated"]
+COLUMNS = ["symptom", "present", "value", "facts", "evaluated"]
+# What an unevaluated symptom needs and the record did not hold (``facts["needs"]``).
+NEEDS_LOSS, NEEDS_CHANCE, NEEDS_PARAMS, NEEDS_UPDATES, NEEDS_UNITS = (
+    "loss",
+    "chance",
+    "param_norm",
+    "update_norm",
+    "unit_gradients",
+)
 
 
 def chance_loss(kind: str, y: np.ndarray) -> float:
@@ -68,20 +76,27 @@ class RunSignals:
 
 
 def evaluate(run: RunSignals) -> pd.DataFrame:
-    """The six symptoms of ``run``: DataFrame[symptom, present, value, evidence, evaluated] in
-    :data:`SYMPTOMS` order; ``value`` is the number that decided it, ``evidence`` says it in
-    words; an unevaluated symptom has ``present`` False, ``value`` NaN and names what is
-    missing in ``evidence``."""
+    """The six symptoms of ``run``: DataFrame[symptom, present, value, facts, evaluated] in
+    :data:`SYMPTOMS` order; ``value`` is the number that decided it, ``facts`` a dict of the
+    numbers behind the verdict, keyed by its ``"kind"`` (:func:`views.symptoms.evidence` words
+    them); an unevaluated symptom has ``present`` False, ``value`` NaN and ``facts``
+    ``{"kind": "needs", "needs": NEEDS_*}``."""
     loss = run.loss
     rows = []
 
     if run.diverged_step is not None:
         rows.append(
-            (NOT_CONVERGING, True, math.nan, f"the run diverged at step {run.diverged_step}", True)
+            (
+                NOT_CONVERGING,
+                True,
+                math.nan,
+                {"kind": "diverged", "step": run.diverged_step},
+                True,
+            )
         )
     elif loss is None or run.chance is None:
-        missing = "a loss column" if loss is None else "the chance-level loss"
-        rows.append((NOT_CONVERGING, False, math.nan, f"needs {missing}", False))
+        missing = NEEDS_LOSS if loss is None else NEEDS_CHANCE
+        rows.append((NOT_CONVERGING, False, math.nan, _needs(missing), False))
     else:
         finite = loss[np.isfinite(loss)]
         tail = finite[-max(1, len(finite) // 10) :] if finite.size else np.array([np.nan])
@@ -92,14 +107,13 @@ def evaluate(run: RunSignals) -> pd.DataFrame:
                 NOT_CONVERGING,
                 bool(share > CONVERGED_FRACTION),
                 share,
-                f"final loss {format_sci(final)} is {share:.0%} of the chance level "
-                f"{run.chance:.3f} (converged means below {CONVERGED_FRACTION:.0%})",
+                {"kind": "final_loss", "final": final, "share": share, "chance": run.chance},
                 True,
             )
         )
 
     if loss is None:
-        rows.append((UNSTABLE, False, math.nan, "needs a loss column", False))
+        rows.append((UNSTABLE, False, math.nan, _needs(NEEDS_LOSS), False))
     else:
         with np.errstate(all="ignore"):
             before, after = loss[:-1], loss[1:]
@@ -110,8 +124,12 @@ def evaluate(run: RunSignals) -> pd.DataFrame:
                 UNSTABLE,
                 bool(jump_share > UNSTABLE_FRACTION),
                 jump_share,
-                f"{int(jumps.sum())} of {jumps.size} updates raised the loss by more than "
-                f"{JUMP:.0%} ({jump_share:.0%}; unstable above {UNSTABLE_FRACTION:.0%})",
+                {
+                    "kind": "jumps",
+                    "jumps": int(jumps.sum()),
+                    "updates": int(jumps.size),
+                    "share": jump_share,
+                },
                 True,
             )
         )
@@ -121,22 +139,18 @@ def evaluate(run: RunSignals) -> pd.DataFrame:
         (WEIGHTS_NAN, "weights", run.weights_known),
     ):
         if not known:
-            column = "a loss column" if quantity == "loss" else "a param_norm column"
-            rows.append((symptom, False, math.nan, f"needs {column}", False))
+            column = NEEDS_LOSS if quantity == "loss" else NEEDS_PARAMS
+            rows.append((symptom, False, math.nan, _needs(column), False))
             continue
         step = run.non_finite.get(quantity)
-        text = (
-            f"the {quantity} left float64 range (inf or NaN) at step {step}"
-            if step is not None
-            else f"the {quantity} stayed finite for all {run.steps_run} steps"
-        )
+        facts = {"kind": "finite", "quantity": quantity, "step": step, "steps": run.steps_run}
         rows.append(
-            (symptom, step is not None, math.nan if step is None else float(step), text, True)
+            (symptom, step is not None, math.nan if step is None else float(step), facts, True)
         )
 
     updates = run.update_ratio
     if updates is None:
-        wild = (WEIGHTS_WILD, False, math.nan, "needs update_norm and param_norm columns", False)
+        wild = (WEIGHTS_WILD, False, math.nan, _needs(NEEDS_UPDATES), False)
     else:
         with np.errstate(all="ignore"):
             biggest = (
@@ -148,23 +162,14 @@ def evaluate(run: RunSignals) -> pd.DataFrame:
             WEIGHTS_WILD,
             bool(biggest > WILD_UPDATE_RATIO),
             biggest,
-            f"the largest update moved the weights by {format_marked(biggest)} of their norm "
-            f"(wild above {WILD_UPDATE_RATIO:g}; a healthy update is about 1e-3)",
+            {"kind": "largest_update", "biggest": biggest},
             True,
         )
     rows.insert(3, wild)
 
     node = run.smallest_grad
     if node is None:
-        rows.append(
-            (
-                GRADS_ABOVE_ONE,
-                False,
-                math.nan,
-                "needs each unit's gradient; a log holds one norm per parameter",
-                False,
-            )
-        )
+        rows.append((GRADS_ABOVE_ONE, False, math.nan, _needs(NEEDS_UNITS), False))
     else:
         above = float(np.mean(node > 1.0)) if node.size else 0.0
         rows.append(
@@ -172,13 +177,19 @@ def evaluate(run: RunSignals) -> pd.DataFrame:
                 GRADS_ABOVE_ONE,
                 bool(above >= ABOVE_ONE_FRACTION),
                 above,
-                f"every node's |∂C/∂b| was above 1 in {above:.0%} of the steps "
-                f"(symptom from {ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last "
-                f"step {format_marked(float(node[-1]) if node.size else math.nan)}",
+                {
+                    "kind": "above_one",
+                    "above": above,
+                    "last": float(node[-1]) if node.size else math.nan,
+                },
                 True,
             )
         )
     return pd.DataFrame(rows, columns=COLUMNS)
+
+
+def _needs(what: str) -> dict:
+    return {"kind": "needs", "needs": what}
 
 
 def from_log(log: GradientLog, chance: float | None = None) -> RunSignals:

@@ -16,6 +16,7 @@ from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS, TRAINING_SECONDS, Cost
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import drawable_on_log, format_sci
 from views import remedies as views
+from views import symptoms as views_symptoms
 
 SMALL = rm.Problem(depth=6, width=16, steps=40)
 
@@ -175,8 +176,8 @@ def test_each_symptom_rule():
     assert _present(below) == set()
     nan = _fake([0.7, 0.6, np.nan], events=(("loss", 2), ("weights", 2)), diverged=2)
     assert {rm.LOSS_NAN, rm.WEIGHTS_NAN, rm.NOT_CONVERGING, rm.UNSTABLE} <= _present(nan)
-    evidence = rm.symptoms(nan).set_index("symptom").loc[rm.LOSS_NAN, "evidence"]
-    assert "step 2" in evidence
+    facts = rm.symptoms(nan).set_index("symptom").loc[rm.LOSS_NAN, "facts"]
+    assert "step 2" in views_symptoms.evidence(facts)
 
 
 def test_learning_rate_10_and_depth_100_diverge_as_data():
@@ -398,7 +399,7 @@ def test_every_sentence_quoting_inf_or_nan_says_what_it_is():
         assert not unmarked_non_finite(views.symptom_text(c, run, against))
     assert not unmarked_non_finite(views.comparison_text(c))
     nan_grads = _fake(np.linspace(0.7, 0.01, 10), updates=[np.inf] * 9, node=[np.nan] * 10)
-    evidence = " ".join(rm.symptoms(nan_grads)["evidence"])
+    evidence = " ".join(views_symptoms.with_evidence(rm.symptoms(nan_grads))["evidence"])
     assert "inf (not finite)" in evidence and "NaN (not finite)" in evidence
     assert not unmarked_non_finite(evidence)
 

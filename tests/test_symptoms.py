@@ -9,6 +9,7 @@ from gradviz import symptoms as sy
 from gradviz.gradlog import read_log
 from gradviz.sample_logs import read_sample, sample_chance_loss
 from views import remedies as remedies_views
+from views import symptoms as symptom_words
 from views import your_network as views
 
 
@@ -16,7 +17,9 @@ def test_a_log_without_loss_or_norm_columns_evaluates_nothing_it_cannot():
     table = sy.evaluate(sy.from_log(read_log("step,name,grad_norm\n0,a,1\n1,a,2\n")))
     assert table["symptom"].tolist() == list(sy.SYMPTOMS)
     assert not table["evaluated"].any() and not table["present"].any()
-    assert table["evidence"].str.startswith("needs").all()
+    assert all(facts["kind"] == "needs" for facts in table["facts"])
+    words = symptom_words.with_evidence(table)["evidence"]
+    assert words.str.startswith("needs").all()
 
 
 def test_a_log_whose_loss_and_weights_blow_up_has_those_symptoms():
@@ -27,7 +30,10 @@ def test_a_log_whose_loss_and_weights_blow_up_has_those_symptoms():
     table = sy.evaluate(sy.from_log(read_log(text), chance=math.log(2))).set_index("symptom")
     assert table.loc[sy.LOSS_NAN, "present"] and table.loc[sy.LOSS_NAN, "value"] == 2
     assert table.loc[sy.WEIGHTS_NAN, "present"] and table.loc[sy.WEIGHTS_NAN, "value"] == 2
-    assert table.loc[sy.NOT_CONVERGING, "evidence"] == "the run diverged at step 2"
+    assert table.loc[sy.NOT_CONVERGING, "facts"] == {"kind": "diverged", "step": 2}
+    assert symptom_words.evidence(table.loc[sy.NOT_CONVERGING, "facts"]) == (
+        "the run diverged at step 2"
+    )
     assert table.loc[sy.WEIGHTS_WILD, "present"]  # 0.9 / 1 > 0.5
     assert table.loc[sy.WEIGHTS_WILD, "value"] == pytest.approx(0.9)
     assert not table.loc[sy.GRADS_ABOVE_ONE, "evaluated"]

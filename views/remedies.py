@@ -39,6 +39,7 @@ from views import (
 from views.charts import make_speed_chart
 from views.charts import remedies as charts
 from views.pytorch import training_code
+from views.symptoms import evidence, with_evidence
 
 WHAT_YOU_SEE = "**What you are seeing**\n\n"
 ACCURACY_TITLE = "**Final accuracy**"
@@ -249,7 +250,7 @@ def comparison_view(comparison: rm.Comparison) -> ComparisonView:
         ),
         text=WHAT_YOU_SEE + comparison_text(comparison),
         ablation=View((spec(charts.make_ablation_chart(rm.ablation_matrix(comparison))),)),
-        symptoms=View((spec(charts.make_symptom_chart(comparison.symptoms)),)),
+        symptoms=View((spec(charts.make_symptom_chart(with_evidence(comparison.symptoms))),)),
         runs=comparison.runs,
         sickest=comparison.runs.index(by_symptoms["run"].iloc[0]),
     )
@@ -446,7 +447,7 @@ def symptom_text(comparison: Comparison, run: str, against: str) -> str:
     other = table[table["run"] == against].set_index("symptom")
     lines = []
     for symptom in SYMPTOMS:
-        present, evidence = bool(mine.loc[symptom, "present"]), mine.loc[symptom, "evidence"]
+        present, said = bool(mine.loc[symptom, "present"]), evidence(mine.loc[symptom, "facts"])
         after = bool(other.loc[symptom, "present"])
         if present and not after:
             fate = f"gone with **{against}**"
@@ -457,7 +458,7 @@ def symptom_text(comparison: Comparison, run: str, against: str) -> str:
         else:
             fate = f"absent with **{against}** too"
         mark = "🔴 present" if present else "🟢 absent"
-        lines.append(f"- {mark}: *{symptom}* — {evidence}; {fate}.")
+        lines.append(f"- {mark}: *{symptom}* — {said}; {fate}.")
     return "\n".join(lines)
 
 

@@ -19,6 +19,7 @@ from gradviz.numerics import drawable_on_log, format_sci
 from gradviz.sample_logs import SAMPLES, read_sample, sample_chance_loss
 from views import Header, View, file_uploader, multiselect, selectbox, spec, text_area
 from views.charts import your_network as charts
+from views.symptoms import evidence
 
 HEADER = Header(
     "Your network",
@@ -225,10 +226,10 @@ def symptoms_text(log: gradlog.GradientLog, chance: float | None) -> str:
     lines = []
     for row in table.itertuples():
         if not row.evaluated:
-            lines.append(f"- ➖ not in this log: *{row.symptom}* ({row.evidence}).")
+            lines.append(f"- ➖ not in this log: *{row.symptom}* ({evidence(row.facts)}).")
         else:
             mark = "❌ present" if row.present else "✅ absent"
-            lines.append(f"- {mark}: *{row.symptom}* — {row.evidence}.")
+            lines.append(f"- {mark}: *{row.symptom}* — {evidence(row.facts)}.")
     return "\n".join(lines)
 
 
