@@ -33,20 +33,6 @@ class Breakdown:
     def ok(self) -> bool:
         return self.index is None
 
-    def message(self, quantity: str = "the gradient", offset: int = 0) -> str:
-        """Sentence for the UI, e.g. ``"the gradient exploded to inf at layer 37"``.
-
-        ``offset`` shifts the index for display (1 for 1-based layer numbers).
-        """
-        if self.index is None:
-            return f"{quantity} stayed within float64 range"
-        at = f"at {self.where} {self.index + offset}"
-        return {
-            "inf": f"{quantity} exploded to inf {at}",
-            "nan": f"{quantity} became NaN {at}",
-            "underflow": f"{quantity} underflowed to 0 {at}",
-        }[self.kind]
-
 
 def find_breakdown(values: Array, where: str = "layer") -> Breakdown:
     """First index where ``values`` (shape (K,) or (K, ...), reduced over trailing axes) breaks.

@@ -13,6 +13,7 @@ from gradviz.activations import NAMES as ACT_NAMES
 from gradviz.numerics import format_sci
 from tests.chart_checks import assert_small_with_tooltips, mark_types, spec_fields
 from tests.fuzz_kit import unmarked_non_finite
+from views import breakdown_text
 from views import deep_chain as views
 
 RANDOM, EXPLOSION = views.SOURCES
@@ -45,7 +46,10 @@ def test_explosion_at_l_1000_names_the_overflowing_layer():
     view = chain(1000, source=EXPLOSION)
     (_, forward), (quantity, backward) = view.breakdowns
     assert forward.ok and not backward.ok
-    assert backward.message(quantity, 1) == "the float64 backward pass exploded to inf at layer 779"
+    assert (
+        breakdown_text(backward, quantity, 1)
+        == "the float64 backward pass exploded to inf at layer 779"
+    )
     assert "from **25** to **25** over the 999 finite factors" in view.gradients.text
     assert "Seed 003 argues from |w_j| < 1/4" not in view.gradients.text
     assert len(view.table) == 1000
@@ -75,7 +79,7 @@ def test_linear_view_shows_transient_growth_and_reports_overflow():
     assert {"t", "series", "kind", "log10_value", "value"} <= spec_fields(powers)
     assert_small_with_tooltips(powers)
     ((quantity, breakdown),) = views.linear_view("jordan", 64, 3.0, 0.9, 3.0, 500, 0).breakdowns
-    assert breakdown.message(quantity).startswith("‖W^t x‖ exploded to inf at step")
+    assert breakdown_text(breakdown, quantity).startswith("‖W^t x‖ exploded to inf at step")
 
 
 def test_spectra_view_quotes_the_spectra_and_counts_unresolved_values():

@@ -13,6 +13,7 @@ from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, train, train_cost
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
+from views import breakdown_text
 from views import initialization as views
 
 INIT_VALUES = {"c": 0.5, "gain": 1.0, "sigma_w": 1.0}
@@ -74,7 +75,7 @@ def test_layers_view_marks_the_overflow_and_counts_what_the_log_axis_drops():
     view = views.layers_view(result)
     brk = result.forward_breakdown
     assert not brk.ok and ("the activations", brk) in view.breakdowns
-    assert brk.message("the activations", offset=1) in view.text
+    assert breakdown_text(brk, "the activations", offset=1) in view.text
     activation_std = view.curves[0].charts[0]
     rules = [enc["x"]["datum"] for mark, enc in marks(activation_std) if mark == "rule"]
     assert rules == [brk.index + 1]

@@ -23,6 +23,7 @@ from gradviz.neuron_chain import (
     quadratic_cost,
     waterfall_frame,
 )
+from views import breakdown_text
 from views.deep_chain import cell_edits, format_overrides, formula_latex, parse_overrides
 
 SMOOTH = ["sigmoid", "tanh", "softsign", "softplus", "elu", "selu", "gelu", "silu", "linear"]
@@ -178,7 +179,9 @@ def test_overflowing_forward_is_reported():
     w = np.full(100, 1e10)
     result = analyze_chain(w, np.zeros(100), 1.0, 0.0, "linear")
     assert result.forward_breakdown.kind == "inf"
-    assert result.forward_breakdown.message("z", offset=1) == "z exploded to inf at layer 31"
+    assert (
+        breakdown_text(result.forward_breakdown, "z", offset=1) == "z exploded to inf at layer 31"
+    )
 
 
 @given(

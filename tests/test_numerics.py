@@ -6,16 +6,19 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from gradviz.numerics import find_breakdown, format_sci, norm, norms, safe_log10
+from views import breakdown_text
 
 
 def test_breakdown_kinds_and_messages():
     assert find_breakdown(np.array([1.0, 2.0])).ok
     b = find_breakdown(np.array([1.0, 1e300, np.inf, np.nan]))
     assert (b.index, b.kind) == (2, "inf")
-    assert b.message("the gradient", offset=1) == "the gradient exploded to inf at layer 3"
+    assert breakdown_text(b, "the gradient", offset=1) == "the gradient exploded to inf at layer 3"
     assert find_breakdown(np.array([1.0, np.nan, np.inf])).kind == "nan"
     u = find_breakdown(np.array([[1e-300, 2.0], [0.0, 0.0]]), where="step")
-    assert (u.index, u.kind) == (1, "underflow") and "underflowed to 0 at step 1" in u.message()
+    assert (u.index, u.kind) == (1, "underflow") and "underflowed to 0 at step 1" in breakdown_text(
+        u
+    )
     assert find_breakdown(np.array([0.0, 0.0, 1.0])).ok  # zeros from the start are not underflow
 
 

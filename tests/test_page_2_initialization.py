@@ -18,6 +18,7 @@ from tests.apptest_kit import (
     warnings,
 )
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import breakdown_text
 from views import initialization as views
 
 PAGE = "pages/2_Initialization.py"
@@ -111,7 +112,7 @@ def test_overflow_still_renders_and_names_the_layer():
     expected = probe.probe(cfg)
     brk = expected.forward_breakdown
     assert not brk.ok
-    message = brk.message("the activations", offset=1)
+    message = breakdown_text(brk, "the activations", offset=1)
     assert message[1:] in warnings(at)  # the notice capitalises the first letter
     assert message in texts(at)
     rules = [

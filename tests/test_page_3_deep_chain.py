@@ -18,6 +18,7 @@ from tests.apptest_kit import (
     warnings,
 )
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import breakdown_text
 from views import deep_chain as views
 
 PAGE = "pages/3_Deep_chain.py"
@@ -67,7 +68,9 @@ def test_explosion_at_l_1000_is_exact_and_reports_the_overflow():
     assert "Seed 003 argues from |w_j| < 1/4" not in text  # that argument is about N(0, 1)
     exact = ch.format_log10(result.logs.log10_db[0], 1.0)
     assert exact.endswith("e+1395") and f"∂C/∂b₁ = **{exact}** exactly" in text
-    assert result.direct_breakdown.message("the float64 backward pass", 1)[1:] in warnings(at)
+    assert breakdown_text(result.direct_breakdown, "the float64 backward pass", 1)[1:] in warnings(
+        at
+    )
     assert "exploded to inf at layer 779" in warnings(at)
 
 

@@ -8,6 +8,7 @@ from gradviz.numerics import format_sci
 from gradviz.through_time import BOUND_LABEL, ThroughTimeConfig, gradient_through_time
 from tests.apptest_kit import all_chart_fields, exercise_every_control, open_page, texts
 from tests.fuzz_kit import page_machine, walk_extremes
+from views import breakdown_text
 
 PAGE = "pages/4_RNN_LSTM.py"
 TABS = ("Gradient through time", "Clipping and the cliff", "Long-range memory")
@@ -88,7 +89,7 @@ def test_relu_overflow_link_marks_the_time_step_and_keeps_drawing():
     result = gradient_through_time(ThroughTimeConfig(length=1000, activation="relu", radius=5.0))
     ((quantity, breakdown),) = [(q, b) for q, b in result.breakdowns if not b.ok]
     warnings = " ".join(w.value for w in at.warning)
-    assert breakdown.message(quantity)[1:] in warnings
+    assert breakdown_text(breakdown, quantity)[1:] in warnings
     assert f"at time step {breakdown.index}" in warnings
     assert "not drawn" in " ".join(c.value for c in at.caption)
     assert {"grad_norm", "state_norm"} <= all_chart_fields(at)

@@ -13,6 +13,7 @@ from gradviz import glorot_bengio, probe, zero_init
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import find_breakdown, format_sci
 from gradviz.train import TrainConfig, train
+from views import breakdown_text
 from views import initialization as views
 
 
@@ -126,7 +127,7 @@ def test_overflow_is_located_and_never_warns():
     assert not fwd.ok and fwd.kind in ("inf", "nan") and 60 <= fwd.index < 100
     assert not bwd.ok
     text = views.explain_layers(result)
-    assert fwd.message("the activations", offset=1) in text
+    assert breakdown_text(fwd, "the activations", offset=1) in text
 
 
 @pytest.mark.parametrize(

@@ -19,7 +19,7 @@ from gradviz.through_time import (
     through_time_cost,
 )
 from tests.chart_checks import assert_small_with_tooltips, mark_types, marks, spec_fields
-from views import cut_short, duration
+from views import breakdown_text, cut_short, duration
 from views import recurrent as views
 
 DEFAULT = (100, 32, "tanh", 0.9, "orthogonal", 1.0, 1.0, 0)
@@ -51,7 +51,7 @@ def test_relu_overflow_is_carried_to_the_warning_the_marks_and_the_captions():
     result = gradient_through_time(ThroughTimeConfig(length=1000, activation="relu", radius=5.0))
     assert view.breakdowns == result.breakdowns
     ((quantity, breakdown),) = [(q, b) for q, b in view.breakdowns if not b.ok]
-    assert f"at time step {breakdown.index}" in breakdown.message(quantity)
+    assert f"at time step {breakdown.index}" in breakdown_text(breakdown, quantity)
     (states,) = view.states.charts
     assert "rule" in mark_types(states)
     marked = [enc for mark, enc in marks(states) if mark == "rule"]

@@ -25,7 +25,17 @@ import streamlit as st
 from gradviz.budget import CACHE_BYTES
 from gradviz.numerics import Breakdown
 from ui import heap
-from views import PAGES, UNBOUND_KINDS, Control, Header, Metrics, PageInfo, View, scenarios
+from views import (
+    PAGES,
+    UNBOUND_KINDS,
+    Control,
+    Header,
+    Metrics,
+    PageInfo,
+    View,
+    breakdown_text,
+    scenarios,
+)
 
 __all__ = [
     "PAGES",
@@ -367,8 +377,8 @@ def show_breakdowns(breakdowns: Iterable[tuple[str, Breakdown]], offset: int = 0
     for quantity, breakdown in breakdowns:
         if not breakdown.ok:
             st.warning(
-                f"{breakdown.message(quantity, offset)[0].upper()}"
-                f"{breakdown.message(quantity, offset)[1:]}. "
+                f"{breakdown_text(breakdown, quantity, offset)[0].upper()}"
+                f"{breakdown_text(breakdown, quantity, offset)[1:]}. "
                 "The charts show everything that is still finite.",
                 icon="⚠️",
             )

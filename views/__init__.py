@@ -73,6 +73,20 @@ def log_chart(
     return View((spec(build(drawable, *args, **kwargs)),), caption=caption)
 
 
+def breakdown_text(breakdown: Breakdown, quantity: str = "the gradient", offset: int = 0) -> str:
+    """Where ``quantity`` left float64 range, as a sentence for the page, e.g. "the gradient
+    exploded to inf at layer 37" (:class:`gradviz.numerics.Breakdown`; ``offset`` shifts the
+    index for display: 1 for 1-based layer numbers)."""
+    if breakdown.index is None:
+        return f"{quantity} stayed within float64 range"
+    at = f"at {breakdown.where} {breakdown.index + offset}"
+    return {
+        "inf": f"{quantity} exploded to inf {at}",
+        "nan": f"{quantity} became NaN {at}",
+        "underflow": f"{quantity} underflowed to 0 {at}",
+    }[breakdown.kind]
+
+
 def duration(seconds: float) -> str:
     """A rough, readable duration: "about 40 s", "about 4 min", "about 3 h"."""
     if seconds < 90:

@@ -57,6 +57,7 @@ from views import (
     Control,
     Header,
     View,
+    breakdown_text,
     multiselect,
     number_input,
     select_slider,
@@ -430,8 +431,8 @@ def zigzag_note(result: ZigzagComparison, lr: float) -> str:
 
     pos, cen = result.positive, result.centred
     blown = [
-        f"{input_label(s.inputs)}: {s.breakdown.message('the weights')} (learning rate {lr:g} is "
-        "too large for these inputs)."
+        f"{input_label(s.inputs)}: {breakdown_text(s.breakdown, 'the weights')} "
+        f"(learning rate {lr:g} is too large for these inputs)."
         for s in (pos, cen)
         if not s.breakdown.ok
     ]

@@ -25,6 +25,7 @@ from views import (
     Breakdowns,
     Header,
     View,
+    breakdown_text,
     number_input,
     radio,
     select_slider,
@@ -249,7 +250,7 @@ def _direct_text(result: ch.ChainResult) -> str:
     broke = result.direct_breakdown
     if broke.ok:
         return value
-    return f"{value} ({broke.message('it', 1)}: outside float64 range)"
+    return f"{value} ({breakdown_text(broke, 'it', 1)}: outside float64 range)"
 
 
 def chain_text(result: ch.ChainResult, explosion: bool = False, edited: bool = False) -> str:
@@ -262,7 +263,7 @@ def chain_text(result: ch.ChainResult, explosion: bool = False, edited: bool = F
     if not forward.ok:
         head = (
             f"∂C/∂b₁ = {exact} summed in log space, but not exactly: "
-            f"{forward.message('z_j', 1)}, outside float64 range, and the log-space pass "
+            f"{breakdown_text(forward, 'z_j', 1)}, outside float64 range, and the log-space pass "
             "starts from those float64 activations"
         )
     elif result.dout == 0:
@@ -417,7 +418,7 @@ def linear_text(result: lc.LinearChainResult) -> str:
     parts.append("\n\n" + _norm_text(result))
     last = f"**{format_sci(result.signal_norm[-1])}**"
     if not result.breakdown.ok:
-        last += f" ({result.breakdown.message('it')}: outside float64 range)"
+        last += f" ({breakdown_text(result.breakdown, 'it')}: outside float64 range)"
     parts.append(f"After t = {steps} layers, ‖W^t x‖/‖x‖ = {last}.")
     return " ".join(parts)
 

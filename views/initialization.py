@@ -59,6 +59,7 @@ from views import (
     Header,
     Metrics,
     View,
+    breakdown_text,
     cut_short,
     log_chart,
     number_input,
@@ -380,7 +381,7 @@ def layers_view(result: probe.ProbeResult, draws: Draws | None = None) -> Layers
             charts.make_depth_curve_chart,
             title,
             None if brk.ok else brk.index + 1,
-            brk.message(title, 1),
+            breakdown_text(brk, title, 1),
             dropped_note=LOG_AXIS_NOTE,
             band=None if band is None else band[band["metric"] == metric],
         )
@@ -741,7 +742,7 @@ def explain_layers(result: ProbeResult) -> str:
     ):
         if not brk.ok:
             direction = "" if quantity == "the activations" else " (counting back from the output)"
-            parts.append(f"In float64, {brk.message(quantity, offset=1)}{direction}.")
+            parts.append(f"In float64, {breakdown_text(brk, quantity, offset=1)}{direction}.")
     parts.append(
         f"The activation std goes from {format_sci(act_std[0])} at layer 1 to "
         f"{format_sci(act_std[-1])} at layer {depth}."

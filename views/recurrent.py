@@ -43,6 +43,7 @@ from views import (
     Header,
     Metrics,
     View,
+    breakdown_text,
     cut_short,
     log_chart,
     number_input,
@@ -361,7 +362,7 @@ def cliff_text(run: CliffRun, theta: float, lr: float) -> str:
     for method in s.index:
         row = s.loc[method]
         breakdown = row["breakdown"]
-        broke = "" if breakdown.ok else f" ({breakdown.message('the loss')})"
+        broke = "" if breakdown.ok else f" ({breakdown_text(breakdown, 'the loss')})"
         lines.append(
             f"- **{method}:** largest gradient ‖g‖ = {format_sci(row['max_grad_norm'])}, "
             f"longest step {format_sci(row['max_step'])}, {int(row['left_window'])} steps "
@@ -404,7 +405,7 @@ def long_range_text(result: LongRange) -> str:
         lines.append(line)
     for run in result.runs:
         if not run.breakdown.ok:
-            lines.append(f"- {run.breakdown.message(f'the {run.cell.upper()} loss', 1)}.")
+            lines.append(f"- {breakdown_text(run.breakdown, f'the {run.cell.upper()} loss', 1)}.")
     return "\n".join(lines)
 
 
