@@ -141,7 +141,6 @@ class Remedy:
     key: str
     name: Callable[[RemedyOptions, tr.TrainConfig], str] = field(repr=False)
     apply: Callable[[tr.TrainConfig, RemedyOptions], tr.TrainConfig] = field(repr=False)
-    why: str = ""
 
 
 def _with_mlp(cfg: tr.TrainConfig, **changes) -> tr.TrainConfig:
@@ -155,7 +154,6 @@ REMEDIES: dict[str, Remedy] = {
             "activation",
             lambda o, c: activations.label(o.activation),
             lambda c, o: _with_mlp(c, activation=o.activation, act_params=()),
-            "a slope of 1 for positive inputs instead of σ' ≤ 1/4",
         ),
         Remedy(
             "init",
@@ -165,25 +163,21 @@ REMEDIES: dict[str, Remedy] = {
                 init=matched_init(c.mlp.activation) if o.init == MATCHED else o.init,
                 init_params=(),
             ),
-            "weights scaled to the layer width and matched to the activation",
         ),
         Remedy(
             "batchnorm",
             lambda o, c: "batch norm",
             lambda c, o: _with_mlp(c, batchnorm=True),
-            "every pre-activation renormalized to mean 0, std 1",
         ),
         Remedy(
             "residual",
             lambda o, c: "residual",
             lambda c, o: _with_mlp(c, residual=True),
-            "h_l = h_{l-1} + f(z_l): an identity path for the gradient",
         ),
         Remedy(
             "clip",
             lambda o, c: f"clip by {o.clip} {o.clip_threshold:g}",
             lambda c, o: replace(c, clip=o.clip, clip_threshold=o.clip_threshold),
-            "caps each update, so one huge gradient cannot wreck the weights",
         ),
         Remedy(
             "penalty",
@@ -193,19 +187,16 @@ REMEDIES: dict[str, Remedy] = {
                 l1=o.penalty_strength if o.penalty == "l1" else 0.0,
                 l2=o.penalty_strength if o.penalty == "l2" else 0.0,
             ),
-            "penalizes large weights",
         ),
         Remedy(
             "fewer_layers",
             lambda o, c: f"{c.mlp.depth} layers",
             lambda c, o: _with_mlp(c, depth=o.fewer_depth),
-            "fewer factors in the product (the label is the depth actually used)",
         ),
         Remedy(
             "smaller_lr",
             lambda o, c: f"lr × {o.lr_factor:g}",
             lambda c, o: replace(c, lr=c.lr * o.lr_factor),
-            "smaller steps",
         ),
     )
 }

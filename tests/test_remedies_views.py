@@ -264,3 +264,9 @@ def test_a_remedy_that_hurts_says_why_with_its_numbers():
     assert list(frames.above) == ["ReLU"]
     spec_text = json.dumps(views.comparison_view(c).loss.charts[0])
     assert f'"domainMax": {frames.ceiling}' in spec_text and '"clip": true' in spec_text
+
+
+def test_every_remedy_says_what_it_changes():
+    assert set(views.REMEDY_WHY) == set(rm.REMEDIES)
+    help_text = dict(views.SWITCH_ON.options)["help"]
+    assert all(why in help_text for why in views.REMEDY_WHY.values())

@@ -82,12 +82,28 @@ SIGMA_W = slider("σ_w (too-large init)", 0.5, 10.0, 4.0, 0.5, key="sigma_w")
 LEARNING_RATE = select_slider("Learning rate", LRS, 0.1, key="lr")
 STEPS = slider("Steps", 50, 500, 300, 50, key="steps")
 SEED = number_input("Seed", 0, 99, 0, key="seed")
+REMEDY_WHY = {
+    "activation": "a ReLU-family activation: slope 1 for positive inputs, where sigmoid's is at "
+    "most 1/4",
+    "init": "the initializer matched to the activation (seed 001): Xavier for sigmoid and tanh, "
+    "He for the ReLU family",
+    "batchnorm": "every pre-activation renormalized over the batch to mean 0, std 1",
+    "residual": "h_l = h_{l−1} + f(z_l) in every layer whose input and output widths match: an "
+    "identity path for the gradient",
+    "clip": "the gradient cut to the threshold (its norm, or each value) before each update, so "
+    "one huge gradient cannot wreck the weights",
+    "penalty": "an L1 or L2 penalty on the weights",
+    "fewer_layers": "fewer factors in the product (the label is the depth actually used)",
+    "smaller_lr": "the learning rate times a factor: smaller steps",
+}
+"""What each remedy changes (the help of :data:`SWITCH_ON`)."""
 SWITCH_ON = multiselect(
     "Switch on",
     rm.REMEDIES,
     default=list(rm.DEFAULT_REMEDIES),
     key="remedies",
     format_func=lambda k: k.replace("_", " "),
+    help="\n".join(f"- **{key.replace('_', ' ')}**: {why}" for key, why in REMEDY_WHY.items()),
 )
 TOGETHER = checkbox("Also train all chosen remedies together", True, key="together")
 REMEDY_ACTIVATION = selectbox("Activation", choosing.RELU_FAMILY, format_func=label, key="r_act")
