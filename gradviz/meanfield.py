@@ -327,10 +327,10 @@ def critical_point(sigma_b2: float, act: Activation) -> tuple[float, float]:
       at small σ_b², or there is none, as for softplus), the bisection on χ₁ itself
       (:func:`critical_sigma_w2`) and the fixed point there (inf where the variance diverges,
       NaN where the iteration has not converged, as for softplus, whose q* near 7000 creeps up
-      at the edge). For GELU and SiLU at small σ_b²
-      that is a jump, not a root: the fixed point the iteration reaches jumps to another
-      branch there and χ₁ with it (GELU at σ_b² = 0.05: σ_w² = 2.23, χ₁ = 0.73 just below).
-      NaN where χ₁ never crosses 1 on [1e-2, 1e3].
+      at the edge). For GELU and SiLU at small σ_b² that is a jump, not a root: the fixed
+      point the iteration reaches jumps to another branch there, and χ₁ with it (GELU at
+      σ_b² = 0.05: σ_w² = 2.23, χ₁ = 0.73 just below). NaN where χ₁ never crosses 1 on
+      [1e-2, 1e3].
     """
     probe_q = np.array([1e-2, 1.0, 1e2])
     e_f2 = gaussian_expectation(lambda x: act.fn(x) ** 2, probe_q)
