@@ -24,6 +24,7 @@ import pandas as pd
 from gradviz import probe
 from gradviz.blas import blas_threads_for
 from gradviz.budget import COMPUTE_BYTES, Cost
+from gradviz.numerics import drawable_on_log
 from gradviz.probe import ACT_STD, GRAD_H_NORM, MEASURED, ProbeConfig, ProbeResult
 
 SEEDS = 8
@@ -68,15 +69,14 @@ def seed_band(result: ProbeResult, draws: pd.DataFrame) -> pd.DataFrame:
     value over the probed network (``result``) and the ``draws`` of :func:`other_draws`, among
     the finite positive ones (a log axis draws the band), and how many seeds those were."""
     shown = result.curves[result.curves["source"] == MEASURED][["layer", "metric", "value"]]
-    every = pd.concat([shown, draws[["layer", "metric", "value"]]], ignore_index=True)
-    value = every["value"].to_numpy(dtype=float)
-    every = every.loc[np.isfinite(value) & (value > 0)]
-    band = (
+    every, _ = drawable_on_log(
+        pd.concat([shown, draws[["layer", "metric", "value"]]], ignore_index=True), "value"
+    )
+    return (
         every.groupby(["layer", "metric"], sort=True)["value"]
         .agg(low="min", high="max", seeds="size")
         .reset_index()
     )
-    return band
 
 
 def beta(cfg: ProbeConfig) -> float:
