@@ -407,6 +407,21 @@ def he_relu() -> Check:
     return Check(ratio, 0.1 < ratio < 10)
 
 
+def hanin_rolnick() -> Check:
+    """Highest over lowest activation std at layer 60 over the Layers tab's band of 8 seeds
+    (ReLU, He init, width 128): the seeds spread by depth, while at layer 1 they agree within
+    a factor of 1.5."""
+    from gradviz.probe import ACT_STD
+    from gradviz.seed_spread import seed_band
+    from views.initialization import network, other_draws, probe_network
+
+    net = network("he_normal", "relu", 60, 128, 0.0, 0, {"c": 0.5, "gain": 1.0, "sigma_w": 1.0})
+    band = seed_band(probe_network(net, 256), other_draws(net, 256).frame)
+    act = band[band["metric"] == ACT_STD].set_index("layer")
+    spread = act["high"] / act["low"]
+    return Check(float(spread[60]), spread[60] > 2 and spread[1] < 1.5)
+
+
 def _spectrum(weights: str, act: str, ratio: float = 1.0):
     from gradviz.spectra import critical_point, input_variance, jacobian_spectrum, spread_decades
 
@@ -587,6 +602,11 @@ SCENARIOS: tuple[Scenario, ...] = (
     _s("he-relu", "He init keeps ReLU gradients stable", "theory", INIT,
        {"preset": "He + ReLU", "depth": 50, "tab": "Layers"},
        "Look at ‖∂L/∂h_l‖ across 50 layers.", "‖∂L/∂h₁‖ / ‖∂L/∂h_L‖", he_relu),
+    _s("hanin-rolnick", "Finite width: the seeds spread with depth", "theory", INIT,
+       {"preset": "He + ReLU", "depth": 60, "width": 128, "tab": "Layers"},
+       "Look at the shaded band around the activation std: the same network drawn with 8 "
+       "seeds, against the flat mean-field line.",
+       "highest / lowest activation std at layer 60", hanin_rolnick),
     _s("saxe-orthogonal", "Saxe: orthogonal linear nets are isometries", "theory", CHAIN,
        {"tab": "Jacobian spectra", "jact": "linear"},
        "Look at the singular values of the input-output Jacobian.",
