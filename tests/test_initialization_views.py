@@ -241,7 +241,8 @@ def test_ordinals():
 def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, depth, width):
     """Across settings: the verdict on the gradient (vanished, exploded, held) follows its
     measured ratio; the band spans the probed network and its draws, the sentence quotes the
-    band's own numbers at layer L, and credits Hanin & Rolnick's β = L/n only for ReLU."""
+    band's own numbers at layer L, and credits Hanin & Rolnick's β = L/n only for ReLU at He's
+    scale (σ_w² = 2)."""
     from gradviz import seed_spread
 
     network = net(init, act, depth, width)
@@ -256,8 +257,9 @@ def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, de
         verdict = "vanished" if ratio < 1e-2 else "exploded" if ratio > 1e2 else "held"
         assert f"it {verdict} on its way back" in view.text
         assert f"**{format_sci(ratio)}** of the gradient at layer {depth}" in view.text
-    assert ("Hanin & Rolnick" in text) == (act == "relu")
-    if act == "relu":
+    he_scale = act == "relu" and init == "he_normal"  # σ_w² = 2: the setting of their theorem
+    assert ("Hanin & Rolnick" in text) == he_scale
+    if he_scale:
         assert f"β = {depth}/{width} = {depth / width:.3g}" in text
     rows = band.set_index(["metric", "layer"])
     if (probe.ACT_STD, depth) in rows.index:

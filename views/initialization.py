@@ -423,8 +423,9 @@ def spread_view(result: ProbeResult, band: pd.DataFrame | None, draws: Draws | N
 
 
 def explain_spread(result: ProbeResult, band: pd.DataFrame) -> str:
-    """The band against the mean-field line at the last layer, in numbers; for ReLU, Hanin &
-    Rolnick's β = L/n, in which the spread grows exponentially."""
+    """The band against the mean-field line at the last layer, in numbers; for ReLU at He's
+    scale (the setting of their theorem), Hanin & Rolnick's β = L/n, in which the spread grows
+    exponentially."""
     net = result.config.network
     depth, seeds = net.depth, int(band["seeds"].max())
     rows = band.set_index(["metric", "layer"])
@@ -449,10 +450,11 @@ def explain_spread(result: ProbeResult, band: pd.DataFrame) -> str:
         parts.append(
             f"‖∂L/∂h₁‖ ranges from {format_sci(first['low'])} to {format_sci(first['high'])}."
         )
-    if net.activation == "relu":
+    if net.activation == "relu" and math.isclose(result.sigma_w2, 2.0, rel_tol=1e-9):
         parts.append(
-            "For ReLU networks Hanin & Rolnick (2018) show that the variance of the squared "
-            "length of the activations over initializations grows exponentially in "
+            "For ReLU networks at He's scale (σ_w² = 2), Hanin & Rolnick (2018) show that the "
+            "variance of the squared length of the activations over initializations grows "
+            "exponentially in "
             f"β = Σ 1/n_l, the sum of the hidden widths' reciprocals: here β = {depth}/"
             f"{net.width} = {seed_spread.beta(result.config):.3g}, and a deeper or narrower "
             "network spreads wider."
@@ -831,7 +833,8 @@ SOURCES = """
 - **Hanin & Rolnick (2018)**, *How to start training: the effect of initialization and
   architecture*: for ReLU networks, the variance over initializations of the squared length of
   the activations grows exponentially in β = Σ 1/n_l, the sum of the reciprocals of the hidden
-  widths (their second failure mode). The Layers tab quotes β = L/n for ReLU only, and shows
+  widths (their second failure mode), at weights of variance 2/fan-in. The Layers tab quotes
+  β = L/n for ReLU at that scale (σ_w² = 2) only, and shows
   the spread it measures as a band over the network drawn with several seeds (the lowest and
   highest value per layer, not a variance) for every activation.
 - Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored
