@@ -257,7 +257,7 @@ def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, de
         verdict = "vanished" if ratio < 1e-2 else "exploded" if ratio > 1e2 else "held"
         assert f"it {verdict} on its way back" in view.text
         assert f"**{format_sci(ratio)}** of the gradient at layer {depth}" in view.text
-    he_scale = act == "relu" and init == "he_normal"  # σ_w² = 2: the setting of their theorem
+    he_scale = act == "relu" and init == "he_normal"  # σ_w² = 2, σ_b = 0: their setting
     assert ("Hanin & Rolnick" in text) == he_scale
     if he_scale:
         assert f"β = {depth}/{width} = {depth / width:.3g}" in text
@@ -288,3 +288,18 @@ def test_the_band_is_cut_to_the_budget_and_says_so():
     assert views.draws_count(small) == (7, 0.0)
     zero = views.other_draws(net("zeros", "relu", 4, 8), 16)
     assert zero.asked == 0 and zero.count == 0
+
+
+def test_hanin_and_rolnick_are_quoted_only_in_their_setting():
+    from gradviz import seed_spread
+
+    for network, quoted in (
+        (net("he_normal", "relu", 12, 16), True),
+        (net("he_normal", "relu", 12, 16, sigma_b=0.5), False),  # biases: not their setting
+        (net("xavier_normal", "relu", 12, 16), False),  # σ_w² = 1
+        (net("he_normal", "leaky_relu", 12, 16), False),
+    ):
+        result = views.probe_network(network, 16)
+        draws = seed_spread.other_draws(views.probe_config(network, 16), 2)
+        text = views.explain_spread(result, seed_spread.seed_band(result, draws))
+        assert ("Hanin & Rolnick" in text) == quoted, network

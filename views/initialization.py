@@ -450,9 +450,10 @@ def explain_spread(result: ProbeResult, band: pd.DataFrame) -> str:
         parts.append(
             f"‖∂L/∂h₁‖ ranges from {format_sci(first['low'])} to {format_sci(first['high'])}."
         )
-    if net.activation == "relu" and math.isclose(result.sigma_w2, 2.0, rel_tol=1e-9):
+    if net.activation == "relu" and net.sigma_b == 0 and math.isclose(result.sigma_w2, 2.0):
         parts.append(
-            "For ReLU networks at He's scale (σ_w² = 2), Hanin & Rolnick (2018) show that the "
+            "For ReLU networks at He's scale (σ_w² = 2, no bias), Hanin & Rolnick (2018) show "
+            "that the "
             "variance of the squared length of the activations over initializations grows "
             "exponentially in "
             f"β = Σ 1/n_l, the sum of the hidden widths' reciprocals: here β = {depth}/"
@@ -834,7 +835,7 @@ SOURCES = """
   architecture*: for ReLU networks, the variance over initializations of the squared length of
   the activations grows exponentially in β = Σ 1/n_l, the sum of the reciprocals of the hidden
   widths (their second failure mode), at weights of variance 2/fan-in. The Layers tab quotes
-  β = L/n for ReLU at that scale (σ_w² = 2) only, and shows
+  β = L/n for ReLU at that scale (σ_w² = 2) without biases only, and shows
   the spread it measures as a band over the network drawn with several seeds (the lowest and
   highest value per layer, not a variance) for every activation.
 - Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored

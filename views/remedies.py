@@ -406,8 +406,8 @@ def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr
                 f"{rm.INIT_NAMES[rm.matched_init(activation)]} is matched to {name} (seed 001)."
             )
         return text
-    if not g < g_base:
-        return ""
+    if not (g < g_base and run["grad_ratio"] < 1.0 / FLOW_BAND):
+        return ""  # a smaller factor says nothing unless this run's gradient vanishes
     text = (
         f" It hurt: ×{format_marked(g)} per layer against ×{format_marked(g_base)} in the baseline."
     )
