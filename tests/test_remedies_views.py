@@ -11,6 +11,7 @@ from hypothesis import strategies as st
 from gradviz import choosing
 from gradviz import remedies as rm
 from gradviz.numerics import format_sci
+from gradviz.probe import hidden_sigma_w2
 from tests.chart_checks import assert_small_with_tooltips, mark_types, rows, spec_fields
 from views import remedies as views
 
@@ -240,8 +241,8 @@ def test_every_claim_of_the_comparison_text_holds_for_its_runs(
             row["final_accuracy"] < base["final_accuracy"] or not math.isnan(row["diverged_step"])
         )
         if "Its weights are smaller" in line:
-            mine = views.hidden_sigma_w2(cfg)
-            theirs = views.hidden_sigma_w2(c.records[rm.BASELINE].config)
+            mine = hidden_sigma_w2(cfg.mlp)
+            theirs = hidden_sigma_w2(c.records[rm.BASELINE].config.mlp)
             assert mine < theirs and f"σ_w² = {mine:.3g} against {theirs:.3g}" in line
         if "is at most" in line:
             slope = choosing.activations.default_properties(cfg.mlp.activation).max_slope

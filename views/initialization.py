@@ -337,9 +337,9 @@ def draws_count(cfg: probe.ProbeConfig) -> tuple[int, float]:
     :data:`~gradviz.seed_spread.SEEDS` − 1, and what the rest would take."""
     asked = seed_spread.SEEDS - 1
     room = DRAWS_SHARE * (TAB_SECONDS - PAGE_SECONDS - probe.probe_cost(cfg).seconds)
-    one = seed_spread.other_draws_cost(cfg, 1).seconds
-    fit = min(asked, max(0, int(room // one)))
-    return fit, (asked - fit) * one
+    one = seed_spread.other_draws_cost(cfg, 1)
+    fit = affordable_repeats(one, asked, seconds=room)
+    return fit, (asked - fit) * one.seconds
 
 
 def other_draws(net: Net, batch: int) -> Draws:

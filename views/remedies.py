@@ -18,8 +18,8 @@ from gradviz import remedies as rm
 from gradviz import train as tr
 from gradviz.activations import default_properties, label
 from gradviz.choosing import DyingReLU
-from gradviz.initializers import sigma_w2
 from gradviz.numerics import format_marked, format_sci, per_step
+from gradviz.probe import hidden_sigma_w2
 from gradviz.remedies import BASELINE, SYMPTOMS, Comparison
 from views import (
     Control,
@@ -378,12 +378,6 @@ def flow_text(ratio: float, per_layer: float) -> str:
     return f"the layers within {FLOW_BAND:g}× of each other (×{format_marked(per_layer)} per layer)"
 
 
-def hidden_sigma_w2(cfg: tr.TrainConfig) -> float:
-    """σ_w² = n·Var(W) of a hidden layer of ``cfg``'s network (its width in and out)."""
-    mlp = cfg.mlp
-    return sigma_w2(mlp.init, mlp.width, mlp.width, **dict(mlp.init_params))
-
-
 def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr.TrainConfig):
     """Why a run (configuration ``cfg``) ended below the baseline (``base_cfg``), from its step-0
     gradient, its weights' scale and its activation's peak slope (empty when it did not end
@@ -402,7 +396,7 @@ def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr
         if slope == 1.0:
             text += (
                 f" The slope of {name} is 1 where it is active, so the weights alone set each "
-                f"layer's factor (σ_w² = {hidden_sigma_w2(cfg):.3g} here); "
+                f"layer's factor (σ_w² = {hidden_sigma_w2(cfg.mlp):.3g} here); "
                 f"{rm.INIT_NAMES[rm.matched_init(activation)]} is matched to {name} (seed 001)."
             )
         return text
@@ -411,7 +405,7 @@ def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr
     text = (
         f" It hurt: ×{format_marked(g)} per layer against ×{format_marked(g_base)} in the baseline."
     )
-    mine, theirs = hidden_sigma_w2(cfg), hidden_sigma_w2(base_cfg)
+    mine, theirs = hidden_sigma_w2(cfg.mlp), hidden_sigma_w2(base_cfg.mlp)
     if slope < 1.0 and mine < theirs and activation == base_cfg.mlp.activation:
         text += (
             f" Its weights are smaller (σ_w² = {mine:.3g} against {theirs:.3g}), which keeps "
