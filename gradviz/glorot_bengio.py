@@ -14,9 +14,11 @@ from gradviz.probe import (
     HIST_ACT,
     HIST_GRAD,
     ProbeConfig,
+    histogram_cost,
     histogram_range,
-    probe_cost,
     record,
+    record_cost,
+    sample_bytes,
     shared_histograms,
 )
 
@@ -86,8 +88,11 @@ def label(init_name: str) -> str:
 
 
 def glorot_bengio_cost(width: int, batch: int, depth: int = 5) -> Cost:
-    """:func:`glorot_bengio`: two probes of a tanh network (with the std of ∂L/∂h, 4 more
-    passes per layer) and their histograms."""
+    """:func:`glorot_bengio`: two recorded passes of a tanh network (with the std of ∂L/∂h, 4
+    more passes per layer), both kept for the shared histograms."""
     configs = glorot_bengio_configs(width, batch, 0, depth).values()
-    one = [probe_cost(c) + Cost(elementwise=4.0 * batch * width * depth) for c in configs]
-    return one[0] + one[1]
+    work = Cost()
+    for cfg in configs:
+        std = Cost(elementwise=4.0 * batch * width * depth)
+        work = work + record_cost(cfg, True) + std + histogram_cost(cfg)
+    return work + Cost(peak_bytes=work.peak_bytes + sum(sample_bytes(c) for c in configs))

@@ -545,12 +545,13 @@ def probe_plan(cfg: ProbeConfig, budget: float = COMPUTE_BYTES) -> PassPlan | No
     net = cfg.network
     if net.batchnorm or net.residual:
         return None
-    return pass_plan(net, cfg.batch, budget - _sample_bytes(cfg))
+    return pass_plan(net, cfg.batch, budget - sample_bytes(cfg))
 
 
-def _sample_bytes(cfg: ProbeConfig) -> float:
+def sample_bytes(cfg: ProbeConfig) -> float:
+    """Bytes of the histogram samples a detailed :func:`record` keeps."""
     rows = len(range(0, cfg.batch, hist_stride(cfg.batch, cfg.network.width)))
-    return 2.0 * MAX_HIST_LAYERS * rows * cfg.network.width * 8
+    return 2.0 * len(hist_layers(cfg.network.depth)) * rows * cfg.network.width * 8
 
 
 def dense_pass_cost(cfg: ProbeConfig) -> Cost:
@@ -592,15 +593,20 @@ SUMMARY_CALLS = 3000
 """The depth scale's fixed-point iteration and the result's DataFrames, measured."""
 
 
-def probe_cost(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUTE_BYTES) -> Cost:
-    """What :func:`probe` costs (time on the reference machine and peak memory), from the
-    configuration alone: the pass (streamed within ``budget``, :func:`probe_plan`), the
-    per-layer statistics, the mean-field curves and, with ``histograms``, the histograms and
-    the symmetry count."""
+def record_cost(cfg: ProbeConfig, details: bool, budget: float = COMPUTE_BYTES) -> Cost:
+    """What :func:`record` costs: the pass (streamed within ``budget``, :func:`probe_plan`, or
+    dense) and the per-layer statistics, with ``details`` the histogram samples."""
     net = cfg.network
     plan = probe_plan(cfg, budget)
     work = dense_pass_cost(cfg) if plan is None else pass_cost(net, cfg.batch, plan)
-    work = work + recorder_cost(cfg, histograms)
+    return work + recorder_cost(cfg, details)
+
+
+def probe_cost(cfg: ProbeConfig, histograms: bool = True, budget: float = COMPUTE_BYTES) -> Cost:
+    """What :func:`probe` costs (time on the reference machine and peak memory), from the
+    configuration alone: :func:`record_cost`, the mean-field curves and, with ``histograms``,
+    the histograms and the symmetry count."""
+    work = record_cost(cfg, histograms, budget)
     if histograms:
-        work = work + histogram_cost(cfg) + Cost(peak_bytes=work.peak_bytes + _sample_bytes(cfg))
-    return work + Cost(calls=MEANFIELD_CALLS_PER_LAYER * net.depth + SUMMARY_CALLS)
+        work = work + histogram_cost(cfg) + Cost(peak_bytes=work.peak_bytes + sample_bytes(cfg))
+    return work + Cost(calls=MEANFIELD_CALLS_PER_LAYER * cfg.network.depth + SUMMARY_CALLS)

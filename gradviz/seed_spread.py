@@ -59,9 +59,9 @@ def other_draws(cfg: ProbeConfig, count: int, budget: float = COMPUTE_BYTES) -> 
 
 
 def other_draws_cost(cfg: ProbeConfig, count: int, budget: float = COMPUTE_BYTES) -> Cost:
-    """What :func:`other_draws` costs: ``count`` probes without histograms, one after another
-    (the peak is one probe's)."""
-    return probe.probe_cost(cfg, histograms=False, budget=budget) * count
+    """What :func:`other_draws` costs: ``count`` passes recorded without details, one after
+    another (the peak is one pass's)."""
+    return probe.record_cost(cfg, False, budget) * count
 
 
 def seed_band(result: ProbeResult, draws: pd.DataFrame) -> pd.DataFrame:

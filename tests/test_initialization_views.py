@@ -257,7 +257,9 @@ def test_the_seed_band_and_its_sentence_hold_for_the_numbers_drawn(init, act, de
         verdict = "vanished" if ratio < 1e-2 else "exploded" if ratio > 1e2 else "held"
         assert f"it {verdict} on its way back" in view.text
         assert f"**{format_sci(ratio)}** of the gradient at layer {depth}" in view.text
-    he_scale = act == "relu" and init == "he_normal"  # σ_w² = 2, σ_b = 0: their setting
+    # σ_w² = 2, σ_b = 0, their setting: He's init, or N(0, 1) weights at fan-in 2 (found by
+    # hypothesis: width 2 puts the standard init at He's scale too)
+    he_scale = act == "relu" and (init == "he_normal" or (init == "standard_normal" and width == 2))
     assert ("Hanin & Rolnick" in text) == he_scale
     if he_scale:
         assert f"β = {depth}/{width} = {depth / width:.3g}" in text

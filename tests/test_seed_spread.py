@@ -54,9 +54,11 @@ def test_a_band_leaves_out_values_a_log_axis_cannot_draw():
     assert (band[["low", "high"]].to_numpy() > 0).all()
 
 
-def test_the_cost_of_the_draws_is_that_many_probes_without_histograms():
+def test_the_cost_of_the_draws_is_that_many_recorded_passes_without_the_probe_summary():
     base = cfg(depth=30, width=128)
-    one = probe.probe_cost(base, histograms=False)
+    one = probe.record_cost(base, False)
     assert seed_spread.other_draws_cost(base, 5).seconds == pytest.approx(5 * one.seconds)
     assert seed_spread.other_draws_cost(base, 5).peak_bytes == one.peak_bytes
+    # a draw skips the mean-field curves and the result's frames that a probe adds
+    assert one.seconds < probe.probe_cost(base, histograms=False).seconds
     assert seed_spread.beta(base) == 30 / 128
