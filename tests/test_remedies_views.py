@@ -3,6 +3,7 @@
 import json
 import math
 
+import numpy as np
 import pandas as pd
 import pytest
 from hypothesis import given, settings
@@ -247,6 +248,21 @@ def test_every_claim_of_the_comparison_text_holds_for_its_runs(
         if "is at most" in line:
             slope = choosing.activations.default_properties(cfg.mlp.activation).max_slope
             assert slope < 1 and f"is at most {slope:g}" in line
+        _check_unstable_claim(c, run, line)
+
+
+def _check_unstable_claim(c, run: str, line: str) -> None:
+    """ "Its loss jumps around" exactly for a run that did not diverge and whose loss rose by
+    more than 10 % in more than 5 % of its updates (counted here from its curve), with the
+    count and the curve's peak."""
+    loss = c.curves[c.curves["run"] == run]["loss"].to_numpy()
+    with np.errstate(all="ignore"):
+        jumps = ~np.isfinite(loss[1:]) | (loss[1:] > 1.1 * loss[:-1])
+    unstable = jumps.size > 0 and jumps.mean() > 0.05 and not c.records[run].diverged
+    assert ("Its loss jumps around" in line) == unstable
+    if unstable:
+        assert f"{int(jumps.sum())} of {jumps.size} updates raised the loss" in line
+        assert f"it peaked at {format_sci(loss.max())}" in line
 
 
 def test_a_remedy_that_hurts_says_why_with_its_numbers():
@@ -267,6 +283,17 @@ def test_a_remedy_that_hurts_says_why_with_its_numbers():
     assert list(frames.above) == ["ReLU"]
     spec_text = json.dumps(views.comparison_view(c).loss.charts[0])
     assert f'"domainMax": {frames.ceiling}' in spec_text and '"clip": true' in spec_text
+
+
+def test_a_run_whose_loss_jumps_around_says_so_with_its_numbers():
+    """The residual run on the σ_w = 4 sigmoid baseline trains to 90 % with a loss that jumps:
+    the line says how often and how high, the steady baseline's line does not."""
+    c = rm.compare(rm.Problem(depth=8, width=16, steps=60), ("residual",))
+    lines = _run_lines(c, views.comparison_text(c))
+    assert "Its loss jumps around" in lines["residual"]
+    assert "Its loss jumps around" not in lines[rm.BASELINE]
+    for run, line in lines.items():
+        _check_unstable_claim(c, run, line)
 
 
 def test_every_remedy_says_what_it_changes():

@@ -15,6 +15,7 @@ import pandas as pd
 
 from gradviz import choosing
 from gradviz import remedies as rm
+from gradviz import symptoms as sy
 from gradviz import train as tr
 from gradviz.activations import default_properties, label
 from gradviz.choosing import DyingReLU
@@ -416,10 +417,29 @@ def hurt_text(run: pd.Series, base: pd.Series, cfg: tr.TrainConfig, base_cfg: tr
     return text
 
 
+def unstable_text(comparison: Comparison, run: str) -> str:
+    """That a run's loss jumps around, with how often and how high it went: only when the run
+    has the symptom (:data:`gradviz.symptoms.UNSTABLE`, more than
+    :data:`~gradviz.symptoms.UNSTABLE_FRACTION` of its updates raised the loss by more than
+    :data:`~gradviz.symptoms.JUMP`) and did not diverge (its own line says so then)."""
+    table = comparison.symptoms
+    row = table[(table["run"] == run) & (table["symptom"] == sy.UNSTABLE)].iloc[0]
+    if not row["present"] or comparison.records[run].diverged:
+        return ""
+    curve = comparison.curves[comparison.curves["run"] == run]
+    peak = curve.loc[curve["loss"].idxmax()]
+    return (
+        f" Its loss jumps around: {evidence(row['facts'])}; it peaked at "
+        f"{format_sci(peak['loss'])} at step {int(peak['step'])}, and it ends at "
+        f"{format_sci(curve['loss'].iloc[-1])}."
+    )
+
+
 def comparison_text(comparison: Comparison) -> str:
     """ "What you are seeing", with the numbers of these runs: each run's accuracy, how its
-    gradient crossed the layers at step 0 (:func:`flow_text`), and why a run that ended below
-    the baseline did (:func:`hurt_text`)."""
+    gradient crossed the layers at step 0 (:func:`flow_text`), why a run that ended below the
+    baseline did (:func:`hurt_text`), and whether its loss jumps around
+    (:func:`unstable_text`)."""
     base = comparison.row(BASELINE)
     base_record = comparison.records[BASELINE]
     flow = flow_text(base["grad_ratio"], base["per_layer"])
@@ -429,6 +449,7 @@ def comparison_text(comparison: Comparison) -> str:
         f"layer {int(base['depth'])}"
         + (f" — {flow}" if flow else "")
         + (f"; it diverged at step {base_record.diverged_step}." if base_record.diverged else ".")
+        + unstable_text(comparison, BASELINE)
     ]
     for run in comparison.runs[1:]:
         s = comparison.row(run)
@@ -446,7 +467,7 @@ def comparison_text(comparison: Comparison) -> str:
                 f"({s['final_accuracy'] - base['final_accuracy']:+.0%} vs baseline), first/last "
                 f"gradient ratio {format_marked(s['grad_ratio'])}" + (f", {flow}." if flow else ".")
             )
-        lines.append(line + hurt)
+        lines.append(line + hurt + unstable_text(comparison, run))
     return "\n".join(f"- {line}" for line in lines)
 
 
