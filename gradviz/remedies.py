@@ -30,6 +30,7 @@ from gradviz.budget import (
     CALL_SECONDS,
     COMPUTE_BYTES,
     DATAFRAME,
+    PLAN_SHARE,
     TRAINING_SECONDS,
     Cost,
     Progress,
@@ -438,68 +439,20 @@ starts that much later. Counted as numpy-call overhead in :func:`runs_cost`."""
 PAGE_SECONDS = 2.0
 """What a cold run of the page spends outside the tab's computation (importing the page's
 modules in a fresh process, running the page script, sending its elements): about 2 s
-measured. The tab's training gets the rest of the budget, :data:`TRAINING_ROOM`."""
-TRAINING_ROOM = TRAINING_SECONDS - PAGE_SECONDS
-"""Seconds a training tab's computation may take from a cold cache."""
-SMALL_PRODUCT = 1.5
-"""A product with a 100-row batch runs at about 2/3 of :data:`gradviz.budget.GEMM_RATE`
-(measured: 100×64 by 64×64), so it counts this many multiply-adds per real one."""
+measured. The tab's training plans to fill :data:`~gradviz.budget.PLAN_SHARE` of the rest of
+the budget, :data:`TRAINING_ROOM`."""
+TRAINING_ROOM = PLAN_SHARE * (TRAINING_SECONDS - PAGE_SECONDS)
+"""Seconds a training tab's computation plans to take from a cold cache."""
+RECORD_CALLS = 2400
+""":func:`record` of a run: its metrics taken from the long-form records, the speed of learning
+pivoted wide, and the symptoms: 5 to 8 ms measured, counted as numpy-call overhead."""
 
 
 def train_cost(cfg: tr.TrainConfig) -> Cost:
-    r"""What ``record(train(cfg))`` costs in this process, from the config alone.
-
-    An upper bound: a run that diverges stops early. Per step :math:`t = 0..T` and hidden
-    layer of width :math:`n` on a batch of :math:`N` (:mod:`gradviz.train`):
-
-    * three products (forward :math:`h W`, :math:`\partial h` and :math:`\partial W`):
-      :math:`3Nn^2` multiply-adds, counted :data:`SMALL_PRODUCT` times;
-    * about 8 passes over the :math:`N\times n` activations (bias, the activation and its
-      slope, the copies into the layer blocks, :math:`\partial z`, :math:`\partial b`, the dead-unit
-      check), 15 more with batch norm, and 7 over the :math:`n\times n` weights (norms of the
-      weights, gradients and updates, the update); Adam adds 10, momentum 3, clipping 2 and an
-      L1/L2 penalty 4;
-    * 16 numpy calls (28 with batch norm; Adam +20, momentum +6, clipping +4, penalty +6),
-      and 60 per step for the loss and the bookkeeping;
-
-    plus per run about 2,000 + 150 L calls (data, initialization, final evaluation) and the
-    records: 5 per-layer metrics over the :math:`(T+1)(L+1)` step-layers, built into long-form
-    frames at about 40 element passes each.
-
-    Peak memory: the forward and backward blocks (:math:`z, h, f', \partial h, \partial z`:
-    :math:`5LNn`, 3 more with batch norm) and four :math:`Ln^2` arrays (weights, gradients,
-    the :math:`\partial W` block, updates; Adam +4, clipping +1, a penalty +2), all float64,
-    while the records (five per-layer metrics, then their long-form frames: 25 floats per
-    step-layer) are built.
-    """
-    net = cfg.network
-    depth, width = net.depth, net.width
-    batch = cfg.n if cfg.batch_size == 0 else min(cfg.batch_size, cfg.n)
-    steps = cfg.steps + 1
-    acts, weights = batch * width, width * width
-    act_passes = 8 + (15 if net.batchnorm else 0)
-    weight_passes = 7 + {"sgd": 0, "momentum": 3, "adam": 10}[cfg.optimizer]
-    calls = 16 + (12 if net.batchnorm else 0) + {"sgd": 0, "momentum": 6, "adam": 20}[cfg.optimizer]
-    if cfg.clip != "none":
-        weight_passes, calls = weight_passes + 2, calls + 4
-    if cfg.l1 > 0 or cfg.l2 > 0:
-        weight_passes, calls = weight_passes + 4, calls + 6
-    step_layers = steps * (depth + 1)
-    per_step = Cost(
-        madds=SMALL_PRODUCT * 3 * batch * weights * depth,
-        elementwise=(act_passes * acts + weight_passes * weights) * depth,
-        calls=calls * depth + 60,
-    )
-    activation_blocks = (5 + (3 if net.batchnorm else 0)) * depth * acts
-    weight_arrays = (
-        4 + {"sgd": 0, "momentum": 1, "adam": 4}[cfg.optimizer] + (cfg.clip != "none")
-    ) + 2 * (cfg.l1 > 0 or cfg.l2 > 0)
-    fixed = Cost(
-        elementwise=40 * 5 * step_layers,
-        calls=2000 + 150 * depth,
-        peak_bytes=8.0 * (activation_blocks + weight_arrays * depth * weights + 25 * step_layers),
-    )
-    return per_step * steps + fixed
+    """What ``record(train(cfg))`` costs in this process, from the config alone: the run
+    (:func:`gradviz.train.train_cost`, an upper bound: a run that diverges stops early) and its
+    :func:`record` (:data:`RECORD_CALLS`)."""
+    return tr.train_cost(cfg) + Cost(calls=RECORD_CALLS)
 
 
 def record_bytes(cfg: tr.TrainConfig) -> float:

@@ -506,20 +506,20 @@ def decision_grid(params: dict[str, Array], cfg: TrainConfig, resolution: int = 
 OPTIMIZER_PASSES = {"sgd": 2, "momentum": 5, "adam": 14}
 """Element passes of one update over every parameter (:meth:`gradviz.optim.Optimizer.
 step_flat`)."""
-STEP_CALLS = 40
+STEP_CALLS = 32
 """Numpy calls and Python bookkeeping of one step besides the layers (loss, accuracy, norms,
-records, tanh's one dead-unit check), measured: about 110 µs a step at width 8."""
+records, tanh's one dead-unit check), measured: about 80 µs a step at width 8."""
 LAYER_CALLS = 6
 """Numpy calls per layer and step besides the products and the activation: the bias, ∂L/∂z,
 ∂L/∂b and their bookkeeping."""
-ACTIVATION_CALLS = 6
-"""Calls of one layer's activation and slope (:func:`gradviz.layers.activation_forward`),
-measured with :data:`DEAD_CHECK_CALLS`: ReLU's layer takes about 45 µs a step at width 8, tanh's
-23 µs."""
-DEAD_CHECK_CALLS = 4
-"""Calls of a layer's dead-unit check when its slopes can be 0 (every activation but tanh)."""
+ACTIVATION_CALLS = 4
+"""Calls of one layer's activation and slope (:func:`gradviz.layers.activation_forward`) and
+its dead-unit check (:func:`gradviz.diagnostics.dead_fraction`). Measured per layer and step at
+width 8, in calls with the products and :data:`LAYER_CALLS`: from 8.3 (linear) and 11
+(sigmoid) to 15 (ReLU, SELU); this counts 13."""
 TANH_CALLS = 1
-"""Calls of :func:`gradviz.mlp.tanh_into`, tanh's layer (four in-place ufuncs)."""
+"""Calls of :func:`gradviz.mlp.tanh_into`, tanh's layer (four in-place ufuncs): 9.7 measured
+as above; this counts 10."""
 
 
 def batch_rows(cfg: TrainConfig) -> int:
@@ -541,7 +541,7 @@ def step_cost(cfg: TrainConfig) -> Cost:
     elements = float(rows * width)
     per_layer = 3 + (16 if net.batchnorm else 0) + (1 if net.residual else 0)
     act = activation_cost(net.activation, elements, fn=1, grad=1)
-    act_calls = TANH_CALLS if net.activation == "tanh" else ACTIVATION_CALLS + DEAD_CHECK_CALLS
+    act_calls = TANH_CALLS if net.activation == "tanh" else ACTIVATION_CALLS
     layers = Cost(
         elementwise=(act.elementwise + per_layer * elements) * depth,
         calls=(LAYER_CALLS + act_calls + (12 if net.batchnorm else 0)) * depth,
@@ -552,6 +552,7 @@ def step_cost(cfg: TrainConfig) -> Cost:
     vector = Cost(elementwise=passes * n_params + 20.0 * rows, calls=STEP_CALLS)
     total = products + layers + vector
     state = {"sgd": 0, "momentum": 1, "adam": 2}[cfg.optimizer]
+    state += 2 if cfg.l1 > 0 or cfg.l2 > 0 else 0  # the penalty's temporaries: sign(W), λ·sign(W)
     layer_bytes = elements * 8 * depth * (3 + (3 if net.batchnorm else 0))
     peak = n_params * 8 * (4 + state) + layer_bytes + 3 * elements * 8
     return Cost(total.madds, total.elementwise, total.calls, peak)

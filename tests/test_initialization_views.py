@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 
 from gradviz import glorot_bengio, meanfield, probe
 from gradviz.activations import get_activation
-from gradviz.budget import COMPUTE_BYTES, TAB_SECONDS
+from gradviz.budget import COMPUTE_BYTES, PLAN_SHARE, TAB_SECONDS
 from gradviz.mlp import MLPConfig
 from gradviz.numerics import format_sci
 from gradviz.train import TrainConfig, train, train_cost
@@ -180,7 +180,7 @@ def test_training_cut_to_the_budget_describes_the_steps_that_ran(monkeypatch):
     fits = views.training_steps({k: replace(c, steps=done) for k, c in cfgs.items()})
     assert fits == (done, "")
     # planned to a share of the budget, with a margin for the model's error
-    plan = views.TRAINING_PLAN_SHARE * (1.9 - views.PAGE_SECONDS)
+    plan = PLAN_SHARE * (1.9 - views.PAGE_SECONDS)
 
     def runs(steps):
         return views._runs_cost({k: replace(c, steps=steps) for k, c in cfgs.items()}).seconds

@@ -23,6 +23,7 @@ from gradviz.activations import get_activation
 from gradviz.activations import label as act_label
 from gradviz.budget import (
     COMPUTE_BYTES,
+    PLAN_SHARE,
     TAB_SECONDS,
     TRAINING_SECONDS,
     Cost,
@@ -111,11 +112,6 @@ not fit the 5 s tab budget, and the Layers tab refused at its own maximum. Its w
 (210 MB) exceed the memory budget, so every weight is drawn again going back whatever the
 batch, and a faster probe could not close the gap; at 512 the probe is half the work (model:
 2.2 s), and 512 x 512 values per layer are plenty for the statistics."""
-TRAINING_PLAN_SHARE = 0.8
-"""The share of the Training tab's budget (after :data:`PAGE_SECONDS`) that the cut-short
-decision plans to fill: the cost model is a model (its rows in ``python -m bench`` may lie
-anywhere within 0.5x-2x of measured), and the tab's worst case measured 11.1 s against 10 s
-when planned to the full budget."""
 LOG_AXIS_NOTE = "{dropped} value(s) that are 0, inf or NaN are not drawn on the log axis."
 SYMMETRY_TITLE = (
     "**Symmetry: distinct units per layer** (units computing different functions of the batch)"
@@ -637,14 +633,14 @@ def _runs_cost(cfgs: Mapping[str, TrainConfig]) -> Cost:
 
 
 def training_steps(cfgs: Mapping[str, TrainConfig]) -> tuple[int, str]:
-    """How many of the asked steps both runs train within :data:`TRAINING_PLAN_SHARE` of
+    """How many of the asked steps both runs train within :data:`~gradviz.budget.PLAN_SHARE` of
     :data:`TRAINING_SECONDS` (deterministically, from :func:`gradviz.train.train_cost`), and the
     notice that says so:
     ``(steps, "")`` when all fit; ``(steps, "Trained 24 of the 1,000 steps asked for: ...")``
     when they are cut short; ``(0, "Not computed: ...")`` when even one step, or the memory
     of the networks, does not fit."""
     asked = next(iter(cfgs.values())).steps
-    seconds = TRAINING_PLAN_SHARE * (TRAINING_SECONDS - PAGE_SECONDS)
+    seconds = PLAN_SHARE * (TRAINING_SECONDS - PAGE_SECONDS)
     net = next(iter(cfgs.values())).mlp
 
     def one_step(depth: int) -> Cost:
