@@ -436,10 +436,11 @@ link is cut exactly where the presenter's was."""
 HELPER_START_SECONDS = 0.8
 """Starting a helper process (a fresh interpreter importing numpy and pandas); its first run
 starts that much later. Counted as numpy-call overhead in :func:`runs_cost`."""
-PAGE_SECONDS = 2.0
+PAGE_SECONDS = 3.0
 """What a cold run of the page spends outside the tab's computation (importing the page's
-modules in a fresh process, running the page script, sending its elements): about 2 s
-measured. The tab's training plans to fill :data:`~gradviz.budget.PLAN_SHARE` of the rest of
+modules in a fresh process, running the page script, building and sending its charts): at the
+worst links (``python -m bench remedies``) the cold run took 2.7-3.2 s beyond the training the
+model planned. The tab's training plans to fill :data:`~gradviz.budget.PLAN_SHARE` of the rest of
 the budget, :data:`TRAINING_ROOM`."""
 TRAINING_ROOM = PLAN_SHARE * (TRAINING_SECONDS - PAGE_SECONDS)
 """Seconds a training tab's computation plans to take from a cold cache."""

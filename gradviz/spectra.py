@@ -201,18 +201,20 @@ def spectrum_cost(weights: str, depth: int, width: int) -> Cost:
 
     Per layer: drawing W (n² normals; an orthogonal W adds a QR), the forward step (a 1 x n by
     n x n product), the Jacobian product :math:`W^\top J` (n³ multiply-adds), scaling its rows
-    and its largest entry (3n² element passes), and about 40 numpy calls (the initializer,
-    the activation and its slope, the bookkeeping). At each of the K :func:`report_depths` one
-    SVD. Peak: J, the product that replaces it and W (three n x n arrays); drawing an
-    orthogonal W holds the Gaussian matrix, its Q and R, and the scaled copy as well (six);
+    and its largest entry (3n² element passes), and the calls' fixed cost: measured at width 16,
+    where it is nearly all of it, 20 µs a layer (50 µs with the QR), 20-28 µs an SVD and
+    0.1-0.2 ms to set up. At each of the K :func:`report_depths` one SVD. Peak: J, the product
+    that replaces it and W (three n x n arrays); drawing an orthogonal W holds the Gaussian
+    matrix, its Q and R, and the scaled copy as well (six);
     about 8 kB of small objects besides.
     """
     n, k = float(width), float(report_depths(depth).size)
     qr = QR_MADDS * n**3 if weights == "orthogonal" else 0.0
-    per_layer = Cost(madds=n**3 + n**2 + qr, elementwise=(NORMAL_PASSES + 4.0) * n**2, calls=40.0)
-    svds = Cost(madds=SVD_MADDS * n**3, elementwise=2.0 * n**2, calls=25.0)
+    calls = 20.0 if weights == "orthogonal" else 8.0
+    per_layer = Cost(madds=n**3 + n**2 + qr, elementwise=(NORMAL_PASSES + 4.0) * n**2, calls=calls)
+    svds = Cost(madds=SVD_MADDS * n**3, elementwise=2.0 * n**2, calls=9.0)
     arrays = 6.0 if weights == "orthogonal" else 3.0
-    setup = Cost(elementwise=n**2, calls=100.0, peak_bytes=8e3 + arrays * n * n * 8.0)
+    setup = Cost(elementwise=n**2, calls=80.0, peak_bytes=8e3 + arrays * n * n * 8.0)
     return setup + per_layer * depth + svds * k
 
 
