@@ -449,12 +449,10 @@ def explain_spread(result: ProbeResult, band: pd.DataFrame) -> str:
     if net.activation == "relu" and net.sigma_b == 0 and math.isclose(result.sigma_w2, 2.0):
         parts.append(
             "For ReLU networks at He's scale (σ_w² = 2, no bias), Hanin & Rolnick (2018) show "
-            "that the "
-            "variance of the squared length of the activations over initializations grows "
-            "exponentially in "
-            f"β = Σ 1/n_l, the sum of the hidden widths' reciprocals: here β = {depth}/"
-            f"{net.width} = {seed_spread.beta(result.config):.3g}, and a deeper or narrower "
-            "network spreads wider."
+            "that the variance of the squared length of the activations over initializations "
+            "grows exponentially in β = Σ 1/n_l, the sum of the hidden widths' reciprocals: "
+            f"here β = {depth}/{net.width} = {seed_spread.beta(result.config):.3g}, and a "
+            "deeper or narrower network spreads wider."
         )
     return " ".join(parts)
 
@@ -831,9 +829,9 @@ SOURCES = """
   architecture*: for ReLU networks, the variance over initializations of the squared length of
   the activations grows exponentially in β = Σ 1/n_l, the sum of the reciprocals of the hidden
   widths (their second failure mode), at weights of variance 2/fan-in. The Layers tab quotes
-  β = L/n for ReLU at that scale (σ_w² = 2) without biases only, and shows
-  the spread it measures as a band over the network drawn with several seeds (the lowest and
-  highest value per layer, not a variance) for every activation.
+  β = L/n for ReLU at that scale (σ_w² = 2) without biases only, and shows the spread it
+  measures as a band over the network drawn with several seeds (the lowest and highest value
+  per layer, not a variance) for every activation.
 - Mean-field assumes i.i.d. zero-mean weights and infinite width; the dashed curves are anchored
   at the measured ‖∂L/∂h_L‖ of the last hidden layer. Zero and constant initializations break
   the zero-mean assumption for the gradient (constant) or make every unit identical.
