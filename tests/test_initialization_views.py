@@ -305,3 +305,17 @@ def test_hanin_and_rolnick_are_quoted_only_in_their_setting():
         draws = seed_spread.other_draws(views.probe_config(network, 16), 2)
         text = views.explain_spread(result, seed_spread.seed_band(result, draws))
         assert ("Hanin & Rolnick" in text) == quoted, network
+
+
+def test_a_one_layer_network_quotes_its_one_activation_std():
+    """At depth 1 the text names the one hidden layer's std, not a range from layer 1 to
+    layer 1 (tried as a visitor: "goes from 0.185 at layer 1 to 0.185 at layer 1")."""
+    result = views.probe_network(net(act="relu", depth=1, width=2), 16)
+    text = views.explain_layers(result)
+    std = result.curves[
+        (result.curves["source"] == probe.MEASURED) & (result.curves["metric"] == probe.ACT_STD)
+    ]["value"].iloc[0]
+    assert f"The activation std of its one hidden layer is {format_sci(std)}." in text
+    assert "goes from" not in text
+    deeper = views.explain_layers(views.probe_network(net(depth=3), 16))
+    assert "The activation std goes from" in deeper and "at layer 3." in deeper

@@ -743,6 +743,8 @@ def explain_layers(result: ProbeResult) -> str:
     parts.append(
         f"The activation std goes from {format_sci(act_std[0])} at layer 1 to "
         f"{format_sci(act_std[-1])} at layer {depth}."
+        if depth > 1
+        else f"The activation std of its one hidden layer is {format_sci(act_std[0])}."
     )
     scale = result.depth_scale
     if scale is None:
