@@ -60,3 +60,14 @@ def test_the_remedies_links_name_settings_the_remedies_page_has():
         assert set(query["remedies"]) <= formatted
         if "lr" in query:
             assert float(query["lr"]) in remedies_views.LRS
+
+
+def test_a_share_next_to_its_threshold_never_reads_as_the_threshold():
+    """Tried as a visitor: 21 of 403 updates jumped, 5.2 %, printed as "(5%; unstable above
+    5%)". The share now keeps the decimals that tell it from its threshold."""
+    share_against = symptom_words.share_against
+    assert share_against(21 / 403, sy.UNSTABLE_FRACTION) == "5.2%"
+    assert share_against(0.32, sy.UNSTABLE_FRACTION) == "32%"
+    assert share_against(0.0496, 0.05) == "4.96%"
+    facts = {"kind": "jumps", "jumps": 21, "updates": 403, "share": 21 / 403}
+    assert "(5.2%; unstable above 5%)" in symptom_words.evidence(facts)

@@ -18,6 +18,16 @@ NEEDS = {
 """What an unevaluated symptom needs, in words."""
 
 
+def share_against(value: float, threshold: float) -> str:
+    """``value`` as a percentage, with as many decimals as it takes not to read as its
+    ``threshold`` (52 of 1,000 updates against "above 5%": "5.2%", not "5%")."""
+    for digits in range(4):
+        text = f"{value:.{digits}%}"
+        if text != f"{threshold:.{digits}%}":
+            return text
+    return text
+
+
 def evidence(facts: dict) -> str:
     """The numbers behind one verdict (a ``facts`` dict of :func:`gradviz.symptoms.evaluate`)
     in words, with its threshold."""
@@ -28,13 +38,15 @@ def evidence(facts: dict) -> str:
         return f"the run diverged at step {facts['step']}"
     if kind == "final_loss":
         return (
-            f"final loss {format_sci(facts['final'])} is {facts['share']:.0%} of the chance level "
+            f"final loss {format_sci(facts['final'])} is "
+            f"{share_against(facts['share'], sy.CONVERGED_FRACTION)} of the chance level "
             f"{facts['chance']:.3f} (converged means below {sy.CONVERGED_FRACTION:.0%})"
         )
     if kind == "jumps":
         return (
             f"{facts['jumps']} of {facts['updates']} updates raised the loss by more than "
-            f"{sy.JUMP:.0%} ({facts['share']:.0%}; unstable above {sy.UNSTABLE_FRACTION:.0%})"
+            f"{sy.JUMP:.0%} ({share_against(facts['share'], sy.UNSTABLE_FRACTION)}; unstable above "
+            f"{sy.UNSTABLE_FRACTION:.0%})"
         )
     if kind == "finite":
         if facts["step"] is not None:
@@ -49,7 +61,8 @@ def evidence(facts: dict) -> str:
         )
     if kind == "above_one":
         return (
-            f"every node's |∂C/∂b| was above 1 in {facts['above']:.0%} of the steps (symptom "
+            f"every node's |∂C/∂b| was above 1 in "
+            f"{share_against(facts['above'], sy.ABOVE_ONE_FRACTION)} of the steps (symptom "
             f"from {sy.ABOVE_ONE_FRACTION:.0%}); smallest node gradient at the last step "
             f"{format_marked(facts['last'])}"
         )
