@@ -191,7 +191,7 @@ REMEDIES: dict[str, Remedy] = {
         ),
         Remedy(
             "fewer_layers",
-            lambda o, c: f"{c.mlp.depth} layers",
+            lambda o, c: f"{c.mlp.depth} layer{'' if c.mlp.depth == 1 else 's'}",
             lambda c, o: _with_mlp(c, depth=o.fewer_depth),
         ),
         Remedy(

@@ -90,6 +90,8 @@ def test_remedies_change_only_what_they_name():
     assert rm.remedy_config(base, ("fewer_layers",), opts).mlp.depth == 50
     fewer = rm.remedy_config(base, ("fewer_layers",), opts)
     assert rm.run_label(("fewer_layers",), opts, fewer) == "50 layers"  # the label is the truth
+    one = rm.remedy_config(base, ("fewer_layers",), rm.RemedyOptions(fewer_depth=1))
+    assert rm.run_label(("fewer_layers",), opts, one) == "1 layer"
     assert rm.remedy_config(base, ("init",), opts).mlp.init_params == ()
     with pytest.raises(ValueError, match="unknown remedies"):
         rm.remedy_config(base, ("magic",), opts)
