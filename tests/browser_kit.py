@@ -318,10 +318,11 @@ WATCH_NEXT_RUN_JS = """() => {
     const app = document.querySelector('[data-testid="stApp"]');
     window.__gradvizWatching = true;
     window.__gradvizSawRun = false;
-    new MutationObserver(() => {
-        if (app.getAttribute('data-test-script-state') === 'running') {
-            window.__gradvizSawRun = true;
-        }
+    // Any change of the state from the idle one the watch starts in is a run that began: a
+    // short run can go to "running" and back before the observer's callback reads the
+    // attribute, so the records, not the attribute's value at callback time, tell.
+    new MutationObserver((records) => {
+        if (records.length) window.__gradvizSawRun = true;
     }).observe(app, { attributes: true, attributeFilter: ['data-test-script-state'] });
 }"""
 
